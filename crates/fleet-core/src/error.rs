@@ -1,0 +1,163 @@
+//! The one error type that crosses the IPC boundary.
+//!
+//! It serializes as `{ "code": "...", "message": "...", ... }`: `code` is a stable identifier the UI
+//! may branch on, `message` is a sentence a store manager can act on. Variants carry only the extra
+//! fields the UI needs (field errors for forms, the wait for rate limits). Nothing secret is ever
+//! put in a message.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use specta::Type;
+
+/// An error a command reports to the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppError {
+    /// The API rejected the credentials (401).
+    #[error("{message}")]
+    Unauthorized { message: String },
+    /// The credentials are valid but not allowed to do this (403).
+    #[error("{message}")]
+    Forbidden { message: String },
+    /// The thing asked for does not exist (404).
+    #[error("{message}")]
+    NotFound { message: String },
+    /// The request conflicts with the current state (409).
+    #[error("{message}")]
+    Conflict { message: String },
+    /// Input was rejected, locally or by the API; `fields` maps a field name to what is wrong.
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// Too many requests; try again after `retry_after_secs`.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u32,
+    },
+    /// The API host could not be reached.
+    #[error("{message}")]
+    Offline { message: String },
+    /// The API did not answer in time.
+    #[error("{message}")]
+    Timeout { message: String },
+    /// The API failed on its side (5xx) or answered with something unreadable.
+    #[error("{message}")]
+    Server { message: String },
+    /// The OS keychain could not be used (no Secret Service, locked, access denied).
+    #[error("{message}")]
+    KeychainUnavailable { message: String },
+    /// The local database or file system failed.
+    #[error("{message}")]
+    Storage { message: String },
+    /// A bug: something that should not happen. The message says what, without secrets.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl AppError {
+    /// The stable code, as serialized (`"NOT_FOUND"` …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { .. } => "UNAUTHORIZED",
+            Self::Forbidden { .. } => "FORBIDDEN",
+            Self::NotFound { .. } => "NOT_FOUND",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::Validation { .. } => "VALIDATION",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Offline { .. } => "OFFLINE",
+            Self::Timeout { .. } => "TIMEOUT",
+            Self::Server { .. } => "SERVER",
+            Self::KeychainUnavailable { .. } => "KEYCHAIN_UNAVAILABLE",
+            Self::Storage { .. } => "STORAGE",
+            Self::Internal { .. } => "INTERNAL",
+        }
+    }
+
+    /// A validation error for one field.
+    pub fn invalid_field(field: &str, problem: impl Into<String>) -> Self {
+        let problem = problem.into();
+        Self::Validation {
+            message: format!("{field}: {problem}"),
+            fields: BTreeMap::from([(field.to_owned(), problem)]),
+        }
+    }
+
+    /// An internal error with a message that names what failed.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal {
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_as_code_and_message() {
+        let json = serde_json::to_value(AppError::NotFound {
+            message: "Device 42 does not exist.".into(),
+        })
+        .unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "NOT_FOUND", "message": "Device 42 does not exist."})
+        );
+    }
+
+    #[test]
+    fn code_matches_serialized_tag_for_every_variant() {
+        let all = [
+            AppError::Unauthorized {
+                message: "m".into(),
+            },
+            AppError::Forbidden {
+                message: "m".into(),
+            },
+            AppError::NotFound {
+                message: "m".into(),
+            },
+            AppError::Conflict {
+                message: "m".into(),
+            },
+            AppError::invalid_field("name", "must not be empty"),
+            AppError::RateLimited {
+                message: "m".into(),
+                retry_after_secs: 3,
+            },
+            AppError::Offline {
+                message: "m".into(),
+            },
+            AppError::Timeout {
+                message: "m".into(),
+            },
+            AppError::Server {
+                message: "m".into(),
+            },
+            AppError::KeychainUnavailable {
+                message: "m".into(),
+            },
+            AppError::Storage {
+                message: "m".into(),
+            },
+            AppError::internal("m"),
+        ];
+        for err in all {
+            let json = serde_json::to_value(&err).unwrap_or_default();
+            assert_eq!(json["code"], err.code(), "{err:?}");
+            assert!(json["message"].is_string());
+        }
+    }
+
+    #[test]
+    fn validation_carries_field_errors() {
+        let json = serde_json::to_value(AppError::invalid_field("name", "must not be empty"))
+            .unwrap_or_default();
+        assert_eq!(json["fields"]["name"], "must not be empty");
+    }
+}

@@ -1,0 +1,1 @@
+//! A local simulator of the Kustom In-Person Payments API.

@@ -1,0 +1,1 @@
+//! Typed client for the Kustom In-Person Payments API (`/ipp/v1`).

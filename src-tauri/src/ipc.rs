@@ -1,0 +1,60 @@
+//! The typed IPC surface: every command and event the UI may use, collected once.
+//!
+//! `ui/src/lib/bindings.ts` is generated from this by the `bindings` test and committed; the same
+//! test fails when the committed file differs from a fresh export.
+
+use tauri_specta::{Builder, collect_commands, collect_events};
+
+use crate::commands;
+
+/// The tauri-specta builder with all commands and events registered.
+pub fn builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            commands::app_info,
+            commands::report_first_paint
+        ])
+        .events(collect_events![])
+        // Amounts are int64 minor units in the API; every value Fleetdesk shows is far below 2^53,
+        // so they cross as plain numbers rather than BigInt.
+        .dangerously_cast_bigints_to_number()
+}
+
+/// The TypeScript exporter with the header the committed file carries.
+pub fn typescript() -> specta_typescript::Typescript {
+    specta_typescript::Typescript::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    fn committed_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts")
+    }
+
+    /// Exports the bindings to a temporary file and compares them with the committed ones.
+    /// Run with `UPDATE_BINDINGS=1` to rewrite the committed file.
+    #[test]
+    fn bindings_are_up_to_date() {
+        let fresh_path =
+            std::env::temp_dir().join(format!("fleetdesk-bindings-{}.ts", std::process::id()));
+        super::builder()
+            .export(super::typescript(), &fresh_path)
+            .expect("export bindings");
+        let fresh = std::fs::read_to_string(&fresh_path).expect("read fresh bindings");
+        let _ = std::fs::remove_file(&fresh_path);
+
+        let committed_path = committed_path();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed_path, &fresh).expect("write committed bindings");
+            return;
+        }
+        let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/bindings.ts is out of date with the Rust commands and events. \
+             Regenerate it with `cargo xtask bindings` and commit the result."
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! `cargo xtask bench`: figures as ratios against a baseline measured in the same run.
+//!
+//! Start-up: the release Fleetdesk binary versus a minimal Tauri window built from the same
+//! dependency set (`src-tauri/examples/minimal-window`). Each is started fresh (empty data dirs)
+//! under the same Xvfb, alternately, several times; we take the median time from spawn to the
+//! `FLEETDESK_READY` line (printed after the first view painted) and the resident memory of the
+//! whole process tree (WebKit's web and network processes included) once it has settled.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::setup::{self, Profile, Purpose};
+use crate::{e2e, process, workspace};
+
+const ROUNDS: usize = 5;
+const SETTLE: Duration = Duration::from_secs(2);
+
+pub fn run(_args: &[String]) -> Result<()> {
+    if !cfg!(target_os = "linux") {
+        bail!("the bench runs on Linux under Xvfb");
+    }
+    setup::ensure_system_packages(Purpose::Test)?;
+    setup::ensure_ui_dependencies()?;
+    setup::build_ui()?;
+    process::run(setup::cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "fleetdesk",
+        "--bin",
+        "fleetdesk",
+        "--example",
+        "minimal-window",
+    ]))?;
+    let app = setup::binary_path(Profile::Release, "fleetdesk");
+    let baseline = workspace::target_dir().join("release/examples/minimal-window");
+
+    let display = e2e::start_xvfb()?;
+    let mut app_runs = Vec::new();
+    let mut base_runs = Vec::new();
+    for round in 0..ROUNDS {
+        base_runs.push(measure_startup(&baseline, &display, round)?);
+        app_runs.push(measure_startup(&app, &display, round)?);
+    }
+    process::stop_all();
+
+    let (app_ms, app_rss) = medians(&app_runs);
+    let (base_ms, base_rss) = medians(&base_runs);
+    println!("\n== bench: start-up and memory (median of {ROUNDS}, release builds, Xvfb) ==");
+    println!(
+        "{:<36} {:>12} {:>12} {:>8}",
+        "", "Fleetdesk", "baseline", "ratio"
+    );
+    println!(
+        "{:<36} {:>10.0}ms {:>10.0}ms {:>7.2}x",
+        "start → first view painted",
+        app_ms,
+        base_ms,
+        app_ms / base_ms
+    );
+    println!(
+        "{:<36} {:>10.1}MB {:>10.1}MB {:>7.2}x",
+        "resident memory, all processes",
+        app_rss,
+        base_rss,
+        app_rss / base_rss
+    );
+    Ok(())
+}
+
+struct Startup {
+    ready_ms: f64,
+    rss_mb: f64,
+}
+
+fn measure_startup(binary: &Path, display: &str, round: usize) -> Result<Startup> {
+    let name = binary
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let home = workspace::target_dir().join(format!("bench-run/{name}-{round}"));
+    let _ = fs::remove_dir_all(&home);
+    let dirs = ["data", "config", "cache", "runtime"].map(|d| home.join(d));
+    for dir in &dirs {
+        fs::create_dir_all(dir)?;
+    }
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .env("DISPLAY", display)
+        .env("XDG_DATA_HOME", &dirs[0])
+        .env("XDG_CONFIG_HOME", &dirs[1])
+        .env("XDG_CACHE_HOME", &dirs[2])
+        .env("XDG_RUNTIME_DIR", &dirs[3])
+        .env("NO_AT_BRIDGE", "1")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let pid = child.id();
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("FLEETDESK_READY") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let ready = rx.recv_timeout(Duration::from_secs(60));
+    let ready_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let outcome = match ready {
+        Ok(()) => {
+            std::thread::sleep(SETTLE);
+            Ok(Startup {
+                ready_ms,
+                rss_mb: tree_rss_kb(pid) as f64 / 1024.0,
+            })
+        }
+        Err(_) => Err(anyhow::anyhow!(
+            "{} never reported its first paint",
+            binary.display()
+        )),
+    };
+    for member in process_tree(pid).into_iter().rev() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &member.to_string()])
+            .status();
+    }
+    let _ = child.wait();
+    outcome
+}
+
+/// The PIDs of a process and all its descendants, parents first.
+fn process_tree(root: u32) -> Vec<u32> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // The command name may contain spaces; fields after the last ')' are fixed.
+        let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+        if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let mut tree = vec![root];
+    let mut index = 0;
+    while index < tree.len() {
+        if let Some(kids) = children.get(&tree[index]) {
+            tree.extend(kids);
+        }
+        index += 1;
+    }
+    tree
+}
+
+fn tree_rss_kb(root: u32) -> u64 {
+    process_tree(root)
+        .into_iter()
+        .filter_map(|pid| fs::read_to_string(PathBuf::from(format!("/proc/{pid}/status"))).ok())
+        .filter_map(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .sum()
+}
+
+fn medians(runs: &[Startup]) -> (f64, f64) {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    (
+        median(runs.iter().map(|r| r.ready_ms).collect()),
+        median(runs.iter().map(|r| r.rss_mb).collect()),
+    )
+}

@@ -1,0 +1,169 @@
+//! The end-to-end suite: the built app in a real window under Xvfb, driven through tauri-driver +
+//! WebKitWebDriver, all inside one private `dbus-run-session` (which also hosts gnome-keyring, the
+//! real Secret Service the keychain tests use).
+//!
+//! Outside the session xtask starts Xvfb; inside it (`e2e-in-session`) it starts gnome-keyring and
+//! tauri-driver, then runs the tests. Every child is tracked and stopped by PID at the end.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::setup::{self, Profile, Purpose};
+use crate::{process, workspace};
+
+const DRIVER_PORT: u16 = 4444;
+const NATIVE_DRIVER_PORT: u16 = 4445;
+
+/// `cargo xtask e2e [test-filter…]`
+pub fn run_suite(filters: &[String]) -> Result<()> {
+    if !cfg!(target_os = "linux") {
+        bail!("the end-to-end suite runs on Linux (WebKitWebDriver under Xvfb)");
+    }
+    setup::ensure_system_packages(Purpose::Test)?;
+    setup::ensure_ui_dependencies()?;
+    setup::build_ui()?;
+    let driver = setup::ensure_tauri_driver()?;
+    let app = setup::build_app(Profile::Debug)?;
+    // Compile the tests before the clock of the window session starts.
+    process::run(setup::cargo().args(["test", "--package", "fleetdesk-e2e", "--no-run"]))?;
+
+    let run_dir = workspace::target_dir().join("e2e-run");
+    let _ = fs::remove_dir_all(&run_dir);
+    let screens = workspace::screenshots_dir();
+    fs::create_dir_all(&screens)?;
+    let runtime_dir = private_dir(&run_dir.join("runtime"))?;
+
+    let display = start_xvfb()?;
+    let xtask = std::env::current_exe().context("locating xtask")?;
+    let mut session = Command::new("dbus-run-session");
+    session
+        .arg("--")
+        .arg(xtask)
+        .arg("e2e-in-session")
+        .args(filters)
+        .env("DISPLAY", &display)
+        .env("XDG_RUNTIME_DIR", &runtime_dir)
+        .env("XDG_DATA_HOME", private_dir(&run_dir.join("data"))?)
+        .env("XDG_CONFIG_HOME", private_dir(&run_dir.join("config"))?)
+        .env("XDG_CACHE_HOME", private_dir(&run_dir.join("cache"))?)
+        .env("FLEETDESK_E2E_APP", &app)
+        .env("FLEETDESK_E2E_DRIVER", &driver)
+        .env("FLEETDESK_E2E_SCREENS", &screens)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("WAYLAND_DISPLAY");
+    let outcome = process::run(&mut session);
+    process::stop_all();
+    outcome?;
+    println!("xtask: screenshots in {}", screens.display());
+    Ok(())
+}
+
+/// Runs inside `dbus-run-session`: keyring, driver, then the tests.
+pub fn in_session(filters: &[String]) -> Result<()> {
+    start_unlocked_keyring()?;
+    let driver = std::env::var_os("FLEETDESK_E2E_DRIVER").context("FLEETDESK_E2E_DRIVER unset")?;
+    let driver_pid = process::spawn_tracked(
+        "tauri-driver",
+        Command::new(driver).args([
+            "--port",
+            &DRIVER_PORT.to_string(),
+            "--native-port",
+            &NATIVE_DRIVER_PORT.to_string(),
+        ]),
+    )?;
+    process::wait_for("tauri-driver to listen", Duration::from_secs(20), || {
+        process::is_running(driver_pid) && TcpStream::connect(("127.0.0.1", DRIVER_PORT)).is_ok()
+    })?;
+
+    let mut tests = setup::cargo();
+    tests
+        .args(["test", "--package", "fleetdesk-e2e", "--"])
+        .args(filters)
+        .arg("--test-threads=1")
+        .env(
+            "FLEETDESK_E2E_WEBDRIVER",
+            format!("http://127.0.0.1:{DRIVER_PORT}"),
+        );
+    let outcome = process::run(&mut tests);
+    process::stop_all();
+    outcome
+}
+
+/// Starts Xvfb on the first free display and returns it (":99").
+pub fn start_xvfb() -> Result<String> {
+    let number = (99..199)
+        .find(|n| {
+            !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                && !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        })
+        .context("no free X display between :99 and :198")?;
+    let display = format!(":{number}");
+    let pid = process::spawn_tracked(
+        "Xvfb",
+        Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )?;
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+    process::wait_for("Xvfb to start", Duration::from_secs(10), || {
+        process::is_running(pid) && socket.exists()
+    })?;
+    Ok(display)
+}
+
+/// gnome-keyring in the foreground (so its PID is ours to stop), unlocked with a throw-away
+/// password, serving only the Secret Service.
+fn start_unlocked_keyring() -> Result<()> {
+    let mut cmd = Command::new("gnome-keyring-daemon");
+    cmd.args(["--foreground", "--unlock", "--components=secrets"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null());
+    let child = cmd.spawn().context("starting gnome-keyring-daemon")?;
+    let pid = child.id();
+    let mut child = child;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(b"fleetdesk-e2e")?;
+    }
+    process::adopt("gnome-keyring-daemon", child);
+    process::wait_for(
+        "the Secret Service on the session bus",
+        Duration::from_secs(10),
+        || process::is_running(pid) && secret_service_is_up(),
+    )
+}
+
+fn secret_service_is_up() -> bool {
+    process::output(Command::new("dbus-send").args([
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.NameHasOwner",
+        "string:org.freedesktop.secrets",
+    ]))
+    .is_some_and(|reply| reply.contains("boolean true"))
+}
+
+fn private_dir(path: &Path) -> Result<PathBuf> {
+    fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(path.to_path_buf())
+}
