@@ -11,7 +11,6 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
   },
-  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.ts"],

@@ -33,7 +33,7 @@ export function neighbourView(current: ViewId, key: string): ViewId | null {
     case "Home":
       return VIEW_IDS[0];
     case "End":
-      return VIEW_IDS[last];
+      return VIEW_IDS[last] ?? null;
     default:
       return null;
   }
