@@ -8,11 +8,28 @@ use anyhow::{Context, Result, bail};
 use crate::setup::{self, Purpose};
 use crate::{process, workspace};
 
+/// The Tauri CLI from npm (a prebuilt binary, ~3 s to install), kept under target/tools. It is not
+/// a devDependency of ui/: its lockfile entries for other platforms would make `npm ci` depend on
+/// packages this machine's registry may not serve.
+fn ensure_tauri_cli() -> Result<std::path::PathBuf> {
+    let prefix = workspace::tools_root().join("tauri-cli");
+    let cli = prefix.join("node_modules/.bin/tauri");
+    if !cli.exists() {
+        process::run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+                .arg(&prefix)
+                .arg("@tauri-apps/cli@^2.12"),
+        )?;
+    }
+    Ok(cli)
+}
+
 pub fn run() -> Result<()> {
     setup::ensure_system_packages(Purpose::Build)?;
     setup::ensure_ui_dependencies()?;
     setup::build_ui()?;
-    let cli = workspace::ui_dir().join("node_modules/.bin/tauri");
+    let cli = ensure_tauri_cli()?;
     process::run(
         Command::new(&cli)
             .args(["build", "--bundles", "deb", "--config"])
