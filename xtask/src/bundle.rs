@@ -17,7 +17,13 @@ fn ensure_tauri_cli() -> Result<std::path::PathBuf> {
     if !cli.exists() {
         process::run(
             Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-save",
+                    "--prefix",
+                ])
                 .arg(&prefix)
                 .arg("@tauri-apps/cli@^2.12"),
         )?;

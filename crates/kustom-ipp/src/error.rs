@@ -88,7 +88,11 @@ fn detail(problem: &Problem) -> String {
 
 fn validation_detail(message: &Option<String>, fields: &BTreeMap<String, String>) -> String {
     let mut parts: Vec<String> = message.iter().cloned().collect();
-    parts.extend(fields.iter().map(|(field, problem)| format!("{field} {problem}")));
+    parts.extend(
+        fields
+            .iter()
+            .map(|(field, problem)| format!("{field} {problem}")),
+    );
     if parts.is_empty() {
         String::new()
     } else {
@@ -146,13 +150,20 @@ mod tests {
         let mut mapped = Vec::new();
         for fixture in fixtures.as_array().into_iter().flatten() {
             let status = fixture["status"].as_u64().unwrap_or_default() as u16;
-            let problem: Problem = serde_json::from_value(fixture["body"].clone()).unwrap_or_default();
+            let problem: Problem =
+                serde_json::from_value(fixture["body"].clone()).unwrap_or_default();
             mapped.push(ApiError::from_status(status, problem, None));
         }
-        assert!(matches!(&mapped[0], ApiError::Validation { fields, .. } if fields["ttl"] == "must not be null"));
-        assert!(matches!(&mapped[1], ApiError::Unauthorized(p) if p.detail.as_deref() == Some("Access Denied")));
+        assert!(
+            matches!(&mapped[0], ApiError::Validation { fields, .. } if fields["ttl"] == "must not be null")
+        );
+        assert!(
+            matches!(&mapped[1], ApiError::Unauthorized(p) if p.detail.as_deref() == Some("Access Denied"))
+        );
         assert!(matches!(&mapped[2], ApiError::Unauthorized(_)));
-        assert!(matches!(&mapped[3], ApiError::Conflict(p) if p.summary().as_deref() == Some("Device is offline")));
+        assert!(
+            matches!(&mapped[3], ApiError::Conflict(p) if p.summary().as_deref() == Some("Device is offline"))
+        );
         assert!(matches!(&mapped[4], ApiError::Server { status: 503, .. }));
         assert_eq!(mapped[3].to_string(), "conflict: Device is offline");
     }

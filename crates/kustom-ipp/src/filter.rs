@@ -21,11 +21,18 @@ impl MetadataFilter {
 
     /// Adds `key:value`. Keys must be non-empty, must not contain `:` (the separator), and may
     /// appear once; values may be empty and may contain `:` (only the first one separates).
-    pub fn and(mut self, key: impl Into<String>, value: impl Into<String>) -> Result<Self, ApiError> {
+    pub fn and(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Result<Self, ApiError> {
         let key = key.into();
         let value = value.into();
         if key.trim().is_empty() {
-            return Err(ApiError::invalid("metadata", "filter keys must not be empty"));
+            return Err(ApiError::invalid(
+                "metadata",
+                "filter keys must not be empty",
+            ));
         }
         if key.contains(':') {
             return Err(ApiError::invalid(
@@ -107,27 +114,38 @@ mod tests {
         let five = MetadataFilter::from_pairs((0..5).map(|i| (format!("k{i}"), "v")));
         assert!(five.is_ok());
         let six = MetadataFilter::from_pairs((0..6).map(|i| (format!("k{i}"), "v")));
-        assert!(matches!(six, Err(ApiError::Validation { fields, .. }) if fields["metadata"].contains("at most 5")));
+        assert!(
+            matches!(six, Err(ApiError::Validation { fields, .. }) if fields["metadata"].contains("at most 5"))
+        );
         let twice = MetadataFilter::from_pairs([("store_id", "1"), ("store_id", "2")]);
-        assert!(matches!(twice, Err(ApiError::Validation { fields, .. }) if fields["metadata"].contains("twice")));
+        assert!(
+            matches!(twice, Err(ApiError::Validation { fields, .. }) if fields["metadata"].contains("twice"))
+        );
         assert!(MetadataFilter::new().and("", "x").is_err());
         assert!(MetadataFilter::new().and("a:b", "x").is_err());
     }
 
     #[test]
     fn values_may_contain_colons_and_parse_back() {
-        let filter = MetadataFilter::new().and("url", "https://x").unwrap_or_default();
+        let filter = MetadataFilter::new()
+            .and("url", "https://x")
+            .unwrap_or_default();
         let wire: Vec<String> = filter.query_pairs().map(|(_, v)| v).collect();
         assert_eq!(wire, ["url:https://x"]);
-        let parsed = MetadataFilter::parse_entries(wire.iter().map(String::as_str)).unwrap_or_default();
+        let parsed =
+            MetadataFilter::parse_entries(wire.iter().map(String::as_str)).unwrap_or_default();
         assert_eq!(parsed, filter);
         assert!(MetadataFilter::parse_entries(["no-colon"]).is_err());
     }
 
     #[test]
     fn matches_is_and_of_all_entries() {
-        let filter = MetadataFilter::from_pairs([("store_id", "1"), ("region", "EU")]).unwrap_or_default();
-        let both = BTreeMap::from([("store_id".to_owned(), "1".to_owned()), ("region".to_owned(), "EU".to_owned())]);
+        let filter =
+            MetadataFilter::from_pairs([("store_id", "1"), ("region", "EU")]).unwrap_or_default();
+        let both = BTreeMap::from([
+            ("store_id".to_owned(), "1".to_owned()),
+            ("region".to_owned(), "EU".to_owned()),
+        ]);
         let one = BTreeMap::from([("store_id".to_owned(), "1".to_owned())]);
         assert!(filter.matches(&both));
         assert!(!filter.matches(&one));

@@ -66,7 +66,13 @@ mod tests {
 
     #[test]
     fn accepts_unprefixed_and_unknown_types() {
-        assert_eq!(EventType::parse("session.finalized"), EventType::SessionFinalized);
-        assert_eq!(EventType::parse("dispute.created"), EventType::Unknown("dispute.created".into()));
+        assert_eq!(
+            EventType::parse("session.finalized"),
+            EventType::SessionFinalized
+        );
+        assert_eq!(
+            EventType::parse("dispute.created"),
+            EventType::Unknown("dispute.created".into())
+        );
     }
 }

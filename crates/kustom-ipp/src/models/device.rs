@@ -109,10 +109,13 @@ mod tests {
           "location_id":"550e8400-e29b-41d4-a716-446655440000","name":"POS Terminal 1","platform":"IOS",
           "metadata":{"store_id":"123","region":"EU"},"created_at":"2024-01-15T10:30:00Z","open_cash_register_id":42,
           "credentials":{"bearer_token":"eyJhbGciOiJSUzI1NiIsInR5cCI...","issuedAt":"2024-01-15T10:30:00Z"},"unique_id":"ABC123XYZ"}"#;
-        let registered: RegisteredDevice = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        let registered: RegisteredDevice =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(registered.device.platform, Platform::Ios);
         assert_eq!(registered.device.open_cash_register_id, Some(42));
-        let credentials = registered.credentials.unwrap_or_else(|| panic!("credentials"));
+        let credentials = registered
+            .credentials
+            .unwrap_or_else(|| panic!("credentials"));
         assert!(credentials.bearer_token.expose().starts_with("eyJ"));
         // The token never shows up in debug output.
         assert!(!format!("{credentials:?}").contains("eyJ"));

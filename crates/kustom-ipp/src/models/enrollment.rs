@@ -117,8 +117,14 @@ mod tests {
         let json = r#"{"enrollment_id":"e","enrollment_code":"ABCDEFGH","expires_at":"2024-01-15T11:30:00.123456789Z",
             "status":"REVOKED","metadata":{},"brand_new_field":[1,2,3]}"#;
         let enrollment: Enrollment = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(enrollment.status, EnrollmentStatus::Unknown("REVOKED".into()));
-        assert_eq!(serde_json::to_value(&enrollment.status).ok(), Some("REVOKED".into()));
+        assert_eq!(
+            enrollment.status,
+            EnrollmentStatus::Unknown("REVOKED".into())
+        );
+        assert_eq!(
+            serde_json::to_value(&enrollment.status).ok(),
+            Some("REVOKED".into())
+        );
     }
 
     #[test]
@@ -130,7 +136,10 @@ mod tests {
     #[test]
     fn ttl_enum_maps_to_milliseconds() {
         assert_eq!(EnrollmentTtl::parse("TWO_HOURS").millis(), Some(7_200_000));
-        assert_eq!(EnrollmentTtl::parse("SEVENTY_TWO_HOURS").millis(), Some(259_200_000));
+        assert_eq!(
+            EnrollmentTtl::parse("SEVENTY_TWO_HOURS").millis(),
+            Some(259_200_000)
+        );
         assert_eq!(EnrollmentTtl::parse("FOREVER").millis(), None);
     }
 }

@@ -80,7 +80,8 @@ mod tests {
     #[test]
     fn parses_the_documented_example() {
         let json = r#"{"content":[{},{}],"total_elements":2,"total_pages":1,"page_number":0,"page_size":20,"first":true,"last":true}"#;
-        let page: Page<serde_json::Value> = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
+        let page: Page<serde_json::Value> =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(page.content.len(), 2);
         assert_eq!(page.total_pages, 1);
     }

@@ -121,14 +121,16 @@ pub struct CreateSession {
 mod tests {
     use super::*;
 
-    const CANCEL_EXAMPLE: &str = include_str!("../../tests/fixtures/sessions.cancel.response-200.json");
+    const CANCEL_EXAMPLE: &str =
+        include_str!("../../tests/fixtures/sessions.cancel.response-200.json");
     const CREATE_EXAMPLE: &str = include_str!("../../tests/fixtures/sessions.create.request.json");
     const THIRD_PARTY_CREATE: &str =
         include_str!("../../tests/fixtures/third-party.sessions.create.request.json");
 
     #[test]
     fn parses_the_documented_cancel_response() {
-        let session: Session = serde_json::from_str(CANCEL_EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        let session: Session =
+            serde_json::from_str(CANCEL_EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(session.status, SessionStatus::Cancelled);
         assert_eq!(session.order_amount, 240_000);
         assert_eq!(session.order_items.len(), 2);
@@ -138,7 +140,8 @@ mod tests {
 
     #[test]
     fn round_trips_the_documented_create_request() {
-        let body: CreateSession = serde_json::from_str(CREATE_EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        let body: CreateSession =
+            serde_json::from_str(CREATE_EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
         let again: serde_json::Value = serde_json::to_value(&body).unwrap_or_default();
         let original: serde_json::Value = serde_json::from_str(CREATE_EXAMPLE).unwrap_or_default();
         assert_eq!(again, original);
@@ -159,7 +162,8 @@ mod tests {
 
     #[test]
     fn unknown_session_status_is_kept_and_not_terminal() {
-        let status: SessionStatus = serde_json::from_str("\"PAUSED\"").unwrap_or_else(|e| panic!("{e}"));
+        let status: SessionStatus =
+            serde_json::from_str("\"PAUSED\"").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(status, SessionStatus::Unknown("PAUSED".into()));
         assert!(!status.is_terminal());
     }

@@ -1,0 +1,271 @@
+//! Every operation of `/ipp/v1` [API.md §4], as methods on [`Client`].
+
+use reqwest::Method;
+
+use crate::client::{Call, Client, Repeat};
+use crate::error::ApiError;
+use crate::filter::MetadataFilter;
+use crate::models::*;
+
+/// Filters of `GET /ipp/v1/enrollments` [DOC §5.4].
+#[derive(Debug, Clone, Default)]
+pub struct EnrollmentQuery {
+    pub location_id: Option<String>,
+    pub metadata: MetadataFilter,
+    /// `None` uses the API's default (`true`).
+    pub include_consumed: Option<bool>,
+}
+
+/// Filters of `GET /ipp/v1/devices` (mirroring enrollments) [INF §7.2].
+#[derive(Debug, Clone, Default)]
+pub struct DeviceQuery {
+    pub location_id: Option<String>,
+    pub metadata: MetadataFilter,
+}
+
+fn page_query(page: PageRequest) -> [(&'static str, String); 2] {
+    [
+        ("page_number", page.page_number.to_string()),
+        ("page_size", page.page_size.to_string()),
+    ]
+}
+
+/// Path segments are ids the caller chose; refuse anything that could change the path.
+fn id_segment(field: &str, id: &str) -> Result<String, ApiError> {
+    if id.is_empty() || id.contains(['/', '?', '#', '%']) || id.contains("..") {
+        return Err(ApiError::invalid(
+            field,
+            format!("{id:?} is not a valid id"),
+        ));
+    }
+    Ok(id.to_owned())
+}
+
+impl Client {
+    // ---- Enrollments -------------------------------------------------------------------------
+
+    /// `GET /ipp/v1/enrollments` — CANCELLED ones are never listed [DOC].
+    pub async fn list_enrollments(
+        &self,
+        query: &EnrollmentQuery,
+        page: PageRequest,
+    ) -> Result<Page<Enrollment>, ApiError> {
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        if let Some(location) = &query.location_id {
+            pairs.push(("location_id", location.clone()));
+        }
+        pairs.extend(query.metadata.query_pairs());
+        if let Some(include) = query.include_consumed {
+            pairs.push(("include_consumed", include.to_string()));
+        }
+        pairs.extend(page_query(page));
+        self.json(Call::new(Method::GET, "/enrollments", "list enrollments").query(pairs))
+            .await
+    }
+
+    /// `POST /ipp/v1/enrollments` → 201 with a PENDING enrollment. Never retried once it may have
+    /// reached the server: a second code would be created.
+    pub async fn create_enrollment(&self, body: &CreateEnrollment) -> Result<Enrollment, ApiError> {
+        if body.location_id.as_deref() == Some("") {
+            return Err(ApiError::invalid("location_id", "must not be blank"));
+        }
+        self.json(Call::new(Method::POST, "/enrollments", "create an enrollment").json(body)?)
+            .await
+    }
+
+    /// Cancels one PENDING enrollment: `DELETE /ipp/v1/enrollments/{id}` → 204. The real path is
+    /// not documented [GAP §5.6]; this is the simulator's [INF].
+    pub async fn cancel_enrollment(&self, enrollment_id: &str) -> Result<(), ApiError> {
+        let id = id_segment("enrollment_id", enrollment_id)?;
+        self.send(Call::new(
+            Method::DELETE,
+            format!("/enrollments/{id}"),
+            "cancel an enrollment",
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    /// Cancels several PENDING enrollments at once: `DELETE /ipp/v1/enrollments` with
+    /// `{"enrollment_ids": [...]}` [INF §5.6].
+    pub async fn cancel_enrollments(&self, enrollment_ids: &[String]) -> Result<(), ApiError> {
+        let body = serde_json::json!({ "enrollment_ids": enrollment_ids });
+        self.send(Call::new(Method::DELETE, "/enrollments", "cancel enrollments").json(&body)?)
+            .await
+            .map(|_| ())
+    }
+
+    // ---- Locations ---------------------------------------------------------------------------
+
+    /// `GET /ipp/v1/locations` [DOC §8.1].
+    pub async fn list_locations(&self, page: PageRequest) -> Result<Page<Location>, ApiError> {
+        self.json(Call::new(Method::GET, "/locations", "list locations").query(page_query(page)))
+            .await
+    }
+
+    /// `GET /ipp/v1/locations/{id}` [DOC §8.2].
+    pub async fn get_location(&self, location_id: &str) -> Result<Location, ApiError> {
+        let id = id_segment("location_id", location_id)?;
+        self.json(Call::new(
+            Method::GET,
+            format!("/locations/{id}"),
+            "get a location",
+        ))
+        .await
+    }
+
+    // ---- Devices -----------------------------------------------------------------------------
+
+    /// `GET /ipp/v1/devices` [DOC page; parameters INF §7.2].
+    pub async fn list_devices(
+        &self,
+        query: &DeviceQuery,
+        page: PageRequest,
+    ) -> Result<Page<Device>, ApiError> {
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        if let Some(location) = &query.location_id {
+            pairs.push(("location_id", location.clone()));
+        }
+        pairs.extend(query.metadata.query_pairs());
+        pairs.extend(page_query(page));
+        self.json(Call::new(Method::GET, "/devices", "list devices").query(pairs))
+            .await
+    }
+
+    /// `GET /ipp/v1/devices/{id}` [INF §7.3].
+    pub async fn get_device(&self, device_id: &str) -> Result<Device, ApiError> {
+        let id = id_segment("device_id", device_id)?;
+        self.json(Call::new(
+            Method::GET,
+            format!("/devices/{id}"),
+            "get a device",
+        ))
+        .await
+    }
+
+    /// `PUT /ipp/v1/devices/{id}` — replaces name, metadata and location [DOC §7.4; replace INF].
+    /// Send the full body (see [`UpdateDevice::from_device`]). Safe to retry: it is a replace.
+    pub async fn update_device(
+        &self,
+        device_id: &str,
+        body: &UpdateDevice,
+    ) -> Result<Device, ApiError> {
+        let id = id_segment("device_id", device_id)?;
+        if body.name.trim().is_empty() {
+            return Err(ApiError::invalid("name", "must not be empty"));
+        }
+        self.json(Call::new(Method::PUT, format!("/devices/{id}"), "update a device").json(body)?)
+            .await
+    }
+
+    /// `DELETE /ipp/v1/devices/{id}` → 204 [DOC sample; INF]: deregisters the device and revokes
+    /// its token. Retried like a safe call; a 404 after an attempt whose outcome was unknown means
+    /// that attempt did delete it, and counts as success.
+    pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
+        let id = id_segment("device_id", device_id)?;
+        let call = Call::new(Method::DELETE, format!("/devices/{id}"), "delete a device")
+            .repeat(Repeat::Safe);
+        match self.send_tracking_uncertainty(call).await {
+            Ok(_) => Ok(()),
+            Err((ApiError::NotFound(_), true)) => Ok(()),
+            Err((error, _)) => Err(error),
+        }
+    }
+
+    /// The POS app's registration with a pairing code, unauthenticated [DOC flow §6]. The real
+    /// endpoint is not public; this is the simulator's `POST /ipp/v1/devices/register` [INF].
+    pub async fn register_device(
+        &self,
+        body: &RegisterDevice,
+    ) -> Result<RegisteredDevice, ApiError> {
+        self.json(
+            Call::new(Method::POST, "/devices/register", "register a device")
+                .json(body)?
+                .unauthenticated(),
+        )
+        .await
+    }
+
+    /// A device-side call with the device's own bearer token: `GET /ipp/v1/device/me`. Simulator
+    /// only [INF]: it shows whether a token is still valid (401 once the device is deleted).
+    pub async fn device_whoami(&self, bearer_token: &crate::Secret) -> Result<Device, ApiError> {
+        self.json(
+            Call::new(Method::GET, "/device/me", "check a device token")
+                .unauthenticated()
+                .bearer(bearer_token.clone()),
+        )
+        .await
+    }
+
+    // ---- Sessions ----------------------------------------------------------------------------
+
+    /// `POST /ipp/v1/sessions?location_id=…` → 200 with a CREATED session [DOC §9.3].
+    pub async fn create_session(
+        &self,
+        location_id: Option<&str>,
+        body: &CreateSession,
+    ) -> Result<Session, ApiError> {
+        let query = location_id.map(|id| ("location_id", id.to_owned()));
+        self.json(
+            Call::new(Method::POST, "/sessions", "create a session")
+                .query(query)
+                .json(body)?,
+        )
+        .await
+    }
+
+    /// `GET /ipp/v1/sessions/{session_id}` [DOC §9.4].
+    pub async fn get_session(&self, session_id: &str) -> Result<Session, ApiError> {
+        let id = id_segment("session_id", session_id)?;
+        self.json(Call::new(
+            Method::GET,
+            format!("/sessions/{id}"),
+            "get a session",
+        ))
+        .await
+    }
+
+    /// `PUT /ipp/v1/sessions/{session_id}/cancel` [DOC §9.5]. Idempotent on CANCELLED [INF], so safe
+    /// to retry; 409 for other terminal states.
+    pub async fn cancel_session(&self, session_id: &str) -> Result<Session, ApiError> {
+        let id = id_segment("session_id", session_id)?;
+        self.json(Call::new(
+            Method::PUT,
+            format!("/sessions/{id}/cancel"),
+            "cancel a session",
+        ))
+        .await
+    }
+
+    // ---- Playground tools (404 in production) -----------------------------------------------
+
+    /// `POST /ipp/v1/dev/devices` — a simulated, already registered device [DOC §11.1].
+    pub async fn dev_create_device(
+        &self,
+        body: &CreateSimulatedDevice,
+    ) -> Result<RegisteredDevice, ApiError> {
+        if body.name.trim().is_empty() {
+            return Err(ApiError::invalid("name", "must not be empty"));
+        }
+        self.json(Call::new(Method::POST, "/dev/devices", "create a simulated device").json(body)?)
+            .await
+    }
+
+    /// `POST /ipp/v1/dev/sessions/{sessionId}/simulate-tap?outcome=…` [DOC §11.2].
+    pub async fn dev_simulate_tap(
+        &self,
+        session_id: &str,
+        outcome: &TapOutcome,
+    ) -> Result<Session, ApiError> {
+        let id = id_segment("session_id", session_id)?;
+        self.json(
+            Call::new(
+                Method::POST,
+                format!("/dev/sessions/{id}/simulate-tap"),
+                "simulate a card tap",
+            )
+            .query([("outcome", outcome.as_str().to_owned())]),
+        )
+        .await
+    }
+}

@@ -1,0 +1,439 @@
+//! The HTTP client: authentication, timeouts, and retries that never repeat an unsafe write.
+//!
+//! Retry rules: a request that never reached the server (connection refused, DNS) or that the
+//! server refused before processing (429) may always be sent again. Everything else (5xx,
+//! timeouts, a connection that dropped mid-response) is retried only for requests that are safe to
+//! repeat: reads, and writes whose repetition lands in the same state (PUT replace, cancel). A
+//! POST that may have been processed is never sent twice. Waits grow exponentially with jitter
+//! and honour `Retry-After` on 429/503.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use base64::Engine as _;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{ApiError, Problem};
+use crate::secret::Secret;
+
+/// How the client authenticates [DOC §2.1].
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// `Authorization: Basic <API key>` — the raw key, not base64 (the primary form).
+    ApiKey(Secret),
+    /// `Authorization: Basic base64(<username>:<API key>)`, username as shown in the Portal.
+    UsernameAndKey { username: String, key: Secret },
+    /// No `Authorization` header (only for the POS app's registration call).
+    None,
+}
+
+impl Credentials {
+    fn header(&self) -> Option<HeaderValue> {
+        let value = match self {
+            Self::ApiKey(key) => format!("Basic {}", key.expose()),
+            Self::UsernameAndKey { username, key } => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{}", key.expose()))
+            ),
+            Self::None => return None,
+        };
+        let mut header = HeaderValue::from_str(&value).ok()?;
+        header.set_sensitive(true);
+        Some(header)
+    }
+}
+
+/// Retry settings. `max_attempts` counts the first try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// Longest `Retry-After` the client will sleep through before giving up with `RateLimited`.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all: every failure is reported as it happens.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Scheme and host, e.g. `https://api.kustom.co`; `/ipp/v1` is appended by the client.
+    pub base_url: Url,
+    pub credentials: Credentials,
+    /// Sent as `x-merchant-id` on every authenticated call [DOC §2.2; INF: accepted everywhere].
+    pub merchant_id: Option<String>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: &str, credentials: Credentials) -> Result<Self, ApiError> {
+        let base_url = Url::parse(base_url)
+            .map_err(|err| ApiError::Config(format!("invalid base URL {base_url:?}: {err}")))?;
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(ApiError::Config(format!(
+                "base URL must be http(s), not {:?}",
+                base_url.scheme()
+            )));
+        }
+        Ok(Self {
+            base_url,
+            credentials,
+            merchant_id: None,
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(20),
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn merchant_id(mut self, merchant_id: impl Into<String>) -> Self {
+        self.merchant_id = Some(merchant_id.into());
+        self
+    }
+
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn timeouts(mut self, connect: Duration, overall: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.timeout = overall;
+        self
+    }
+}
+
+/// Whether a request may be sent again after an outcome that left it unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    /// Reads, PUT replace, idempotent cancel.
+    Safe,
+    /// Creates: only when the server certainly did not process it (connect failure, 429).
+    Unsafe,
+}
+
+/// One request, described before it is sent (and possibly sent again).
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Vec<u8>>,
+    pub repeat: Repeat,
+    pub authenticated: bool,
+    /// A device's own token (`Authorization: Bearer …`), for device-side calls.
+    pub bearer: Option<Secret>,
+    /// Used in error messages: "list devices".
+    pub context: &'a str,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(method: Method, path: impl Into<String>, context: &'a str) -> Self {
+        let repeat = if method == Method::GET || method == Method::PUT {
+            Repeat::Safe
+        } else {
+            Repeat::Unsafe
+        };
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            repeat,
+            authenticated: true,
+            bearer: None,
+            context,
+        }
+    }
+
+    pub fn query(mut self, pairs: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+        self.query.extend(pairs);
+        self
+    }
+
+    pub fn json(mut self, body: &impl Serialize) -> Result<Self, ApiError> {
+        self.body = Some(serde_json::to_vec(body).map_err(|err| ApiError::Decode {
+            context: self.context.to_owned(),
+            message: format!("could not encode the request: {err}"),
+        })?);
+        Ok(self)
+    }
+
+    pub fn repeat(mut self, repeat: Repeat) -> Self {
+        self.repeat = repeat;
+        self
+    }
+
+    pub fn unauthenticated(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+
+    pub fn bearer(mut self, token: Secret) -> Self {
+        self.bearer = Some(token);
+        self
+    }
+}
+
+/// The body of a successful reply.
+pub(crate) type Reply = Vec<u8>;
+
+/// The Kustom IPP client. Cheap to clone; clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Arc<ClientConfig>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.config.base_url.as_str())
+            .field("merchant_id", &self.config.merchant_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(concat!("Fleetdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| ApiError::Config(format!("could not build the HTTP client: {err}")))?;
+        Ok(Self {
+            http,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// `https://host/ipp/v1{path}`.
+    pub fn url(&self, path: &str) -> Result<Url, ApiError> {
+        let base = self.config.base_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/ipp/v1{path}"))
+            .map_err(|err| ApiError::Config(format!("invalid request URL for {path}: {err}")))
+    }
+
+    /// Sends a call (with retries) and decodes a JSON body.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
+        let context = call.context.to_owned();
+        let body = self.send(call).await?;
+        decode(&context, &body)
+    }
+
+    /// Sends a call (with retries) and returns the successful reply.
+    pub(crate) async fn send(&self, call: Call<'_>) -> Result<Reply, ApiError> {
+        self.send_tracking_uncertainty(call)
+            .await
+            .map_err(|(error, _)| error)
+    }
+
+    /// Like [`Client::send`]; a failure also says whether an earlier attempt may have been applied.
+    pub(crate) async fn send_tracking_uncertainty(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Reply, (ApiError, bool)> {
+        let url = self.url(&call.path).map_err(|error| (error, false))?;
+        let policy = self.config.retry;
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(policy.min_delay)
+            .with_max_delay(policy.max_delay)
+            .with_max_times(policy.max_attempts.saturating_sub(1))
+            .with_jitter()
+            .build();
+        let mut uncertain = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(&url, &call).await;
+            let (error, may_repeat, wait) = match outcome {
+                Attempt::Done(body) => return Ok(body),
+                Attempt::Failed(status, problem, retry_after) => {
+                    let error = ApiError::from_status(status.as_u16(), problem, retry_after);
+                    let (may_repeat, applied_maybe) = match status.as_u16() {
+                        // Refused before processing: always safe to send again.
+                        429 => (true, false),
+                        503 | 500 | 502 | 504 => (call.repeat == Repeat::Safe, true),
+                        _ => (false, false),
+                    };
+                    uncertain |= applied_maybe;
+                    (error, may_repeat, retry_after)
+                }
+                Attempt::NotSent(error) => (error, true, None),
+                Attempt::Unknown(error) => {
+                    uncertain = true;
+                    (error, call.repeat == Repeat::Safe, None)
+                }
+            };
+            let backoff = delays.next();
+            let Some(backoff) = backoff.filter(|_| may_repeat) else {
+                tracing::debug!(method = %call.method, path = %call.path, attempt, %error, "request failed");
+                return Err((error, uncertain));
+            };
+            let wait = match wait {
+                Some(retry_after) if retry_after > policy.max_retry_after => {
+                    return Err((error, uncertain));
+                }
+                Some(retry_after) => retry_after.max(backoff.min(Duration::from_millis(50))),
+                None => backoff,
+            };
+            tracing::debug!(method = %call.method, path = %call.path, attempt, %error, ?wait, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, url: &Url, call: &Call<'_>) -> Attempt {
+        let mut url = url.clone();
+        if !call.query.is_empty() {
+            // Form encoding: `metadata=store_id%3A123`, as the docs ask [DOC §3.4].
+            url.query_pairs_mut().extend_pairs(&call.query);
+        }
+        let mut request = self.http.request(call.method.clone(), url);
+        let mut headers = HeaderMap::new();
+        if let Some(token) = &call.bearer {
+            if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+        }
+        if call.authenticated {
+            if let Some(auth) = self.config.credentials.header() {
+                headers.insert(AUTHORIZATION, auth);
+            }
+            if let Some(merchant) = &self.config.merchant_id {
+                if let Ok(value) = HeaderValue::from_str(merchant) {
+                    headers.insert("x-merchant-id", value);
+                }
+            }
+        }
+        if let Some(body) = &call.body {
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            request = request.body(body.clone());
+        }
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json, application/problem+json"),
+        );
+        let response = match request.headers(headers).send().await {
+            Ok(response) => response,
+            Err(err) => return classify_send_error(&err),
+        };
+        let status = response.status();
+        let retry_after = parse_retry_after(response.headers());
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            // Headers arrived, the body did not: the request may well have been processed.
+            Err(err) => {
+                return Attempt::Unknown(if err.is_timeout() {
+                    ApiError::Timeout
+                } else {
+                    ApiError::Offline(format!("the connection dropped mid-response ({err})"))
+                });
+            }
+        };
+        if status.is_success() {
+            Attempt::Done(body)
+        } else {
+            let problem = serde_json::from_slice::<Problem>(&body).unwrap_or_else(|_| Problem {
+                detail: plain_text(&body),
+                ..Problem::default()
+            });
+            Attempt::Failed(status, problem, retry_after)
+        }
+    }
+}
+
+enum Attempt {
+    Done(Vec<u8>),
+    Failed(StatusCode, Problem, Option<Duration>),
+    /// Certainly not processed (never connected).
+    NotSent(ApiError),
+    /// May or may not have been processed.
+    Unknown(ApiError),
+}
+
+fn classify_send_error(err: &reqwest::Error) -> Attempt {
+    let text = error_chain(err);
+    if err.is_connect() {
+        let lower = text.to_lowercase();
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            return Attempt::NotSent(ApiError::Tls(text));
+        }
+        return Attempt::NotSent(ApiError::Offline(text));
+    }
+    if err.is_timeout() {
+        return Attempt::Unknown(ApiError::Timeout);
+    }
+    Attempt::Unknown(ApiError::Offline(text))
+}
+
+/// The error and its causes, "a: b: c" (reqwest's Display hides the useful part).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the API and is ignored).
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+fn plain_text(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body).trim().to_owned();
+    (!text.is_empty() && text.len() <= 200).then_some(text)
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(context: &str, body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|err| ApiError::Decode {
+        context: context.to_owned(),
+        message: err.to_string(),
+    })
+}
