@@ -1,1 +1,167 @@
-//! A local simulator of the Kustom In-Person Payments API.
+//! A local simulator of the Kustom In-Person Payments API (`/ipp/v1`): Fleetdesk's local
+//! playground, and the other side of every contract test.
+//!
+//! It follows `shared/kustom-ipp/API.md`: [DOC] facts exactly, [3P] shapes accepted, and these
+//! [INF] choices, all consistent with the `kustom-ipp` client:
+//!
+//! - Auth: `Basic <key>`, `Basic base64(<portal user>:<key>)`, and the third-party
+//!   `Basic base64(<merchant id>:<shared secret>)`; anything else is 401. `x-merchant-id` is
+//!   accepted everywhere, required on the list/get endpoints the docs mark (and device list), and a
+//!   mismatch with the key's merchant is 403.
+//! - Errors are `application/problem+json` with `type`, `title`, `status`, `detail`, `errors`.
+//! - Enrollment codes: 8 characters from `ABCDEFGHJKLMNPQRSTUVWXYZ23456789`, unique among PENDING
+//!   codes, matched case-insensitively (spaces and dashes ignored). `expires_in` (ms, 1 min – 7 d)
+//!   or the `ttl` enum; 2 h by default. Cancel is `DELETE /enrollments/{id}` or a bulk
+//!   `DELETE /enrollments`, PENDING only (409 otherwise).
+//! - Registration: `POST /devices/register` (no auth) → 201 device + credentials; 404 unknown code,
+//!   410 expired, 409 consumed/cancelled. `GET /device/me` with the bearer token checks it (401
+//!   once the device is deleted).
+//! - `PUT /devices/{id}` replaces name, metadata and location; locations are read-only and seeded.
+//! - Sessions: lines must reconcile (`unit_price × quantity − discount = total_amount`, sum =
+//!   `order_amount`, tax included at `tax_rate` ±1), currency is three capital letters, the device
+//!   must be the merchant's. CREATED → ACTIVE (first tap) → FINALIZED (SUCCESS) / CANCELLED /
+//!   EXPIRED (after `session_timeout`) / FAILED (after `max_declines` declined taps). Declines keep
+//!   the session ACTIVE and emit `ipp.payment.failed` with the outcome as `failure_reason`.
+//! - Callbacks are queued and delivered in order to every callback URL, signed per Standard
+//!   Webhooks with the current secret (and the previous one during a rotation window), retried with
+//!   backoff on non-2xx.
+
+pub mod callbacks;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod faults;
+pub mod http;
+pub mod seed;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use config::{MerchantConfig, Mode, SeedSpec, SimConfig};
+pub use faults::{FaultConfig, RateLimitBursts};
+pub use state::SimState;
+
+use crate::callbacks::{Callbacks, DeliveryRecord};
+use crate::faults::FaultInjector;
+use crate::http::AppState;
+use crate::state::SessionRules;
+
+/// A running simulator.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub handle: JoinHandle<()>,
+    app: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT` — give this to the client as its base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A copy of the whole state, e.g. to persist it.
+    pub fn snapshot(&self) -> SimState {
+        self.app.sim.lock().clone()
+    }
+
+    /// Runs `f` with the live state (tests use this to check what the API did).
+    pub fn inspect<T>(&self, f: impl FnOnce(&SimState) -> T) -> T {
+        let mut sim = self.app.sim.lock();
+        sim.tick(self.app.clock.now(), self.app.rules);
+        f(&sim)
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.app.clock
+    }
+
+    pub fn merchants(&self) -> &[MerchantConfig] {
+        &self.app.merchants
+    }
+
+    pub fn set_callback_urls(&self, urls: Vec<String>) {
+        self.app.callbacks.set_urls(urls);
+    }
+
+    /// Starts signing callbacks with `secret`, still signing with the old one for the rotation window.
+    pub fn rotate_webhook_secret(&self, secret: kustom_ipp::WebhookSecret) {
+        self.app.callbacks.rotate_secret(secret);
+    }
+
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        self.app.callbacks.deliveries()
+    }
+
+    /// Stops accepting requests and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.handle).await;
+    }
+}
+
+/// Binds, seeds (or restores) and serves; returns once the port is open.
+pub async fn start(config: SimConfig) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+
+    let mut sim = match config.restore {
+        Some(mut state) => {
+            state.reindex();
+            state
+        }
+        None => {
+            let mut state = SimState::default();
+            let now = config.clock.now();
+            for merchant in &config.merchants {
+                seed::seed(&mut state, &merchant.merchant_id, &merchant.seed, now);
+            }
+            state
+        }
+    };
+    sim.reindex();
+
+    let app = AppState {
+        sim: Arc::new(Mutex::new(sim)),
+        merchants: Arc::new(config.merchants),
+        mode: config.mode,
+        clock: config.clock,
+        rules: SessionRules {
+            timeout: chrono::Duration::from_std(config.session_timeout)
+                .unwrap_or(chrono::Duration::minutes(30)),
+            max_declines: config.max_declines,
+        },
+        callbacks: Callbacks::start(
+            config.callback_urls,
+            config.webhook_secret,
+            config.rotation_window,
+        ),
+        rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
+    };
+    let router = http::router(app.clone(), FaultInjector::new(config.faults));
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        let server = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(err) = server.await {
+            tracing::error!(%err, "ipp-sim stopped with an error");
+        }
+    });
+    Ok(Running {
+        addr,
+        handle,
+        app,
+        shutdown: Some(shutdown),
+    })
+}

@@ -1,0 +1,150 @@
+//! Fault injection: server errors, dropped connections, 429 bursts and latency. Off by default;
+//! deterministic for a given seed and request order.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use parking_lot::Mutex;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::error::problem;
+
+/// Every `every` requests, the next `burst` requests are answered 429 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimitBursts {
+    pub every: u64,
+    pub burst: u64,
+    pub retry_after: Duration,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultConfig {
+    /// Share of requests answered 500 or 503 (0.0–1.0).
+    pub error_rate: f64,
+    /// Share of requests whose connection is dropped mid-response (before or after processing).
+    pub drop_rate: f64,
+    pub rate_limit: Option<RateLimitBursts>,
+    /// Added to every request.
+    pub latency: Duration,
+    pub seed: u64,
+}
+
+impl FaultConfig {
+    pub fn is_off(&self) -> bool {
+        self.error_rate <= 0.0
+            && self.drop_rate <= 0.0
+            && self.rate_limit.is_none()
+            && self.latency.is_zero()
+    }
+}
+
+/// What to do with one request.
+enum Fault {
+    None,
+    ServerError(StatusCode),
+    RateLimited(Duration),
+    DropBefore,
+    DropAfter,
+}
+
+pub struct FaultInjector {
+    config: FaultConfig,
+    state: Mutex<(StdRng, u64)>,
+}
+
+impl FaultInjector {
+    pub fn new(config: FaultConfig) -> Arc<Self> {
+        let rng = StdRng::seed_from_u64(config.seed);
+        Arc::new(Self {
+            config,
+            state: Mutex::new((rng, 0)),
+        })
+    }
+
+    fn decide(&self) -> Fault {
+        let mut guard = self.state.lock();
+        let (rng, count) = &mut *guard;
+        *count += 1;
+        if let Some(bursts) = self.config.rate_limit {
+            if bursts.every > 0 && (*count % bursts.every) < bursts.burst {
+                return Fault::RateLimited(bursts.retry_after);
+            }
+        }
+        let roll: f64 = rng.random();
+        if roll < self.config.error_rate {
+            return Fault::ServerError(if rng.random_bool(0.5) {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            });
+        }
+        if roll < self.config.error_rate + self.config.drop_rate {
+            return if rng.random_bool(0.5) {
+                Fault::DropBefore
+            } else {
+                Fault::DropAfter
+            };
+        }
+        Fault::None
+    }
+}
+
+/// The axum middleware.
+pub async fn inject(State(injector): State<Arc<FaultInjector>>, request: Request, next: Next) -> Response {
+    if injector.config.is_off() {
+        return next.run(request).await;
+    }
+    if !injector.config.latency.is_zero() {
+        tokio::time::sleep(injector.config.latency).await;
+    }
+    match injector.decide() {
+        Fault::None => next.run(request).await,
+        Fault::ServerError(status) => {
+            let detail = if status == StatusCode::SERVICE_UNAVAILABLE {
+                "Service unavailable"
+            } else {
+                "Internal server error (injected)"
+            };
+            problem(status, "Server Error", detail, None)
+        }
+        Fault::RateLimited(retry_after) => {
+            let mut response = problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Rate limit exceeded",
+                None,
+            );
+            if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Fault::DropBefore => dropped(),
+        Fault::DropAfter => {
+            let _processed = next.run(request).await;
+            dropped()
+        }
+    }
+}
+
+/// A response whose body fails after the headers: the client sees the connection drop.
+fn dropped() -> Response {
+    let body = Body::from_stream(futures::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped (injected)",
+        ))
+    }));
+    let mut response = Response::new(body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

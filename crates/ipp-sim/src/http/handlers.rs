@@ -1,0 +1,265 @@
+//! Route handlers: parse and validate the request, call the state, shape the response.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kustom_ipp::{
+    CreateEnrollment, CreateSession, Metadata, MetadataFilter, Platform, TapOutcome,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Merchant;
+use super::query::QueryParams;
+use crate::config::Mode;
+use crate::error::SimError;
+
+type Result<T> = std::result::Result<T, SimError>;
+
+/// Locations only say `page_size > 0` [DOC]; cap it at something sane [INF].
+const MAX_LOCATION_PAGE: i32 = 1000;
+
+fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
+    serde_json::from_slice(body).map_err(|err| SimError::bad_request(format!("Malformed JSON body: {err}")))
+}
+
+fn metadata_filter(query: &QueryParams) -> Result<MetadataFilter> {
+    MetadataFilter::parse_entries(query.get_all("metadata")).map_err(|err| match err {
+        kustom_ipp::ApiError::Validation { fields, .. } => SimError::BadRequest {
+            detail: "Validation Failed".into(),
+            errors: fields,
+        },
+        other => SimError::bad_request(other.to_string()),
+    })
+}
+
+fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+pub async fn not_found() -> SimError {
+    SimError::NotFound("No such endpoint".into())
+}
+
+// ---- Enrollments -----------------------------------------------------------------------------
+
+pub async fn list_enrollments(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery) -> Result<Response> {
+    merchant.require_header()?;
+    let query = QueryParams::parse(raw.as_deref());
+    let paging = query.paging(100)?;
+    let filter = metadata_filter(&query)?;
+    let include_consumed = query.bool_or("include_consumed", true)?;
+    let location = non_blank(query.get("location_id"));
+    let page = app.with_state(|sim, _| {
+        (sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging), vec![])
+    });
+    Ok(Json(page).into_response())
+}
+
+pub async fn create_enrollment(State(app): State<AppState>, merchant: Merchant, body: Bytes) -> Result<Response> {
+    let body: CreateEnrollment = if body.is_empty() { CreateEnrollment::default() } else { parse_json(&body)? };
+    let enrollment = app.with_state(|sim, app| {
+        let now = app.clock.now();
+        let mut rng = app.rng.lock();
+        (sim.create_enrollment(&merchant.id, body, now, &mut *rng), vec![])
+    })?;
+    Ok((StatusCode::CREATED, Json(enrollment)).into_response())
+}
+
+pub async fn cancel_enrollment(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<StatusCode> {
+    app.with_state(|sim, _| (sim.cancel_enrollments(&merchant.id, &[id]), vec![]))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn cancel_enrollments(State(app): State<AppState>, merchant: Merchant, body: Bytes) -> Result<StatusCode> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        enrollment_ids: Vec<String>,
+    }
+    let body: Body = parse_json(&body)?;
+    if body.enrollment_ids.is_empty() {
+        return Err(SimError::field("enrollment_ids", "must not be empty"));
+    }
+    app.with_state(|sim, _| (sim.cancel_enrollments(&merchant.id, &body.enrollment_ids), vec![]))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- Locations -------------------------------------------------------------------------------
+
+pub async fn list_locations(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery) -> Result<Response> {
+    merchant.require_header()?;
+    let paging = QueryParams::parse(raw.as_deref()).paging(MAX_LOCATION_PAGE)?;
+    let page = app.with_state(|sim, _| (sim.list_locations(&merchant.id, paging), vec![]));
+    Ok(Json(page).into_response())
+}
+
+pub async fn get_location(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+    merchant.require_header()?;
+    let location = app.with_state(|sim, _| (sim.get_location(&merchant.id, &id), vec![]))?;
+    Ok(Json(location).into_response())
+}
+
+// ---- Devices ---------------------------------------------------------------------------------
+
+pub async fn list_devices(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery) -> Result<Response> {
+    merchant.require_header()?;
+    let query = QueryParams::parse(raw.as_deref());
+    let paging = query.paging(100)?;
+    let filter = metadata_filter(&query)?;
+    let location = non_blank(query.get("location_id"));
+    let page = app.with_state(|sim, _| (sim.list_devices(&merchant.id, location, &filter, paging), vec![]));
+    Ok(Json(page).into_response())
+}
+
+pub async fn get_device(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+    let device = app.with_state(|sim, _| (sim.get_device(&merchant.id, &id), vec![]))?;
+    Ok(Json(device).into_response())
+}
+
+/// Replace semantics: what is absent (or null) is cleared [INF §7.4].
+pub async fn update_device(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>, body: Bytes) -> Result<Response> {
+    let body: Value = parse_json(&body)?;
+    let Some(object) = body.as_object() else {
+        return Err(SimError::bad_request("The body must be a JSON object"));
+    };
+    let name = match object.get("name") {
+        Some(Value::String(name)) => name.clone(),
+        None | Some(Value::Null) => String::new(),
+        Some(_) => return Err(SimError::field("name", "must be a string")),
+    };
+    let metadata: Metadata = match object.get("metadata") {
+        None | Some(Value::Null) => Metadata::new(),
+        Some(value) => serde_json::from_value(value.clone())
+            .map_err(|_| SimError::field("metadata", "must be an object of string values"))?,
+    };
+    let location_id = match object.get("location_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if id.is_empty() => None,
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(_) => return Err(SimError::field("location_id", "must be a string")),
+    };
+    let device = app.with_state(|sim, _| (sim.replace_device(&merchant.id, &id, name, metadata, location_id), vec![]))?;
+    Ok(Json(device).into_response())
+}
+
+pub async fn delete_device(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<StatusCode> {
+    app.with_state(|sim, _| match sim.delete_device(&merchant.id, &id) {
+        Ok(events) => (Ok(()), events),
+        Err(err) => (Err(err), vec![]),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The POS app's registration: no authentication [DOC §6]; simulator path [INF].
+pub async fn register_device(State(app): State<AppState>, body: Bytes) -> Result<Response> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        enrollment_code: String,
+        #[serde(default)]
+        hardware_id: String,
+        platform: Option<Platform>,
+        name: Option<String>,
+    }
+    let body: Body = parse_json(&body)?;
+    let platform = body.platform.unwrap_or(Platform::Android);
+    let (device, token) = app.with_state(|sim, app| {
+        (sim.register_device(&body.enrollment_code, &body.hardware_id, platform, body.name, app.clock.now()), vec![])
+    })?;
+    Ok((StatusCode::CREATED, Json(with_credentials(&device, &token, &app))).into_response())
+}
+
+fn with_credentials(device: &kustom_ipp::Device, token: &str, app: &AppState) -> Value {
+    let mut value = json!(device);
+    value["credentials"] = json!({ "bearer_token": token, "issuedAt": app.clock.now() });
+    value
+}
+
+/// A device-side call with the device's token (simulator only) [INF]: 401 once revoked.
+pub async fn device_me(State(app): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(SimError::Unauthorized)?;
+    let device = app
+        .with_state(|sim, _| (sim.device_for_token(token.trim()), vec![]))
+        .ok_or(SimError::Unauthorized)?;
+    Ok(Json(device).into_response())
+}
+
+// ---- Sessions --------------------------------------------------------------------------------
+
+pub async fn create_session(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery, body: Bytes) -> Result<Response> {
+    let query = QueryParams::parse(raw.as_deref());
+    let location = non_blank(query.get("location_id")).map(str::to_owned);
+    let body: CreateSession = parse_json(&body)?;
+    let session = app.with_state(|sim, app| {
+        match sim.create_session(&merchant.id, location.as_deref(), body, app.clock.now()) {
+            Ok((session, events)) => (Ok(session), events),
+            Err(err) => (Err(err), vec![]),
+        }
+    })?;
+    // 200, not 201: the documented sequence diagram says so [DOC §9.3].
+    Ok(Json(session).into_response())
+}
+
+pub async fn get_session(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+    let session = app.with_state(|sim, _| (sim.get_session(&merchant.id, &id), vec![]))?;
+    Ok(Json(session).into_response())
+}
+
+pub async fn cancel_session(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+    let session = app.with_state(|sim, _| match sim.cancel_session(&merchant.id, &id) {
+        Ok((session, events)) => (Ok(session), events),
+        Err(err) => (Err(err), vec![]),
+    })?;
+    Ok(Json(session).into_response())
+}
+
+// ---- Playground tools ------------------------------------------------------------------------
+
+fn playground_only(app: &AppState) -> Result<()> {
+    match app.mode {
+        Mode::Playground => Ok(()),
+        // In production every /dev/* call is a 404 [DOC §11].
+        Mode::Production => Err(SimError::NotFound("No such endpoint".into())),
+    }
+}
+
+pub async fn dev_create_device(State(app): State<AppState>, merchant: Merchant, body: Bytes) -> Result<Response> {
+    playground_only(&app)?;
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(default)]
+        name: String,
+        location_id: Option<String>,
+        metadata: Option<Metadata>,
+    }
+    let body: Body = parse_json(&body)?;
+    let (device, token) = app.with_state(|sim, app| {
+        let now = app.clock.now();
+        let mut rng = app.rng.lock();
+        (
+            sim.create_simulated_device(&merchant.id, &body.name, body.location_id.filter(|l| !l.is_empty()), body.metadata.unwrap_or_default(), now, &mut *rng),
+            vec![],
+        )
+    })?;
+    Ok((StatusCode::CREATED, Json(with_credentials(&device, &token, &app))).into_response())
+}
+
+pub async fn dev_simulate_tap(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Result<Response> {
+    playground_only(&app)?;
+    let query = QueryParams::parse(raw.as_deref());
+    let outcome = TapOutcome::parse(query.get("outcome").unwrap_or("SUCCESS"));
+    let session = app.with_state(|sim, app| {
+        match sim.simulate_tap(&merchant.id, &id, &outcome, app.clock.now(), app.rules) {
+            Ok((session, events)) => (Ok(session), events),
+            Err(err) => (Err(err), vec![]),
+        }
+    })?;
+    Ok(Json(session).into_response())
+}

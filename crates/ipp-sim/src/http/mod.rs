@@ -1,0 +1,84 @@
+//! The HTTP face of the simulator: axum routes under `/ipp/v1` onto [`crate::state::SimState`].
+
+mod auth;
+mod handlers;
+mod query;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{delete, get, post, put};
+use parking_lot::Mutex;
+use rand::rngs::StdRng;
+
+pub use auth::{Merchant, resolve};
+
+use crate::callbacks::Callbacks;
+use crate::clock::Clock;
+use crate::config::{MerchantConfig, Mode};
+use crate::faults::{self, FaultInjector};
+use crate::state::{PendingEvent, SessionRules, SimState};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub sim: Arc<Mutex<SimState>>,
+    pub merchants: Arc<Vec<MerchantConfig>>,
+    pub mode: Mode,
+    pub clock: Clock,
+    pub rules: SessionRules,
+    pub callbacks: Arc<Callbacks>,
+    pub rng: Arc<Mutex<StdRng>>,
+}
+
+impl AppState {
+    /// Runs `f` on the state after applying the passage of time, then sends the callbacks it
+    /// caused — after the lock is released, so delivery never blocks the API.
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState, &Self) -> (T, Vec<PendingEvent>)) -> T {
+        let (value, events) = {
+            let mut sim = self.sim.lock();
+            sim.tick(self.clock.now(), self.rules);
+            f(&mut sim, self)
+        };
+        for event in events {
+            self.callbacks.emit(event);
+        }
+        value
+    }
+}
+
+pub fn router(state: AppState, injector: Arc<FaultInjector>) -> Router {
+    let api = Router::new()
+        .route(
+            "/enrollments",
+            get(handlers::list_enrollments)
+                .post(handlers::create_enrollment)
+                .delete(handlers::cancel_enrollments),
+        )
+        .route("/enrollments/{id}", delete(handlers::cancel_enrollment))
+        .route("/locations", get(handlers::list_locations))
+        .route("/locations/{id}", get(handlers::get_location))
+        .route("/devices", get(handlers::list_devices))
+        .route("/devices/register", post(handlers::register_device))
+        .route(
+            "/devices/{id}",
+            get(handlers::get_device)
+                .put(handlers::update_device)
+                .delete(handlers::delete_device),
+        )
+        .route("/device/me", get(handlers::device_me))
+        .route("/sessions", post(handlers::create_session))
+        .route("/sessions/{session_id}", get(handlers::get_session))
+        .route("/sessions/{session_id}/cancel", put(handlers::cancel_session))
+        .route("/dev/devices", post(handlers::dev_create_device))
+        .route(
+            "/dev/sessions/{session_id}/simulate-tap",
+            post(handlers::dev_simulate_tap),
+        )
+        .fallback(handlers::not_found)
+        .layer(axum::middleware::from_fn_with_state(injector, faults::inject))
+        .with_state(state);
+    Router::new()
+        .nest("/ipp/v1", api)
+        .route("/health", get(|| async { "ok" }))
+}
