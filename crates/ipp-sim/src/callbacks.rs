@@ -116,7 +116,9 @@ impl Callbacks {
 fn event_id() -> String {
     const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut rng = rand::rng();
-    let tail: String = (0..22).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect();
+    let tail: String = (0..22)
+        .map(|_| BASE62[rng.random_range(0..BASE62.len())] as char)
+        .collect();
     format!("kevt_{tail}")
 }
 
@@ -151,11 +153,18 @@ async fn deliver_all(
     }
 }
 
-async fn deliver(http: &reqwest::Client, callbacks: &Callbacks, event_id: &str, url: &str, body: &[u8]) {
+async fn deliver(
+    http: &reqwest::Client,
+    callbacks: &Callbacks,
+    event_id: &str,
+    url: &str,
+    body: &[u8],
+) {
     let mut wait = Duration::from_millis(250);
     for attempt in 1..=MAX_ATTEMPTS {
         let timestamp = Utc::now().timestamp();
-        let signature = webhooks::signature_header(&callbacks.active_secrets(), event_id, timestamp, body);
+        let signature =
+            webhooks::signature_header(&callbacks.active_secrets(), event_id, timestamp, body);
         let result = http
             .post(url)
             .header("content-type", "application/json")
@@ -175,9 +184,19 @@ async fn deliver(http: &reqwest::Client, callbacks: &Callbacks, event_id: &str, 
         if status.is_some_and(|s| (200..300).contains(&s)) {
             return;
         }
-        tracing::debug!(event_id, url, attempt, ?status, "callback not acknowledged; retrying");
+        tracing::debug!(
+            event_id,
+            url,
+            attempt,
+            ?status,
+            "callback not acknowledged; retrying"
+        );
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(5));
     }
-    tracing::warn!(event_id, url, "callback given up after {MAX_ATTEMPTS} attempts");
+    tracing::warn!(
+        event_id,
+        url,
+        "callback given up after {MAX_ATTEMPTS} attempts"
+    );
 }

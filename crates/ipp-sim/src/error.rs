@@ -66,7 +66,12 @@ impl SimError {
 }
 
 /// Builds a problem+json response.
-pub fn problem(status: StatusCode, title: &str, detail: &str, errors: Option<&BTreeMap<String, String>>) -> Response {
+pub fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    errors: Option<&BTreeMap<String, String>>,
+) -> Response {
     let slug = title.to_lowercase().replace(' ', "-");
     let mut body = json!({
         "type": format!("https://docs.kustom.co/problems/{slug}"),

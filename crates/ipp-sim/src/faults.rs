@@ -96,7 +96,11 @@ impl FaultInjector {
 }
 
 /// The axum middleware.
-pub async fn inject(State(injector): State<Arc<FaultInjector>>, request: Request, next: Next) -> Response {
+pub async fn inject(
+    State(injector): State<Arc<FaultInjector>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if injector.config.is_off() {
         return next.run(request).await;
     }

@@ -9,7 +9,10 @@ use ipp_sim::{FaultConfig, MerchantConfig, Mode, RateLimitBursts, SeedSpec, SimC
 use kustom_ipp::WebhookSecret;
 
 #[derive(Parser)]
-#[command(version, about = "A local simulator of the Kustom In-Person Payments API (/ipp/v1)")]
+#[command(
+    version,
+    about = "A local simulator of the Kustom In-Person Payments API (/ipp/v1)"
+)]
 struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 8787)]
@@ -98,9 +101,15 @@ async fn main() -> Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         seed: args.fault_seed,
     };
-    let running = ipp_sim::start(config).await.context("starting the simulator")?;
+    let running = ipp_sim::start(config)
+        .await
+        .context("starting the simulator")?;
     let merchant = running.merchants().first().context("no merchant")?.clone();
-    println!("ipp-sim listening on {} ({} mode)", running.base_url(), mode_name);
+    println!(
+        "ipp-sim listening on {} ({} mode)",
+        running.base_url(),
+        mode_name
+    );
     println!("  merchant id: {}", merchant.merchant_id);
     if custom_key {
         println!("  API key: the one given with --api-key");

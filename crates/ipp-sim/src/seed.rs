@@ -3,7 +3,9 @@
 //! Deterministic for a given seed.
 
 use chrono::{DateTime, Duration, Utc};
-use kustom_ipp::{Address, Device, Enrollment, EnrollmentCode, EnrollmentStatus, Location, Metadata, Platform};
+use kustom_ipp::{
+    Address, Device, Enrollment, EnrollmentCode, EnrollmentStatus, Location, Metadata, Platform,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -21,18 +23,114 @@ struct Store {
 }
 
 const STORES: &[Store] = &[
-    Store { name: "Stockholm Drottninggatan", street: "Drottninggatan 53", postal_code: "111 21", city: "Stockholm", country: "SE", region: "Stockholm", code: "STO" },
-    Store { name: "Göteborg Nordstan", street: "Nordstadstorget 6", postal_code: "411 05", city: "Göteborg", country: "SE", region: "Väst", code: "GOT" },
-    Store { name: "Malmö Triangeln", street: "Södra Förstadsgatan 41", postal_code: "211 43", city: "Malmö", country: "SE", region: "Syd", code: "MMX" },
-    Store { name: "Oslo Karl Johan", street: "Karl Johans gate 16", postal_code: "0154", city: "Oslo", country: "NO", region: "Østlandet", code: "OSL" },
-    Store { name: "Uppsala Forum", street: "Dragarbrunnsgatan 46", postal_code: "753 20", city: "Uppsala", country: "SE", region: "Mitt", code: "UPP" },
-    Store { name: "Bergen Galleriet", street: "Torgallmenningen 8", postal_code: "5014", city: "Bergen", country: "NO", region: "Vestlandet", code: "BGO" },
-    Store { name: "Linköping Tornby", street: "Tornbyvägen 11", postal_code: "582 73", city: "Linköping", country: "SE", region: "Öst", code: "LPI" },
-    Store { name: "Trondheim Solsiden", street: "Beddingen 10", postal_code: "7014", city: "Trondheim", country: "NO", region: "Midt-Norge", code: "TRD" },
-    Store { name: "Västerås Erikslund", street: "Hallsta gårdsgata 7", postal_code: "721 38", city: "Västerås", country: "SE", region: "Mitt", code: "VST" },
-    Store { name: "Örebro Krämaren", street: "Drottninggatan 29", postal_code: "702 22", city: "Örebro", country: "SE", region: "Mitt", code: "ORB" },
-    Store { name: "Stavanger Kvadrat", street: "Gamle Stokkavei 1", postal_code: "4313", city: "Sandnes", country: "NO", region: "Vestlandet", code: "SVG" },
-    Store { name: "Umeå Utopia", street: "Kungsgatan 52", postal_code: "903 26", city: "Umeå", country: "SE", region: "Norr", code: "UME" },
+    Store {
+        name: "Stockholm Drottninggatan",
+        street: "Drottninggatan 53",
+        postal_code: "111 21",
+        city: "Stockholm",
+        country: "SE",
+        region: "Stockholm",
+        code: "STO",
+    },
+    Store {
+        name: "Göteborg Nordstan",
+        street: "Nordstadstorget 6",
+        postal_code: "411 05",
+        city: "Göteborg",
+        country: "SE",
+        region: "Väst",
+        code: "GOT",
+    },
+    Store {
+        name: "Malmö Triangeln",
+        street: "Södra Förstadsgatan 41",
+        postal_code: "211 43",
+        city: "Malmö",
+        country: "SE",
+        region: "Syd",
+        code: "MMX",
+    },
+    Store {
+        name: "Oslo Karl Johan",
+        street: "Karl Johans gate 16",
+        postal_code: "0154",
+        city: "Oslo",
+        country: "NO",
+        region: "Østlandet",
+        code: "OSL",
+    },
+    Store {
+        name: "Uppsala Forum",
+        street: "Dragarbrunnsgatan 46",
+        postal_code: "753 20",
+        city: "Uppsala",
+        country: "SE",
+        region: "Mitt",
+        code: "UPP",
+    },
+    Store {
+        name: "Bergen Galleriet",
+        street: "Torgallmenningen 8",
+        postal_code: "5014",
+        city: "Bergen",
+        country: "NO",
+        region: "Vestlandet",
+        code: "BGO",
+    },
+    Store {
+        name: "Linköping Tornby",
+        street: "Tornbyvägen 11",
+        postal_code: "582 73",
+        city: "Linköping",
+        country: "SE",
+        region: "Öst",
+        code: "LPI",
+    },
+    Store {
+        name: "Trondheim Solsiden",
+        street: "Beddingen 10",
+        postal_code: "7014",
+        city: "Trondheim",
+        country: "NO",
+        region: "Midt-Norge",
+        code: "TRD",
+    },
+    Store {
+        name: "Västerås Erikslund",
+        street: "Hallsta gårdsgata 7",
+        postal_code: "721 38",
+        city: "Västerås",
+        country: "SE",
+        region: "Mitt",
+        code: "VST",
+    },
+    Store {
+        name: "Örebro Krämaren",
+        street: "Drottninggatan 29",
+        postal_code: "702 22",
+        city: "Örebro",
+        country: "SE",
+        region: "Mitt",
+        code: "ORB",
+    },
+    Store {
+        name: "Stavanger Kvadrat",
+        street: "Gamle Stokkavei 1",
+        postal_code: "4313",
+        city: "Sandnes",
+        country: "NO",
+        region: "Vestlandet",
+        code: "SVG",
+    },
+    Store {
+        name: "Umeå Utopia",
+        street: "Kungsgatan 52",
+        postal_code: "903 26",
+        city: "Umeå",
+        country: "SE",
+        region: "Norr",
+        code: "UME",
+    },
 ];
 
 const TERMINAL_TYPES: &[(&str, &str)] = &[
@@ -77,7 +175,11 @@ pub fn seed(state: &mut SimState, merchant_id: &str, spec: &SeedSpec, now: DateT
     }
 
     let mut tills_per_location = vec![0usize; locations.len()];
-    let step = if spec.devices == 0 { 0 } else { (500 * 86_400) / spec.devices.max(1) as i64 };
+    let step = if spec.devices == 0 {
+        0
+    } else {
+        (500 * 86_400) / spec.devices.max(1) as i64
+    };
     for index in 0..spec.devices {
         let created_at = epoch + Duration::days(60) + Duration::seconds(step * index as i64);
         // About 3 % of the fleet is not assigned to any store yet.
@@ -97,10 +199,16 @@ pub fn seed(state: &mut SimState, merchant_id: &str, spec: &SeedSpec, now: DateT
             metadata.insert("store_id".to_owned(), store_id.clone());
             metadata.insert("region".to_owned(), store.region.to_owned());
             if rng.random_ratio(1, 2) {
-                metadata.insert("department".to_owned(), DEPARTMENTS[rng.random_range(0..DEPARTMENTS.len())].to_owned());
+                metadata.insert(
+                    "department".to_owned(),
+                    DEPARTMENTS[rng.random_range(0..DEPARTMENTS.len())].to_owned(),
+                );
             }
             let short = store.name.split(' ').next().unwrap_or(store.name);
-            (Some(location.id.clone()), format!("{short} {label} {}", tills_per_location[slot]))
+            (
+                Some(location.id.clone()),
+                format!("{short} {label} {}", tills_per_location[slot]),
+            )
         } else {
             (None, format!("Spare {label} {}", index + 1))
         };
@@ -170,18 +278,25 @@ pub fn seed(state: &mut SimState, merchant_id: &str, spec: &SeedSpec, now: DateT
 }
 
 fn seeded_uuid(rng: &mut StdRng) -> String {
-    uuid::Builder::from_random_bytes(rng.random()).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(rng.random())
+        .into_uuid()
+        .to_string()
 }
 
 fn seeded_code(rng: &mut StdRng) -> String {
     (0..crate::state::CODE_LENGTH)
-        .map(|_| crate::state::CODE_ALPHABET[rng.random_range(0..crate::state::CODE_ALPHABET.len())] as char)
+        .map(|_| {
+            crate::state::CODE_ALPHABET[rng.random_range(0..crate::state::CODE_ALPHABET.len())]
+                as char
+        })
         .collect()
 }
 
 fn hardware_id(platform: &Platform, rng: &mut StdRng) -> String {
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-    let tail: String = (0..10).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect();
+    let tail: String = (0..10)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
     match platform {
         Platform::Ios => format!("F{tail}"),
         Platform::Android => format!("R58{tail}"),

@@ -98,7 +98,12 @@ fn paginate<T: Clone>(items: &[&T], paging: Paging) -> Page<T> {
         .take(paging.page_size as usize)
         .map(|item| (*item).clone())
         .collect();
-    Page::new(content, items.len() as i64, paging.page_number, paging.page_size)
+    Page::new(
+        content,
+        items.len() as i64,
+        paging.page_number,
+        paging.page_size,
+    )
 }
 
 impl SimState {
@@ -258,7 +263,10 @@ impl SimState {
                 .collect();
             let taken = self.enrollments.iter().any(|e| {
                 e.enrollment.status == EnrollmentStatus::Pending
-                    && e.enrollment.enrollment_code.as_str().eq_ignore_ascii_case(&code)
+                    && e.enrollment
+                        .enrollment_code
+                        .as_str()
+                        .eq_ignore_ascii_case(&code)
             });
             if !taken {
                 return code;
@@ -286,12 +294,20 @@ impl SimState {
             .filter(|e| metadata.matches(&e.metadata))
             .collect();
         // Newest first [INF].
-        items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.enrollment_id.cmp(&b.enrollment_id)));
+        items.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then(a.enrollment_id.cmp(&b.enrollment_id))
+        });
         paginate(&items, paging)
     }
 
     /// Soft-deletes PENDING enrollments: all or none [INF §5.6].
-    pub fn cancel_enrollments(&mut self, merchant_id: &str, ids: &[String]) -> Result<(), SimError> {
+    pub fn cancel_enrollments(
+        &mut self,
+        merchant_id: &str,
+        ids: &[String],
+    ) -> Result<(), SimError> {
         let mut indexes = Vec::with_capacity(ids.len());
         for id in ids {
             let index = self
@@ -322,7 +338,8 @@ impl SimState {
         if let Some(token) = token {
             self.tokens.insert(token, device.id.clone());
         }
-        self.device_index.insert(device.id.clone(), self.devices.len());
+        self.device_index
+            .insert(device.id.clone(), self.devices.len());
         self.devices.push(device);
     }
 
@@ -379,7 +396,10 @@ impl SimState {
         }
         if let Some(location) = &location_id {
             if !self.has_location(merchant_id, location) {
-                errors.insert("location_id".to_owned(), format!("unknown location {location}"));
+                errors.insert(
+                    "location_id".to_owned(),
+                    format!("unknown location {location}"),
+                );
             }
         }
         validate_metadata(&metadata, "metadata", &mut errors);
@@ -392,7 +412,11 @@ impl SimState {
     }
 
     /// Removes a device, revokes its token, and cancels its live sessions [INF §7.5].
-    pub fn delete_device(&mut self, merchant_id: &str, id: &str) -> Result<Vec<PendingEvent>, SimError> {
+    pub fn delete_device(
+        &mut self,
+        merchant_id: &str,
+        id: &str,
+    ) -> Result<Vec<PendingEvent>, SimError> {
         let index = self.device_position(merchant_id, id)?;
         self.devices.remove(index);
         self.reindex();
@@ -414,7 +438,9 @@ impl SimState {
     /// The device a bearer token belongs to, if the token is still valid.
     pub fn device_for_token(&self, token: &str) -> Option<Device> {
         let id = self.tokens.get(token)?;
-        self.device_index.get(id).map(|&index| self.devices[index].clone())
+        self.device_index
+            .get(id)
+            .map(|&index| self.devices[index].clone())
     }
 
     /// The POS app presents a pairing code: the code is consumed and a device registered with the
@@ -444,14 +470,20 @@ impl SimState {
             .enrollments
             .iter_mut()
             .filter(matching)
-            .max_by_key(|e| (e.enrollment.status == EnrollmentStatus::Pending, e.enrollment.created_at))
-        {
+            .max_by_key(|e| {
+                (
+                    e.enrollment.status == EnrollmentStatus::Pending,
+                    e.enrollment.created_at,
+                )
+            }) {
             Some(stored) => stored,
             None => return Err(SimError::NotFound("Unknown enrollment code".into())),
         };
         match &stored.enrollment.status {
             EnrollmentStatus::Pending => {}
-            EnrollmentStatus::Expired => return Err(SimError::Gone("This enrollment code has expired".into())),
+            EnrollmentStatus::Expired => {
+                return Err(SimError::Gone("This enrollment code has expired".into()));
+            }
             other => {
                 return Err(SimError::Conflict(format!(
                     "This enrollment code can no longer be used ({other})"
@@ -501,7 +533,10 @@ impl SimState {
         // optional [DOC §11.1]), so create the enrollment directly rather than through the rules.
         if let Some(location) = &location_id {
             if !self.has_location(merchant_id, location) {
-                return Err(SimError::field("location_id", format!("unknown location {location}")));
+                return Err(SimError::field(
+                    "location_id",
+                    format!("unknown location {location}"),
+                ));
             }
         }
         let mut errors = BTreeMap::new();
@@ -522,8 +557,17 @@ impl SimState {
                 consumed_at: None,
             },
         });
-        let hardware_id = format!("SIM-{}", &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase());
-        self.register_device(&code, &hardware_id, Platform::Android, Some(name.to_owned()), now)
+        let hardware_id = format!(
+            "SIM-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()
+        );
+        self.register_device(
+            &code,
+            &hardware_id,
+            Platform::Android,
+            Some(name.to_owned()),
+            now,
+        )
     }
 
     // ---- Sessions ----------------------------------------------------------------------------
@@ -539,15 +583,24 @@ impl SimState {
         if body.device_id.trim().is_empty() {
             errors.insert("device_id".to_owned(), "must not be blank".to_owned());
         } else if self.device_position(merchant_id, &body.device_id).is_err() {
-            errors.insert("device_id".to_owned(), format!("no device {} for this merchant", body.device_id));
+            errors.insert(
+                "device_id".to_owned(),
+                format!("no device {} for this merchant", body.device_id),
+            );
         }
         if let Some(location) = location_id {
             if !self.has_location(merchant_id, location) {
-                errors.insert("location_id".to_owned(), format!("unknown location {location}"));
+                errors.insert(
+                    "location_id".to_owned(),
+                    format!("unknown location {location}"),
+                );
             }
         }
         let currency_ok = body.purchase_currency.len() == 3
-            && body.purchase_currency.chars().all(|c| c.is_ascii_uppercase());
+            && body
+                .purchase_currency
+                .chars()
+                .all(|c| c.is_ascii_uppercase());
         if !currency_ok {
             errors.insert(
                 "purchase_currency".to_owned(),
@@ -597,7 +650,11 @@ impl SimState {
 
     /// CREATED/ACTIVE → CANCELLED with a callback; CANCELLED again is a no-op; other terminal
     /// states are a conflict [INF §9.5].
-    pub fn cancel_session(&mut self, merchant_id: &str, id: &str) -> Result<(Session, Vec<PendingEvent>), SimError> {
+    pub fn cancel_session(
+        &mut self,
+        merchant_id: &str,
+        id: &str,
+    ) -> Result<(Session, Vec<PendingEvent>), SimError> {
         let stored = self.session_mut(merchant_id, id)?;
         match &stored.session.status {
             SessionStatus::Created | SessionStatus::Active => {
@@ -624,7 +681,10 @@ impl SimState {
         rules: SessionRules,
     ) -> Result<(Session, Vec<PendingEvent>), SimError> {
         if let TapOutcome::Unknown(other) = outcome {
-            return Err(SimError::field("outcome", format!("unknown outcome {other}")));
+            return Err(SimError::field(
+                "outcome",
+                format!("unknown outcome {other}"),
+            ));
         }
         let stored = self.session_mut(merchant_id, id)?;
         if stored.session.status.is_terminal() {
@@ -645,7 +705,11 @@ impl SimState {
             events.push(event(stored, EventType::SessionFinalized, None));
         } else {
             stored.declines += 1;
-            events.push(event(stored, EventType::PaymentFailed, Some(outcome.as_str().to_owned())));
+            events.push(event(
+                stored,
+                EventType::PaymentFailed,
+                Some(outcome.as_str().to_owned()),
+            ));
             if stored.declines >= rules.max_declines {
                 stored.session.status = SessionStatus::Failed;
             }
@@ -654,7 +718,11 @@ impl SimState {
     }
 }
 
-fn event(stored: &StoredSession, event_type: EventType, failure_reason: Option<String>) -> PendingEvent {
+fn event(
+    stored: &StoredSession,
+    event_type: EventType,
+    failure_reason: Option<String>,
+) -> PendingEvent {
     PendingEvent {
         merchant_id: stored.merchant_id.clone(),
         event_type,
@@ -676,24 +744,39 @@ fn platform_label(platform: &Platform) -> &str {
 /// A token shaped like the documented RS256 JWT [DOC §2.3]; only its randomness matters here.
 fn bearer_token(device_id: &str, now: DateTime<Utc>) -> String {
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"{device_id}","iat":{}}}"#, now.timestamp()));
+    let claims = URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"sub":"{device_id}","iat":{}}}"#,
+        now.timestamp()
+    ));
     let signature: [u8; 32] = rand::random();
     format!("{header}.{claims}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 pub fn validate_metadata(metadata: &Metadata, field: &str, errors: &mut BTreeMap<String, String>) {
     if metadata.len() > METADATA_MAX_ENTRIES {
-        errors.insert(field.to_owned(), format!("at most {METADATA_MAX_ENTRIES} entries"));
+        errors.insert(
+            field.to_owned(),
+            format!("at most {METADATA_MAX_ENTRIES} entries"),
+        );
     }
     for (key, value) in metadata {
         if key.trim().is_empty() {
             errors.insert(field.to_owned(), "keys must not be blank".to_owned());
         } else if key.chars().count() > METADATA_MAX_KEY_LEN {
-            errors.insert(format!("{field}.{key}"), format!("key must be at most {METADATA_MAX_KEY_LEN} characters"));
+            errors.insert(
+                format!("{field}.{key}"),
+                format!("key must be at most {METADATA_MAX_KEY_LEN} characters"),
+            );
         } else if key.contains(':') {
-            errors.insert(format!("{field}.{key}"), "key must not contain ':' (it separates filters)".to_owned());
+            errors.insert(
+                format!("{field}.{key}"),
+                "key must not contain ':' (it separates filters)".to_owned(),
+            );
         } else if value.chars().count() > METADATA_MAX_VALUE_LEN {
-            errors.insert(format!("{field}.{key}"), format!("value must be at most {METADATA_MAX_VALUE_LEN} characters"));
+            errors.insert(
+                format!("{field}.{key}"),
+                format!("value must be at most {METADATA_MAX_VALUE_LEN} characters"),
+            );
         }
     }
 }
@@ -739,12 +822,18 @@ fn validate_line(index: usize, line: &OrderLine, errors: &mut BTreeMap<String, S
         errors.insert(field("quantity"), "must be at least 1".to_owned());
     }
     if !(0..=10_000).contains(&line.tax_rate) {
-        errors.insert(field("tax_rate"), "must be between 0 and 10000 basis points".to_owned());
+        errors.insert(
+            field("tax_rate"),
+            "must be between 0 and 10000 basis points".to_owned(),
+        );
         return;
     }
     let discount = line.total_discount_amount.unwrap_or(0);
     if discount < 0 {
-        errors.insert(field("total_discount_amount"), "must not be negative".to_owned());
+        errors.insert(
+            field("total_discount_amount"),
+            "must not be negative".to_owned(),
+        );
     }
     let expected_total = line.unit_price * quantity - discount;
     if line.total_amount != expected_total {

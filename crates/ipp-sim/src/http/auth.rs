@@ -25,13 +25,19 @@ impl Merchant {
         if self.header_present {
             Ok(())
         } else {
-            Err(SimError::field("x-merchant-id", "required header is missing"))
+            Err(SimError::field(
+                "x-merchant-id",
+                "required header is missing",
+            ))
         }
     }
 }
 
 /// Resolves an `Authorization` header value to a merchant.
-pub fn resolve<'a>(merchants: &'a [MerchantConfig], authorization: &str) -> Option<&'a MerchantConfig> {
+pub fn resolve<'a>(
+    merchants: &'a [MerchantConfig],
+    authorization: &str,
+) -> Option<&'a MerchantConfig> {
     let credential = authorization.strip_prefix("Basic ")?.trim();
     // Form 1: the raw key.
     if credential.starts_with("kco_") {
@@ -55,7 +61,10 @@ pub fn resolve<'a>(merchants: &'a [MerchantConfig], authorization: &str) -> Opti
 impl FromRequestParts<AppState> for Merchant {
     type Rejection = SimError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(&parts.headers, state)
     }
 }
@@ -71,9 +80,9 @@ fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Merchant, SimEr
         .and_then(|value| value.to_str().ok())
         .map(str::trim);
     match header {
-        Some(value) if !value.is_empty() && value != merchant.merchant_id => Err(SimError::Forbidden(
-            "x-merchant-id does not match the merchant of the API key".into(),
-        )),
+        Some(value) if !value.is_empty() && value != merchant.merchant_id => Err(
+            SimError::Forbidden("x-merchant-id does not match the merchant of the API key".into()),
+        ),
         Some(value) => Ok(Merchant {
             id: merchant.merchant_id.clone(),
             header_present: !value.is_empty(),

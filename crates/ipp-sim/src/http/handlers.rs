@@ -5,9 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kustom_ipp::{
-    CreateEnrollment, CreateSession, Metadata, MetadataFilter, Platform, TapOutcome,
-};
+use kustom_ipp::{CreateEnrollment, CreateSession, Metadata, MetadataFilter, Platform, TapOutcome};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -23,7 +21,8 @@ type Result<T> = std::result::Result<T, SimError>;
 const MAX_LOCATION_PAGE: i32 = 1000;
 
 fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
-    serde_json::from_slice(body).map_err(|err| SimError::bad_request(format!("Malformed JSON body: {err}")))
+    serde_json::from_slice(body)
+        .map_err(|err| SimError::bad_request(format!("Malformed JSON body: {err}")))
 }
 
 fn metadata_filter(query: &QueryParams) -> Result<MetadataFilter> {
@@ -46,7 +45,11 @@ pub async fn not_found() -> SimError {
 
 // ---- Enrollments -----------------------------------------------------------------------------
 
-pub async fn list_enrollments(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery) -> Result<Response> {
+pub async fn list_enrollments(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
     merchant.require_header()?;
     let query = QueryParams::parse(raw.as_deref());
     let paging = query.paging(100)?;
@@ -54,27 +57,49 @@ pub async fn list_enrollments(State(app): State<AppState>, merchant: Merchant, R
     let include_consumed = query.bool_or("include_consumed", true)?;
     let location = non_blank(query.get("location_id"));
     let page = app.with_state(|sim, _| {
-        (sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging), vec![])
+        (
+            sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging),
+            vec![],
+        )
     });
     Ok(Json(page).into_response())
 }
 
-pub async fn create_enrollment(State(app): State<AppState>, merchant: Merchant, body: Bytes) -> Result<Response> {
-    let body: CreateEnrollment = if body.is_empty() { CreateEnrollment::default() } else { parse_json(&body)? };
+pub async fn create_enrollment(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    body: Bytes,
+) -> Result<Response> {
+    let body: CreateEnrollment = if body.is_empty() {
+        CreateEnrollment::default()
+    } else {
+        parse_json(&body)?
+    };
     let enrollment = app.with_state(|sim, app| {
         let now = app.clock.now();
         let mut rng = app.rng.lock();
-        (sim.create_enrollment(&merchant.id, body, now, &mut *rng), vec![])
+        (
+            sim.create_enrollment(&merchant.id, body, now, &mut *rng),
+            vec![],
+        )
     })?;
     Ok((StatusCode::CREATED, Json(enrollment)).into_response())
 }
 
-pub async fn cancel_enrollment(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn cancel_enrollment(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     app.with_state(|sim, _| (sim.cancel_enrollments(&merchant.id, &[id]), vec![]))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn cancel_enrollments(State(app): State<AppState>, merchant: Merchant, body: Bytes) -> Result<StatusCode> {
+pub async fn cancel_enrollments(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    body: Bytes,
+) -> Result<StatusCode> {
     #[derive(serde::Deserialize)]
     struct Body {
         enrollment_ids: Vec<String>,
@@ -83,20 +108,33 @@ pub async fn cancel_enrollments(State(app): State<AppState>, merchant: Merchant,
     if body.enrollment_ids.is_empty() {
         return Err(SimError::field("enrollment_ids", "must not be empty"));
     }
-    app.with_state(|sim, _| (sim.cancel_enrollments(&merchant.id, &body.enrollment_ids), vec![]))?;
+    app.with_state(|sim, _| {
+        (
+            sim.cancel_enrollments(&merchant.id, &body.enrollment_ids),
+            vec![],
+        )
+    })?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- Locations -------------------------------------------------------------------------------
 
-pub async fn list_locations(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery) -> Result<Response> {
+pub async fn list_locations(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
     merchant.require_header()?;
     let paging = QueryParams::parse(raw.as_deref()).paging(MAX_LOCATION_PAGE)?;
     let page = app.with_state(|sim, _| (sim.list_locations(&merchant.id, paging), vec![]));
     Ok(Json(page).into_response())
 }
 
-pub async fn get_location(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+pub async fn get_location(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> Result<Response> {
     merchant.require_header()?;
     let location = app.with_state(|sim, _| (sim.get_location(&merchant.id, &id), vec![]))?;
     Ok(Json(location).into_response())
@@ -104,23 +142,41 @@ pub async fn get_location(State(app): State<AppState>, merchant: Merchant, Path(
 
 // ---- Devices ---------------------------------------------------------------------------------
 
-pub async fn list_devices(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery) -> Result<Response> {
+pub async fn list_devices(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
     merchant.require_header()?;
     let query = QueryParams::parse(raw.as_deref());
     let paging = query.paging(100)?;
     let filter = metadata_filter(&query)?;
     let location = non_blank(query.get("location_id"));
-    let page = app.with_state(|sim, _| (sim.list_devices(&merchant.id, location, &filter, paging), vec![]));
+    let page = app.with_state(|sim, _| {
+        (
+            sim.list_devices(&merchant.id, location, &filter, paging),
+            vec![],
+        )
+    });
     Ok(Json(page).into_response())
 }
 
-pub async fn get_device(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+pub async fn get_device(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let device = app.with_state(|sim, _| (sim.get_device(&merchant.id, &id), vec![]))?;
     Ok(Json(device).into_response())
 }
 
 /// Replace semantics: what is absent (or null) is cleared [INF §7.4].
-pub async fn update_device(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>, body: Bytes) -> Result<Response> {
+pub async fn update_device(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response> {
     let body: Value = parse_json(&body)?;
     let Some(object) = body.as_object() else {
         return Err(SimError::bad_request("The body must be a JSON object"));
@@ -141,11 +197,20 @@ pub async fn update_device(State(app): State<AppState>, merchant: Merchant, Path
         Some(Value::String(id)) => Some(id.clone()),
         Some(_) => return Err(SimError::field("location_id", "must be a string")),
     };
-    let device = app.with_state(|sim, _| (sim.replace_device(&merchant.id, &id, name, metadata, location_id), vec![]))?;
+    let device = app.with_state(|sim, _| {
+        (
+            sim.replace_device(&merchant.id, &id, name, metadata, location_id),
+            vec![],
+        )
+    })?;
     Ok(Json(device).into_response())
 }
 
-pub async fn delete_device(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn delete_device(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     app.with_state(|sim, _| match sim.delete_device(&merchant.id, &id) {
         Ok(events) => (Ok(()), events),
         Err(err) => (Err(err), vec![]),
@@ -167,9 +232,22 @@ pub async fn register_device(State(app): State<AppState>, body: Bytes) -> Result
     let body: Body = parse_json(&body)?;
     let platform = body.platform.unwrap_or(Platform::Android);
     let (device, token) = app.with_state(|sim, app| {
-        (sim.register_device(&body.enrollment_code, &body.hardware_id, platform, body.name, app.clock.now()), vec![])
+        (
+            sim.register_device(
+                &body.enrollment_code,
+                &body.hardware_id,
+                platform,
+                body.name,
+                app.clock.now(),
+            ),
+            vec![],
+        )
     })?;
-    Ok((StatusCode::CREATED, Json(with_credentials(&device, &token, &app))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(with_credentials(&device, &token, &app)),
+    )
+        .into_response())
 }
 
 fn with_credentials(device: &kustom_ipp::Device, token: &str, app: &AppState) -> Value {
@@ -193,7 +271,12 @@ pub async fn device_me(State(app): State<AppState>, headers: HeaderMap) -> Resul
 
 // ---- Sessions --------------------------------------------------------------------------------
 
-pub async fn create_session(State(app): State<AppState>, merchant: Merchant, RawQuery(raw): RawQuery, body: Bytes) -> Result<Response> {
+pub async fn create_session(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Result<Response> {
     let query = QueryParams::parse(raw.as_deref());
     let location = non_blank(query.get("location_id")).map(str::to_owned);
     let body: CreateSession = parse_json(&body)?;
@@ -207,12 +290,20 @@ pub async fn create_session(State(app): State<AppState>, merchant: Merchant, Raw
     Ok(Json(session).into_response())
 }
 
-pub async fn get_session(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+pub async fn get_session(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let session = app.with_state(|sim, _| (sim.get_session(&merchant.id, &id), vec![]))?;
     Ok(Json(session).into_response())
 }
 
-pub async fn cancel_session(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>) -> Result<Response> {
+pub async fn cancel_session(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let session = app.with_state(|sim, _| match sim.cancel_session(&merchant.id, &id) {
         Ok((session, events)) => (Ok(session), events),
         Err(err) => (Err(err), vec![]),
@@ -230,7 +321,11 @@ fn playground_only(app: &AppState) -> Result<()> {
     }
 }
 
-pub async fn dev_create_device(State(app): State<AppState>, merchant: Merchant, body: Bytes) -> Result<Response> {
+pub async fn dev_create_device(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    body: Bytes,
+) -> Result<Response> {
     playground_only(&app)?;
     #[derive(serde::Deserialize)]
     struct Body {
@@ -244,14 +339,30 @@ pub async fn dev_create_device(State(app): State<AppState>, merchant: Merchant, 
         let now = app.clock.now();
         let mut rng = app.rng.lock();
         (
-            sim.create_simulated_device(&merchant.id, &body.name, body.location_id.filter(|l| !l.is_empty()), body.metadata.unwrap_or_default(), now, &mut *rng),
+            sim.create_simulated_device(
+                &merchant.id,
+                &body.name,
+                body.location_id.filter(|l| !l.is_empty()),
+                body.metadata.unwrap_or_default(),
+                now,
+                &mut *rng,
+            ),
             vec![],
         )
     })?;
-    Ok((StatusCode::CREATED, Json(with_credentials(&device, &token, &app))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(with_credentials(&device, &token, &app)),
+    )
+        .into_response())
 }
 
-pub async fn dev_simulate_tap(State(app): State<AppState>, merchant: Merchant, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Result<Response> {
+pub async fn dev_simulate_tap(
+    State(app): State<AppState>,
+    merchant: Merchant,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response> {
     playground_only(&app)?;
     let query = QueryParams::parse(raw.as_deref());
     let outcome = TapOutcome::parse(query.get("outcome").unwrap_or("SUCCESS"));

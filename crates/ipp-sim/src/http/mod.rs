@@ -34,7 +34,10 @@ pub struct AppState {
 impl AppState {
     /// Runs `f` on the state after applying the passage of time, then sends the callbacks it
     /// caused — after the lock is released, so delivery never blocks the API.
-    pub fn with_state<T>(&self, f: impl FnOnce(&mut SimState, &Self) -> (T, Vec<PendingEvent>)) -> T {
+    pub fn with_state<T>(
+        &self,
+        f: impl FnOnce(&mut SimState, &Self) -> (T, Vec<PendingEvent>),
+    ) -> T {
         let (value, events) = {
             let mut sim = self.sim.lock();
             sim.tick(self.clock.now(), self.rules);
@@ -69,14 +72,20 @@ pub fn router(state: AppState, injector: Arc<FaultInjector>) -> Router {
         .route("/device/me", get(handlers::device_me))
         .route("/sessions", post(handlers::create_session))
         .route("/sessions/{session_id}", get(handlers::get_session))
-        .route("/sessions/{session_id}/cancel", put(handlers::cancel_session))
+        .route(
+            "/sessions/{session_id}/cancel",
+            put(handlers::cancel_session),
+        )
         .route("/dev/devices", post(handlers::dev_create_device))
         .route(
             "/dev/sessions/{session_id}/simulate-tap",
             post(handlers::dev_simulate_tap),
         )
         .fallback(handlers::not_found)
-        .layer(axum::middleware::from_fn_with_state(injector, faults::inject))
+        .layer(axum::middleware::from_fn_with_state(
+            injector,
+            faults::inject,
+        ))
         .with_state(state);
     Router::new()
         .nest("/ipp/v1", api)

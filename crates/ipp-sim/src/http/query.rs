@@ -17,11 +17,18 @@ impl QueryParams {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn get_all(&self, key: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool, SimError> {
@@ -29,24 +36,32 @@ impl QueryParams {
             None => Ok(default),
             Some("true") => Ok(true),
             Some("false") => Ok(false),
-            Some(other) => Err(SimError::field(key, format!("{other:?} is not true or false"))),
+            Some(other) => Err(SimError::field(
+                key,
+                format!("{other:?} is not true or false"),
+            )),
         }
     }
 
     /// `page_number` ≥ 0 (default 0) and `page_size` within `1..=max_size` (default 20) [DOC §3.3].
     pub fn paging(&self, max_size: i32) -> Result<Paging, SimError> {
         let mut errors = BTreeMap::new();
-        let mut number = |key: &str, default: i32, range: std::ops::RangeInclusive<i32>| {
-            match self.get(key).map(str::parse::<i32>) {
-                None => default,
-                Some(Ok(value)) if range.contains(&value) => value,
-                Some(_) => {
-                    errors.insert(
-                        key.to_owned(),
-                        format!("must be an integer between {} and {}", range.start(), range.end()),
-                    );
-                    default
-                }
+        let mut number = |key: &str, default: i32, range: std::ops::RangeInclusive<i32>| match self
+            .get(key)
+            .map(str::parse::<i32>)
+        {
+            None => default,
+            Some(Ok(value)) if range.contains(&value) => value,
+            Some(_) => {
+                errors.insert(
+                    key.to_owned(),
+                    format!(
+                        "must be an integer between {} and {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
             }
         };
         let page_number = number("page_number", 0, 0..=i32::MAX);
