@@ -246,7 +246,7 @@ mod tests {
         let ok = verify(
             &headers("kevt_1", NOW, &signature),
             body,
-            &[key.clone()],
+            std::slice::from_ref(&key),
             NOW + 10,
             DEFAULT_TOLERANCE,
         );
@@ -255,7 +255,7 @@ mod tests {
         let tampered = verify(
             &headers("kevt_1", NOW, &signature),
             br#"{"id":"kevt_2"}"#,
-            &[key.clone()],
+            std::slice::from_ref(&key),
             NOW,
             DEFAULT_TOLERANCE,
         );
@@ -263,7 +263,7 @@ mod tests {
         let other_id = verify(
             &headers("kevt_2", NOW, &signature),
             body,
-            &[key.clone()],
+            std::slice::from_ref(&key),
             NOW,
             DEFAULT_TOLERANCE,
         );
@@ -286,7 +286,7 @@ mod tests {
         let stale = verify(
             &headers("m", NOW, &signature),
             body,
-            &[key.clone()],
+            std::slice::from_ref(&key),
             NOW + 301,
             DEFAULT_TOLERANCE,
         );
@@ -335,7 +335,13 @@ mod tests {
         let mut map = headers("m", NOW, "v1,AAAA");
         map.remove(HEADER_TIMESTAMP);
         assert_eq!(
-            verify(&map, b"", &[key.clone()], NOW, DEFAULT_TOLERANCE),
+            verify(
+                &map,
+                b"",
+                std::slice::from_ref(&key),
+                NOW,
+                DEFAULT_TOLERANCE
+            ),
             Err(WebhookError::MissingHeader(HEADER_TIMESTAMP))
         );
         assert_eq!(

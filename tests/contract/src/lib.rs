@@ -83,3 +83,66 @@ impl<T, E: std::fmt::Display> Expect<T> for Result<T, E> {
         self.unwrap_or_else(|err| panic!("{what}: {err}"))
     }
 }
+
+/// A callback receiver on a loopback port that records every delivery as received.
+pub struct Receiver {
+    pub url: String,
+    deliveries: std::sync::Arc<parking_lot::Mutex<Vec<Delivery>>>,
+}
+
+/// One delivery: its headers and raw body.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Receiver {
+    /// Starts a receiver that answers `status` to every delivery.
+    pub async fn start(status: u16) -> Self {
+        let deliveries = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let sink = deliveries.clone();
+        let app = axum::Router::new().route(
+            "/callbacks",
+            axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| {
+                let sink = sink.clone();
+                async move {
+                    sink.lock().push(Delivery {
+                        headers,
+                        body: body.to_vec(),
+                    });
+                    http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK)
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .ok_or_panic("bind receiver");
+        let addr = listener.local_addr().ok_or_panic("receiver address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            url: format!("http://{addr}/callbacks"),
+            deliveries,
+        }
+    }
+
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries.lock().clone()
+    }
+
+    /// Waits until at least `count` deliveries arrived (or 10 s pass) and returns them.
+    pub async fn wait_for(&self, count: usize) -> Vec<Delivery> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while tokio::time::Instant::now() < deadline {
+            let got = self.deliveries();
+            if got.len() >= count {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let got = self.deliveries();
+        panic!("expected {count} deliveries, got {}", got.len());
+    }
+}

@@ -146,8 +146,10 @@ async fn invalid_creates_are_400_with_field_errors() {
 
 #[tokio::test]
 async fn without_a_location_the_only_location_is_used() {
-    let mut seed = SeedSpec::default();
-    seed.locations = 1;
+    let seed = SeedSpec {
+        locations: 1,
+        ..SeedSpec::default()
+    };
     let sim = start(config(Mode::Playground, seed)).await;
     let client = client(&sim);
     let only = first_location(&client).await;
