@@ -146,3 +146,79 @@ impl Receiver {
         panic!("expected {count} deliveries, got {}", got.len());
     }
 }
+
+/// The documented `POST /sessions` body [DOC example], aimed at `device_id`.
+pub fn documented_cart(device_id: &str) -> kustom_ipp::CreateSession {
+    let mut body: kustom_ipp::CreateSession = serde_json::from_str(include_str!(
+        "../../../crates/kustom-ipp/tests/fixtures/sessions.create.request.json"
+    ))
+    .ok_or_panic("fixture");
+    body.device_id = device_id.to_owned();
+    body
+}
+
+/// A simulated, registered device (playground only); returns its id.
+pub async fn simulated_device(client: &Client) -> String {
+    client
+        .dev_create_device(&kustom_ipp::CreateSimulatedDevice {
+            name: "Contract till".into(),
+            location_id: None,
+            metadata: None,
+        })
+        .await
+        .ok_or_panic("simulated device")
+        .device
+        .id
+}
+
+/// The id of the merchant's first location.
+pub async fn first_location(client: &Client) -> String {
+    client
+        .list_locations(kustom_ipp::PageRequest::default())
+        .await
+        .ok_or_panic("locations")
+        .content[0]
+        .id
+        .clone()
+}
+
+/// A playground simulator signing with `secret` and delivering to `receiver`.
+pub async fn playground_with_callbacks(
+    receiver: &Receiver,
+    secret: &kustom_ipp::WebhookSecret,
+) -> Running {
+    start(
+        config(Mode::Playground, SeedSpec::default())
+            .webhook_secret(secret.clone())
+            .callback_url(&receiver.url),
+    )
+    .await
+}
+
+/// Serves `app` on a free loopback port and returns its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .ok_or_panic("bind");
+    let addr = listener.local_addr().ok_or_panic("address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+/// What the POS app does with a typed code.
+pub async fn register(
+    client: &Client,
+    code: &str,
+    hardware_id: &str,
+) -> Result<kustom_ipp::RegisteredDevice, kustom_ipp::ApiError> {
+    client
+        .register_device(&kustom_ipp::RegisterDevice {
+            enrollment_code: code.to_owned(),
+            hardware_id: hardware_id.to_owned(),
+            platform: kustom_ipp::Platform::Ios,
+            name: None,
+        })
+        .await
+}

@@ -8,16 +8,7 @@ use contract_tests::*;
 use http::HeaderValue;
 use ipp_sim::{Mode, SeedSpec};
 use kustom_ipp::webhooks::{self, DEFAULT_TOLERANCE, WebhookError, WebhookSecret};
-use kustom_ipp::{CallbackEvent, CreateSession, CreateSimulatedDevice, EventType, TapOutcome};
-
-fn cart(device_id: &str) -> CreateSession {
-    let mut body: CreateSession = serde_json::from_str(include_str!(
-        "../../../crates/kustom-ipp/tests/fixtures/sessions.create.request.json"
-    ))
-    .ok_or_panic("fixture");
-    body.device_id = device_id.to_owned();
-    body
-}
+use kustom_ipp::{CallbackEvent, EventType, TapOutcome};
 
 /// A receiver's checks: signature with any of `secrets`, then de-duplication by webhook id.
 fn accept(
@@ -44,25 +35,11 @@ fn accept(
 async fn a_declined_then_paid_session_reports_every_event_in_order() {
     let receiver = Receiver::start(200).await;
     let secret = WebhookSecret::generate();
-    let sim = start(
-        config(Mode::Playground, SeedSpec::default())
-            .webhook_secret(secret.clone())
-            .callback_url(&receiver.url),
-    )
-    .await;
+    let sim = playground_with_callbacks(&receiver, &secret).await;
     let client = client(&sim);
-    let device = client
-        .dev_create_device(&CreateSimulatedDevice {
-            name: "Till".into(),
-            location_id: None,
-            metadata: None,
-        })
-        .await
-        .ok_or_panic("device")
-        .device
-        .id;
+    let device = simulated_device(&client).await;
     let session = client
-        .create_session(None, &cart(&device))
+        .create_session(None, &documented_cart(&device))
         .await
         .ok_or_panic("create");
     client
@@ -123,25 +100,11 @@ async fn a_declined_then_paid_session_reports_every_event_in_order() {
 async fn forged_tampered_stale_and_replayed_deliveries_are_rejected() {
     let receiver = Receiver::start(200).await;
     let secret = WebhookSecret::generate();
-    let sim = start(
-        config(Mode::Playground, SeedSpec::default())
-            .webhook_secret(secret.clone())
-            .callback_url(&receiver.url),
-    )
-    .await;
+    let sim = playground_with_callbacks(&receiver, &secret).await;
     let client = client(&sim);
-    let device = client
-        .dev_create_device(&CreateSimulatedDevice {
-            name: "Till".into(),
-            location_id: None,
-            metadata: None,
-        })
-        .await
-        .ok_or_panic("device")
-        .device
-        .id;
+    let device = simulated_device(&client).await;
     client
-        .create_session(None, &cart(&device))
+        .create_session(None, &documented_cart(&device))
         .await
         .ok_or_panic("create");
     let genuine = receiver.wait_for(1).await.remove(0);
@@ -215,27 +178,13 @@ async fn forged_tampered_stale_and_replayed_deliveries_are_rejected() {
 async fn during_a_rotation_callbacks_verify_with_either_secret() {
     let receiver = Receiver::start(200).await;
     let old = WebhookSecret::generate();
-    let sim = start(
-        config(Mode::Playground, SeedSpec::default())
-            .webhook_secret(old.clone())
-            .callback_url(&receiver.url),
-    )
-    .await;
+    let sim = playground_with_callbacks(&receiver, &old).await;
     let new = WebhookSecret::generate();
     sim.rotate_webhook_secret(new.clone());
     let client = client(&sim);
-    let device = client
-        .dev_create_device(&CreateSimulatedDevice {
-            name: "Till".into(),
-            location_id: None,
-            metadata: None,
-        })
-        .await
-        .ok_or_panic("device")
-        .device
-        .id;
+    let device = simulated_device(&client).await;
     client
-        .create_session(None, &cart(&device))
+        .create_session(None, &documented_cart(&device))
         .await
         .ok_or_panic("create");
     let delivery = receiver.wait_for(1).await.remove(0);
@@ -270,19 +219,10 @@ async fn non_2xx_answers_are_retried_without_blocking_the_api() {
     let failing = Receiver::start(500).await;
     let sim = start(config(Mode::Playground, SeedSpec::default()).callback_url(&failing.url)).await;
     let client = client(&sim);
-    let device = client
-        .dev_create_device(&CreateSimulatedDevice {
-            name: "Till".into(),
-            location_id: None,
-            metadata: None,
-        })
-        .await
-        .ok_or_panic("device")
-        .device
-        .id;
+    let device = simulated_device(&client).await;
     let started = std::time::Instant::now();
     client
-        .create_session(None, &cart(&device))
+        .create_session(None, &documented_cart(&device))
         .await
         .ok_or_panic("create");
     assert!(

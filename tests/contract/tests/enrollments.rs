@@ -5,18 +5,8 @@ use contract_tests::*;
 use ipp_sim::{Mode, SeedSpec};
 use kustom_ipp::{
     ApiError, CreateEnrollment, EnrollmentQuery, EnrollmentStatus, EnrollmentTtl, Metadata,
-    MetadataFilter, PageRequest, Platform, RegisterDevice,
+    MetadataFilter, PageRequest,
 };
-
-async fn first_location(client: &kustom_ipp::Client) -> String {
-    client
-        .list_locations(PageRequest::default())
-        .await
-        .ok_or_panic("locations")
-        .content[0]
-        .id
-        .clone()
-}
 
 fn meta(pairs: &[(&str, &str)]) -> Metadata {
     pairs
@@ -340,15 +330,8 @@ async fn cancel_soft_deletes_pending_codes_only() {
         "cancelled enrollments are never listed"
     );
     // Its code can no longer be used.
-    let register = client
-        .register_device(&RegisterDevice {
-            enrollment_code: created.enrollment_code.as_str().into(),
-            hardware_id: "HW-1".into(),
-            platform: Platform::Ios,
-            name: None,
-        })
-        .await;
-    assert!(register.is_err());
+    let registered_again = register(&client, created.enrollment_code.as_str(), "HW-1").await;
+    assert!(registered_again.is_err());
     assert!(matches!(
         client.cancel_enrollment(&created.enrollment_id).await,
         Err(ApiError::NotFound(_))
@@ -368,13 +351,7 @@ async fn cancel_soft_deletes_pending_codes_only() {
         })
         .await
         .ok_or_panic("create");
-    client
-        .register_device(&RegisterDevice {
-            enrollment_code: consumed.enrollment_code.as_str().into(),
-            hardware_id: "HW-2".into(),
-            platform: Platform::Android,
-            name: None,
-        })
+    register(&client, consumed.enrollment_code.as_str(), "HW-2")
         .await
         .ok_or_panic("register");
     assert!(matches!(
@@ -433,17 +410,10 @@ async fn codes_expire_by_the_clock_and_stay_listed_as_expired() {
         found.map(|e| e.status.clone()),
         Some(EnrollmentStatus::Expired)
     );
-    let register = client
-        .register_device(&RegisterDevice {
-            enrollment_code: created.enrollment_code.as_str().into(),
-            hardware_id: "HW".into(),
-            platform: Platform::Ios,
-            name: None,
-        })
-        .await;
+    let registered_again = register(&client, created.enrollment_code.as_str(), "HW").await;
     assert!(
-        matches!(register, Err(ApiError::Conflict(_))),
-        "410 Gone maps to Conflict: {register:?}"
+        matches!(registered_again, Err(ApiError::Conflict(_))),
+        "410 Gone maps to Conflict: {registered_again:?}"
     );
     assert!(matches!(
         client.cancel_enrollment(&created.enrollment_id).await,
@@ -471,13 +441,7 @@ async fn registration_consumes_the_code_and_copies_metadata_and_location() {
         &created.enrollment_code.as_str()[4..]
     )
     .to_lowercase();
-    let registered = client
-        .register_device(&RegisterDevice {
-            enrollment_code: typed,
-            hardware_id: "F2LXABCDEF1".into(),
-            platform: Platform::Ios,
-            name: None,
-        })
+    let registered = register(&client, &typed, "F2LXABCDEF1")
         .await
         .ok_or_panic("register");
     assert_eq!(registered.device.metadata, created.metadata);
@@ -505,23 +469,9 @@ async fn registration_consumes_the_code_and_copies_metadata_and_location() {
         Some(registered.device.id.as_str())
     );
 
-    let again = client
-        .register_device(&RegisterDevice {
-            enrollment_code: created.enrollment_code.as_str().into(),
-            hardware_id: "OTHER".into(),
-            platform: Platform::Ios,
-            name: None,
-        })
-        .await;
+    let again = register(&client, created.enrollment_code.as_str(), "OTHER").await;
     assert!(matches!(again, Err(ApiError::Conflict(_))));
-    let unknown = client
-        .register_device(&RegisterDevice {
-            enrollment_code: "ZZZZZZZZ".into(),
-            hardware_id: "X".into(),
-            platform: Platform::Ios,
-            name: None,
-        })
-        .await;
+    let unknown = register(&client, "ZZZZZZZZ", "X").await;
     assert!(matches!(unknown, Err(ApiError::NotFound(_))));
 }
 

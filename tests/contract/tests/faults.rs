@@ -103,19 +103,10 @@ async fn server_errors_map_to_server_and_only_safe_calls_are_repeated() {
             )
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .ok_or_panic("bind");
-    let addr = listener.local_addr().ok_or_panic("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let config = ClientConfig::new(
-        &format!("http://{addr}"),
-        Credentials::ApiKey(Secret::new("kco_test_api_x")),
-    )
-    .ok_or_panic("config")
-    .retry(fast_retries());
+    let base = serve(app).await;
+    let config = ClientConfig::new(&base, Credentials::ApiKey(Secret::new("kco_test_api_x")))
+        .ok_or_panic("config")
+        .retry(fast_retries());
     let client = Client::new(config).ok_or_panic("client");
     let read = client.list_locations(PageRequest::default()).await;
     assert!(matches!(read, Err(ApiError::Server { status: 503, .. })));
@@ -211,18 +202,9 @@ async fn an_unreachable_host_is_offline() {
 async fn a_malformed_answer_is_a_decode_error_naming_the_call() {
     let app = axum::Router::new()
         .fallback(|| async { ([("content-type", "application/json")], "{\"content\": 42}") });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .ok_or_panic("bind");
-    let addr = listener.local_addr().ok_or_panic("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let config = ClientConfig::new(
-        &format!("http://{addr}"),
-        Credentials::ApiKey(Secret::new("kco_test_api_x")),
-    )
-    .ok_or_panic("config");
+    let base = serve(app).await;
+    let config = ClientConfig::new(&base, Credentials::ApiKey(Secret::new("kco_test_api_x")))
+        .ok_or_panic("config");
     let err = Client::new(config)
         .ok_or_panic("client")
         .list_devices(&DeviceQuery::default(), PageRequest::default())

@@ -9,30 +9,6 @@ use kustom_ipp::{
     TapOutcome,
 };
 
-fn documented_cart(device_id: &str) -> CreateSession {
-    serde_json::from_str::<CreateSession>(include_str!(
-        "../../../crates/kustom-ipp/tests/fixtures/sessions.create.request.json"
-    ))
-    .map(|mut body| {
-        body.device_id = device_id.to_owned();
-        body
-    })
-    .ok_or_panic("fixture")
-}
-
-async fn simulated_device(client: &kustom_ipp::Client) -> String {
-    client
-        .dev_create_device(&CreateSimulatedDevice {
-            name: "Contract till".into(),
-            location_id: None,
-            metadata: None,
-        })
-        .await
-        .ok_or_panic("simulated device")
-        .device
-        .id
-}
-
 #[tokio::test]
 async fn simulated_devices_are_registered_and_marked() {
     let (sim, _) = playground().await;

@@ -56,11 +56,8 @@ pub async fn list_enrollments(
     let filter = metadata_filter(&query)?;
     let include_consumed = query.bool_or("include_consumed", true)?;
     let location = non_blank(query.get("location_id"));
-    let page = app.with_state(|sim, _| {
-        (
-            sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging),
-            vec![],
-        )
+    let page = app.read(|sim, _| {
+        sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging)
     });
     Ok(Json(page).into_response())
 }
@@ -75,13 +72,10 @@ pub async fn create_enrollment(
     } else {
         parse_json(&body)?
     };
-    let enrollment = app.with_state(|sim, app| {
+    let enrollment = app.read(|sim, app| {
         let now = app.clock.now();
         let mut rng = app.rng.lock();
-        (
-            sim.create_enrollment(&merchant.id, body, now, &mut *rng),
-            vec![],
-        )
+        sim.create_enrollment(&merchant.id, body, now, &mut *rng)
     })?;
     Ok((StatusCode::CREATED, Json(enrollment)).into_response())
 }
@@ -91,7 +85,7 @@ pub async fn cancel_enrollment(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    app.with_state(|sim, _| (sim.cancel_enrollments(&merchant.id, &[id]), vec![]))?;
+    app.read(|sim, _| sim.cancel_enrollments(&merchant.id, &[id]))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -108,12 +102,7 @@ pub async fn cancel_enrollments(
     if body.enrollment_ids.is_empty() {
         return Err(SimError::field("enrollment_ids", "must not be empty"));
     }
-    app.with_state(|sim, _| {
-        (
-            sim.cancel_enrollments(&merchant.id, &body.enrollment_ids),
-            vec![],
-        )
-    })?;
+    app.read(|sim, _| sim.cancel_enrollments(&merchant.id, &body.enrollment_ids))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -126,7 +115,7 @@ pub async fn list_locations(
 ) -> Result<Response> {
     merchant.require_header()?;
     let paging = QueryParams::parse(raw.as_deref()).paging(MAX_LOCATION_PAGE)?;
-    let page = app.with_state(|sim, _| (sim.list_locations(&merchant.id, paging), vec![]));
+    let page = app.read(|sim, _| sim.list_locations(&merchant.id, paging));
     Ok(Json(page).into_response())
 }
 
@@ -136,7 +125,7 @@ pub async fn get_location(
     Path(id): Path<String>,
 ) -> Result<Response> {
     merchant.require_header()?;
-    let location = app.with_state(|sim, _| (sim.get_location(&merchant.id, &id), vec![]))?;
+    let location = app.read(|sim, _| sim.get_location(&merchant.id, &id))?;
     Ok(Json(location).into_response())
 }
 
@@ -152,12 +141,7 @@ pub async fn list_devices(
     let paging = query.paging(100)?;
     let filter = metadata_filter(&query)?;
     let location = non_blank(query.get("location_id"));
-    let page = app.with_state(|sim, _| {
-        (
-            sim.list_devices(&merchant.id, location, &filter, paging),
-            vec![],
-        )
-    });
+    let page = app.read(|sim, _| sim.list_devices(&merchant.id, location, &filter, paging));
     Ok(Json(page).into_response())
 }
 
@@ -166,7 +150,7 @@ pub async fn get_device(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let device = app.with_state(|sim, _| (sim.get_device(&merchant.id, &id), vec![]))?;
+    let device = app.read(|sim, _| sim.get_device(&merchant.id, &id))?;
     Ok(Json(device).into_response())
 }
 
@@ -197,12 +181,8 @@ pub async fn update_device(
         Some(Value::String(id)) => Some(id.clone()),
         Some(_) => return Err(SimError::field("location_id", "must be a string")),
     };
-    let device = app.with_state(|sim, _| {
-        (
-            sim.replace_device(&merchant.id, &id, name, metadata, location_id),
-            vec![],
-        )
-    })?;
+    let device =
+        app.read(|sim, _| sim.replace_device(&merchant.id, &id, name, metadata, location_id))?;
     Ok(Json(device).into_response())
 }
 
@@ -211,9 +191,9 @@ pub async fn delete_device(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
-    app.with_state(|sim, _| match sim.delete_device(&merchant.id, &id) {
-        Ok(events) => (Ok(()), events),
-        Err(err) => (Err(err), vec![]),
+    app.change(|sim, _| {
+        sim.delete_device(&merchant.id, &id)
+            .map(|events| ((), events))
     })?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -231,16 +211,13 @@ pub async fn register_device(State(app): State<AppState>, body: Bytes) -> Result
     }
     let body: Body = parse_json(&body)?;
     let platform = body.platform.unwrap_or(Platform::Android);
-    let (device, token) = app.with_state(|sim, app| {
-        (
-            sim.register_device(
-                &body.enrollment_code,
-                &body.hardware_id,
-                platform,
-                body.name,
-                app.clock.now(),
-            ),
-            vec![],
+    let (device, token) = app.read(|sim, app| {
+        sim.register_device(
+            &body.enrollment_code,
+            &body.hardware_id,
+            platform,
+            body.name,
+            app.clock.now(),
         )
     })?;
     Ok((
@@ -264,7 +241,7 @@ pub async fn device_me(State(app): State<AppState>, headers: HeaderMap) -> Resul
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(SimError::Unauthorized)?;
     let device = app
-        .with_state(|sim, _| (sim.device_for_token(token.trim()), vec![]))
+        .read(|sim, _| sim.device_for_token(token.trim()))
         .ok_or(SimError::Unauthorized)?;
     Ok(Json(device).into_response())
 }
@@ -280,11 +257,8 @@ pub async fn create_session(
     let query = QueryParams::parse(raw.as_deref());
     let location = non_blank(query.get("location_id")).map(str::to_owned);
     let body: CreateSession = parse_json(&body)?;
-    let session = app.with_state(|sim, app| {
-        match sim.create_session(&merchant.id, location.as_deref(), body, app.clock.now()) {
-            Ok((session, events)) => (Ok(session), events),
-            Err(err) => (Err(err), vec![]),
-        }
+    let session = app.change(|sim, app| {
+        sim.create_session(&merchant.id, location.as_deref(), body, app.clock.now())
     })?;
     // 200, not 201: the documented sequence diagram says so [DOC §9.3].
     Ok(Json(session).into_response())
@@ -295,7 +269,7 @@ pub async fn get_session(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let session = app.with_state(|sim, _| (sim.get_session(&merchant.id, &id), vec![]))?;
+    let session = app.read(|sim, _| sim.get_session(&merchant.id, &id))?;
     Ok(Json(session).into_response())
 }
 
@@ -304,10 +278,7 @@ pub async fn cancel_session(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let session = app.with_state(|sim, _| match sim.cancel_session(&merchant.id, &id) {
-        Ok((session, events)) => (Ok(session), events),
-        Err(err) => (Err(err), vec![]),
-    })?;
+    let session = app.change(|sim, _| sim.cancel_session(&merchant.id, &id))?;
     Ok(Json(session).into_response())
 }
 
@@ -335,19 +306,16 @@ pub async fn dev_create_device(
         metadata: Option<Metadata>,
     }
     let body: Body = parse_json(&body)?;
-    let (device, token) = app.with_state(|sim, app| {
+    let (device, token) = app.read(|sim, app| {
         let now = app.clock.now();
         let mut rng = app.rng.lock();
-        (
-            sim.create_simulated_device(
-                &merchant.id,
-                &body.name,
-                body.location_id.filter(|l| !l.is_empty()),
-                body.metadata.unwrap_or_default(),
-                now,
-                &mut *rng,
-            ),
-            vec![],
+        sim.create_simulated_device(
+            &merchant.id,
+            &body.name,
+            body.location_id.filter(|l| !l.is_empty()),
+            body.metadata.unwrap_or_default(),
+            now,
+            &mut *rng,
         )
     })?;
     Ok((
@@ -366,11 +334,8 @@ pub async fn dev_simulate_tap(
     playground_only(&app)?;
     let query = QueryParams::parse(raw.as_deref());
     let outcome = TapOutcome::parse(query.get("outcome").unwrap_or("SUCCESS"));
-    let session = app.with_state(|sim, app| {
-        match sim.simulate_tap(&merchant.id, &id, &outcome, app.clock.now(), app.rules) {
-            Ok((session, events)) => (Ok(session), events),
-            Err(err) => (Err(err), vec![]),
-        }
+    let session = app.change(|sim, app| {
+        sim.simulate_tap(&merchant.id, &id, &outcome, app.clock.now(), app.rules)
     })?;
     Ok(Json(session).into_response())
 }

@@ -16,6 +16,7 @@ pub use auth::{Merchant, resolve};
 use crate::callbacks::Callbacks;
 use crate::clock::Clock;
 use crate::config::{MerchantConfig, Mode};
+use crate::error::SimError;
 use crate::faults::{self, FaultInjector};
 use crate::state::{PendingEvent, SessionRules, SimState};
 
@@ -32,21 +33,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs `f` on the state after applying the passage of time, then sends the callbacks it
-    /// caused — after the lock is released, so delivery never blocks the API.
-    pub fn with_state<T>(
+    /// Runs `f` on the state after applying the passage of time.
+    pub fn read<T>(&self, f: impl FnOnce(&mut SimState, &Self) -> T) -> T {
+        let mut sim = self.sim.lock();
+        sim.tick(self.clock.now(), self.rules);
+        f(&mut sim, self)
+    }
+
+    /// Like [`AppState::read`] for a change that causes callbacks: they are sent after the lock
+    /// is released, so delivery never blocks the API.
+    pub fn change<T>(
         &self,
-        f: impl FnOnce(&mut SimState, &Self) -> (T, Vec<PendingEvent>),
-    ) -> T {
-        let (value, events) = {
-            let mut sim = self.sim.lock();
-            sim.tick(self.clock.now(), self.rules);
-            f(&mut sim, self)
-        };
+        f: impl FnOnce(&mut SimState, &Self) -> Result<(T, Vec<PendingEvent>), SimError>,
+    ) -> Result<T, SimError> {
+        let (value, events) = self.read(f)?;
         for event in events {
             self.callbacks.emit(event);
         }
-        value
+        Ok(value)
     }
 }
 
