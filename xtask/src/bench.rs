@@ -22,9 +22,32 @@ use crate::{e2e, process, workspace};
 const ROUNDS: usize = 5;
 const SETTLE: Duration = Duration::from_secs(2);
 
-pub fn run(_args: &[String]) -> Result<()> {
+/// The benches that need no window, in `crates/fleet-bench`.
+const HEADLESS_BENCHES: &[&str] = &["paging"];
+
+/// `cargo xtask bench [name…]`: every bench, or only those named (`startup`, `paging`).
+pub fn run(args: &[String]) -> Result<()> {
+    let wanted = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
+    if wanted("startup") {
+        startup()?;
+    }
+    for bench in HEADLESS_BENCHES.iter().filter(|b| wanted(b)) {
+        process::run(setup::cargo().args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "fleet-bench",
+            "--",
+            bench,
+        ]))?;
+    }
+    Ok(())
+}
+
+fn startup() -> Result<()> {
     if !cfg!(target_os = "linux") {
-        bail!("the bench runs on Linux under Xvfb");
+        bail!("the start-up bench runs on Linux under Xvfb");
     }
     setup::ensure_system_packages(Purpose::Test)?;
     setup::ensure_ui_dependencies()?;

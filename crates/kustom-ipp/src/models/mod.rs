@@ -26,3 +26,36 @@ pub type Metadata = BTreeMap<String, String>;
 
 /// ISO-8601 UTC timestamps; Kustom sends seconds or nanoseconds precision [DOC §3.1].
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+#[cfg(test)]
+mod typescript_tests {
+    use specta::Types;
+
+    use super::*;
+
+    /// The models export to TypeScript, with open string enums: the documented values are listed,
+    /// and any other string is accepted (so a new status from Kustom cannot break the UI's types).
+    #[test]
+    fn models_export_to_typescript_with_open_enums() {
+        let mut types = Types::default();
+        // (Whole models hold int64 amounts, which the app's exporter casts to number; here we
+        // check the enums and newtypes on their own.)
+        let _ = <SessionStatus as specta::Type>::definition(&mut types);
+        let _ = <Platform as specta::Type>::definition(&mut types);
+        let _ = <EnrollmentCode as specta::Type>::definition(&mut types);
+        let _ = <CallbackData as specta::Type>::definition(&mut types);
+        let ts = specta_typescript::Typescript::default()
+            .export(&types, specta_serde::Format)
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(
+            ts.contains("export type SessionStatus = KnownSessionStatus | string"),
+            "{ts}"
+        );
+        assert!(ts.contains("\"CREATED\""), "{ts}");
+        assert!(
+            ts.contains("export type Platform = KnownPlatform | string"),
+            "{ts}"
+        );
+        assert!(ts.contains("export type EnrollmentCode = string"), "{ts}");
+    }
+}

@@ -1,0 +1,28 @@
+//! Benchmarks that need no window, run by `cargo xtask bench` in release mode. Each prints its
+//! figures, and ratios against a baseline measured in the same run on the same machine.
+
+mod paging;
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let which = std::env::args().nth(1).unwrap_or_default();
+    match which.as_str() {
+        "paging" => paging::run().await,
+        other => bail!("unknown bench {other:?}; known: paging"),
+    }
+}
+
+/// The median of some durations.
+pub fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples.get(samples.len() / 2).copied().unwrap_or_default()
+}
+
+/// Milliseconds with one decimal.
+pub fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,44 @@
+//! Locations [DOC §8]: read-only, paged, scoped to the merchant.
+
+use contract_tests::*;
+use kustom_ipp::{ApiError, PageRequest};
+
+#[tokio::test]
+async fn locations_list_in_pages_and_get_by_id() {
+    let (sim, _) = playground().await;
+    let client = client(&sim);
+    let first = client
+        .list_locations(PageRequest::new(0, 4))
+        .await
+        .ok_or_panic("page 0");
+    let second = client
+        .list_locations(PageRequest::new(1, 4))
+        .await
+        .ok_or_panic("page 1");
+    assert_eq!((first.total_elements, first.total_pages), (6, 2));
+    assert_eq!((first.content.len(), second.content.len()), (4, 2));
+    assert!(first.first && !first.last && second.last);
+
+    let all: Vec<_> = first.content.into_iter().chain(second.content).collect();
+    for location in &all {
+        assert!(
+            !location.name.is_empty() && location.city.is_some(),
+            "{location:?}"
+        );
+        assert_eq!(
+            &client.get_location(&location.id).await.ok_or_panic("get"),
+            location
+        );
+    }
+    assert!(all.iter().any(|l| l.name == "Stockholm Drottninggatan"));
+    assert!(
+        all.iter()
+            .any(|l| l.address.as_ref().is_some_and(|a| a.country == "NO"))
+    );
+    assert!(matches!(
+        client
+            .get_location("00000000-0000-0000-0000-000000000000")
+            .await,
+        Err(ApiError::NotFound(_))
+    ));
+}
