@@ -32,6 +32,14 @@ pub fn run_suite(filters: &[String]) -> Result<()> {
     let app = setup::build_app(Profile::Debug)?;
     // Compile the tests before the clock of the window session starts.
     process::run(setup::cargo().args(["test", "--package", "fleetdesk-e2e", "--no-run"]))?;
+    process::run(setup::cargo().args([
+        "test",
+        "--package",
+        "fleet-core",
+        "--test",
+        "secret_service",
+        "--no-run",
+    ]))?;
 
     let run_dir = workspace::target_dir().join("e2e-run");
     let _ = fs::remove_dir_all(&run_dir);
@@ -64,9 +72,19 @@ pub fn run_suite(filters: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Runs inside `dbus-run-session`: keyring, driver, then the tests.
+/// Runs inside `dbus-run-session`: keyring, the real-keychain test, driver, then the window tests.
 pub fn in_session(filters: &[String]) -> Result<()> {
     start_unlocked_keyring()?;
+    // The real Secret Service test lives with the keychain code; only here is there a bus for it.
+    process::run(setup::cargo().args([
+        "test",
+        "--package",
+        "fleet-core",
+        "--test",
+        "secret_service",
+        "--",
+        "--ignored",
+    ]))?;
     let driver = std::env::var_os("FLEETDESK_E2E_DRIVER").context("FLEETDESK_E2E_DRIVER unset")?;
     let driver_pid = process::spawn_tracked(
         "tauri-driver",

@@ -1,11 +1,19 @@
 //! Fleetdesk's application logic.
 //!
 //! Everything the desktop app does that is not drawing pixels lives here, in plain Rust that tests
-//! can drive without a window: the error type that crosses the IPC boundary, profiles and their
-//! environments, and (as the app grows) the local store, fleet index, session watcher and pairing
-//! cards. The Tauri crate is a thin adapter over this one.
+//! drive without a window: the error type that crosses the IPC boundary, profiles and the
+//! keychain, the local database and audit log, the embedded local playground, and the [`Desk`]
+//! facade the Tauri commands call. The Tauri crate is a thin adapter over this one.
 
+mod api_error;
+pub mod audit;
+pub mod desk;
 pub mod error;
+pub mod key_check;
+pub mod playground;
 pub mod profile;
+pub mod store;
+pub mod vault;
 
+pub use desk::{ConnectionReport, Desk, StoreKeyOutcome};
 pub use error::AppError;

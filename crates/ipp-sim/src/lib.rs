@@ -73,6 +73,11 @@ impl Running {
         self.app.sim.lock().clone()
     }
 
+    /// A shared handle on the live state (the app's saver snapshots through it).
+    pub fn state_handle(&self) -> Arc<Mutex<SimState>> {
+        self.app.sim.clone()
+    }
+
     /// Runs `f` with the live state (tests use this to check what the API did).
     pub fn inspect<T>(&self, f: impl FnOnce(&SimState) -> T) -> T {
         let mut sim = self.app.sim.lock();

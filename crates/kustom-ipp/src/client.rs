@@ -388,8 +388,18 @@ enum Attempt {
 fn classify_send_error(err: &reqwest::Error) -> Attempt {
     let text = error_chain(err);
     if err.is_connect() {
+        // rustls reports through io::Error; its messages are the only portable signal.
         let lower = text.to_lowercase();
-        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        const TLS_SIGNS: &[&str] = &[
+            "certificate",
+            "tls",
+            "handshake",
+            "received corrupt message",
+            "received fatal alert",
+            "peer is incompatible",
+            "peer misbehaved",
+        ];
+        if TLS_SIGNS.iter().any(|sign| lower.contains(sign)) {
             return Attempt::NotSent(ApiError::Tls(text));
         }
         return Attempt::NotSent(ApiError::Offline(text));

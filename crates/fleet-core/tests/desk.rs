@@ -1,0 +1,317 @@
+//! `Desk` end to end without a window: profiles with keys in a (mock) keychain, switching that
+//! survives restarts, and "Test connection" against real simulators over loopback.
+
+use std::sync::Arc;
+
+use fleet_core::profile::{Environment, LOCAL_PLAYGROUND_ID, ProfileInput};
+use fleet_core::vault::{self, KeyState, SecretKind};
+use fleet_core::{AppError, Desk, StoreKeyOutcome};
+use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
+use tokio::sync::Mutex;
+
+/// The keychain store is process-global; tests that use it run one at a time.
+static KEYCHAIN: Mutex<()> = Mutex::const_new(());
+
+async fn mock_keychain() -> tokio::sync::MutexGuard<'static, ()> {
+    let guard = KEYCHAIN.lock().await;
+    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
+    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    guard
+}
+
+async fn open(dir: &std::path::Path) -> Desk {
+    Desk::open(dir, Ok(()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn production_sim() -> Running {
+    let merchant = MerchantConfig::new("DM55500001", Mode::Production).seed(SeedSpec {
+        locations: 4,
+        ..SeedSpec::default()
+    });
+    ipp_sim::start(SimConfig::new(Mode::Production).merchants(vec![merchant]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn input(name: &str, base_url: &str, merchant_id: &str) -> ProfileInput {
+    ProfileInput {
+        name: name.into(),
+        environment: Environment::KustomProduction,
+        base_url: Some(base_url.into()),
+        merchant_id: merchant_id.into(),
+    }
+}
+
+#[tokio::test]
+async fn first_start_is_the_local_playground_and_it_answers() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    let active = desk.active_summary().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (active.id.as_str(), active.environment),
+        (LOCAL_PLAYGROUND_ID, Environment::LocalPlayground)
+    );
+    let report = desk
+        .test_connection(LOCAL_PLAYGROUND_ID)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.location_count >= 3);
+    let views = desk.profile_views().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].api_key, KeyState::Managed);
+    desk.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_production_profile_tests_its_connection_and_reports_each_failure() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    let sim = production_sim().await;
+    let key = sim.merchants()[0].api_key.clone();
+
+    let profile = desk
+        .create_profile(&input("Stores NO", &sim.base_url(), "DM55500001"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Without a key: a clear message, no request.
+    let missing = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(&missing, Err(AppError::Unauthorized { message }) if message.contains("No API key")),
+        "{missing:?}"
+    );
+
+    let stored = desk
+        .store_api_key(&profile.id, &key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stored,
+        StoreKeyOutcome::Stored {
+            state: KeyState::Present {
+                last4: key[key.len() - 4..].to_owned()
+            }
+        }
+    );
+    let report = desk
+        .test_connection(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (report.location_count, report.merchant_id.as_str()),
+        (4, "DM55500001")
+    );
+
+    // A wrong key: the 401 message.
+    desk.store_api_key(&profile.id, "kco_live_api_wrongwrongwrong", false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let wrong = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(&wrong, Err(AppError::Unauthorized { message }) if message.contains("401")),
+        "{wrong:?}"
+    );
+
+    // The right key with the wrong merchant id.
+    desk.store_api_key(&profile.id, &key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.update_profile(
+        &profile.id,
+        &input("Stores NO", &sim.base_url(), "DM00000000"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let wrong_mid = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(&wrong_mid, Err(AppError::Forbidden { message }) if message.contains("merchant id")),
+        "{wrong_mid:?}"
+    );
+
+    // An unreachable host.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.update_profile(
+        &profile.id,
+        &input("Stores NO", &format!("http://{closed}"), "DM55500001"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let offline = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(offline, Err(AppError::Offline { .. })),
+        "{offline:?}"
+    );
+
+    // TLS to something that does not speak it.
+    let tls = format!("https://{}", sim.addr);
+    desk.update_profile(&profile.id, &input("Stores NO", &tls, "DM55500001"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tls_error = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(&tls_error, Err(AppError::Offline { message }) if message.to_lowercase().contains("tls") || message.to_lowercase().contains("ssl")),
+        "{tls_error:?}"
+    );
+    desk.shutdown().await;
+}
+
+#[tokio::test]
+async fn keys_that_do_not_match_the_environment_need_confirmation() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    let profile = desk
+        .create_profile(&input("Prod", "https://api.kustom.co", "DM1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let asked = desk
+        .store_api_key(&profile.id, "kco_test_api_abcdefgh1234", false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(asked, StoreKeyOutcome::NeedsConfirmation { .. }));
+    assert_eq!(
+        vault::state(
+            Environment::KustomProduction,
+            &profile.id,
+            SecretKind::ApiKey
+        ),
+        KeyState::Missing,
+        "not stored before confirming"
+    );
+    let confirmed = desk
+        .store_api_key(&profile.id, "kco_test_api_abcdefgh1234", true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(confirmed, StoreKeyOutcome::Stored { .. }));
+    assert!(matches!(
+        desk.store_api_key(&profile.id, "not a key", true).await,
+        Err(AppError::Validation { .. })
+    ));
+    desk.shutdown().await;
+}
+
+#[tokio::test]
+async fn duplicate_copies_secrets_delete_removes_them_and_the_active_profile_survives_restarts() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    let profile = desk
+        .create_profile(&input("Stores SE", "https://api.kustom.co", "DM1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_api_key(&profile.id, "kco_live_api_original9876", false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_webhook_secret(&profile.id, "whsec_aXBwLXRlc3Qtc2lnbmluZy1rZXk=")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let copy = desk
+        .duplicate_profile(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(copy.name, "Stores SE (copy)");
+    assert_eq!(
+        vault::state(Environment::KustomProduction, &copy.id, SecretKind::ApiKey),
+        KeyState::Present {
+            last4: "9876".into()
+        }
+    );
+
+    desk.switch_profile(&copy.id)
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.shutdown().await;
+    drop(desk);
+    let reopened = open(dir.path()).await;
+    assert_eq!(
+        reopened.active_summary().map(|a| a.id).ok(),
+        Some(copy.id.clone()),
+        "the active profile survives a restart"
+    );
+
+    reopened
+        .delete_profile(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
+        assert_eq!(
+            vault::state(Environment::KustomProduction, &profile.id, kind),
+            KeyState::Missing
+        );
+    }
+    assert_eq!(
+        vault::state(Environment::KustomProduction, &copy.id, SecretKind::ApiKey),
+        KeyState::Present {
+            last4: "9876".into()
+        }
+    );
+
+    // No view ever carries a secret.
+    let views = reopened
+        .profile_views()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json = serde_json::to_string(&views).unwrap_or_default();
+    assert!(
+        !json.contains("original9876".trim_end_matches("9876"))
+            && !json.contains("kco_live_api_original")
+    );
+    let audit = reopened
+        .audit()
+        .recent(20)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "profile.delete" && e.outcome == "ok")
+    );
+    reopened.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_keychain_secrets_are_refused_never_stored_elsewhere() {
+    let _keychain = KEYCHAIN.lock().await;
+    let previous = keyring_core::unset_default_store();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    let profile = desk
+        .create_profile(&input("Prod", "https://api.kustom.co", "DM1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = desk
+        .store_api_key(&profile.id, "kco_live_api_secretvalue1", false)
+        .await;
+    assert!(
+        matches!(&refused, Err(AppError::KeychainUnavailable { message }) if message.contains("Secret Service")),
+        "{refused:?}"
+    );
+    let views = desk.profile_views().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(views[1].api_key, KeyState::Unavailable { .. }));
+    // Nothing in the data folder holds the key.
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("secretvalue1"),
+            "{}",
+            entry.display()
+        );
+    }
+    desk.shutdown().await;
+    if let Some(previous) = previous {
+        keyring_core::set_default_store(previous);
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
