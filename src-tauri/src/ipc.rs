@@ -5,19 +5,34 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands;
+use crate::{commands, events};
 
 /// The tauri-specta builder with all commands and events registered.
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
-            commands::app_info,
-            commands::report_first_paint
+            commands::shell::app_info,
+            commands::shell::report_first_paint,
+            commands::shell::set_theme,
+            commands::profiles::list_profiles,
+            commands::profiles::create_profile,
+            commands::profiles::update_profile,
+            commands::profiles::duplicate_profile,
+            commands::profiles::delete_profile,
+            commands::profiles::switch_profile,
+            commands::profiles::store_api_key,
+            commands::profiles::store_webhook_secret,
+            commands::profiles::test_connection,
+            commands::profiles::reset_playground,
+            commands::locations::list_locations,
         ])
-        .events(collect_events![])
+        .events(collect_events![events::ProfileChanged])
         // Amounts are int64 minor units in the API; every value Fleetdesk shows is far below 2^53,
         // so they cross as plain numbers rather than BigInt.
         .dangerously_cast_bigints_to_number()
+        // One TypeScript type per Rust type (fields Rust may omit become optional), rather than
+        // separate `_Serialize` / `_Deserialize` shapes.
+        .disable_serde_phases()
 }
 
 /// The TypeScript exporter with the header the committed file carries.

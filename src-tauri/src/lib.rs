@@ -4,30 +4,49 @@
 //! [`ipc`] so that a test can export (and check) the TypeScript bindings without opening a window.
 
 mod commands;
+mod data_dir;
+mod events;
 pub mod ipc;
 mod logging;
 mod startup;
 
-use tauri::Manager;
+use std::sync::Arc;
+
+use fleet_core::Desk;
+use fleet_core::vault;
+use tauri::{Manager, RunEvent};
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
     startup::mark_process_start();
     let ipc = ipc::builder();
 
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default()
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
-            let log_dir = app.path().app_log_dir()?;
-            logging::init(&log_dir)?;
+            let data_dir = data_dir::resolve(app.handle())?;
+            logging::init(&data_dir.join("logs"))?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fleetdesk starting");
+            let keychain = vault::install_os_store();
+            let desk = tauri::async_runtime::block_on(Desk::open(&data_dir, keychain))?;
+            app.manage(Arc::new(desk));
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!());
 
-    if let Err(err) = result {
-        eprintln!("Fleetdesk could not start: {err}");
-        std::process::exit(1);
-    }
+    let app = match app {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("Fleetdesk could not start: {err}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            if let Some(desk) = handle.try_state::<Arc<Desk>>() {
+                tauri::async_runtime::block_on(desk.shutdown());
+            }
+        }
+    });
 }

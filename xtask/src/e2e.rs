@@ -63,6 +63,7 @@ pub fn run_suite(filters: &[String]) -> Result<()> {
         .env("FLEETDESK_E2E_APP", &app)
         .env("FLEETDESK_E2E_DRIVER", &driver)
         .env("FLEETDESK_E2E_SCREENS", &screens)
+        .env("FLEETDESK_E2E_RUN_DIR", &run_dir)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("WAYLAND_DISPLAY");
     let outcome = process::run(&mut session);

@@ -7,7 +7,8 @@
 //! Run outside `cargo xtask e2e`, the tests have no window to drive; they fail with a message
 //! saying so rather than silently passing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -30,18 +31,36 @@ const WAIT: Duration = Duration::from_secs(15);
 /// A running Fleetdesk window under WebDriver control.
 pub struct App {
     client: Client,
+    data_dir: PathBuf,
 }
 
+static LAUNCHES: AtomicUsize = AtomicUsize::new(0);
+
 impl App {
-    /// Launches the app and waits for the shell to be on screen.
+    /// Launches the app on a fresh, empty data folder (a first start) and waits for the shell.
     pub async fn launch() -> Result<Self> {
+        let run_dir = PathBuf::from(env("FLEETDESK_E2E_RUN_DIR")?);
+        let data_dir = run_dir.join(format!(
+            "app-{}-{}",
+            std::process::id(),
+            LAUNCHES.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        Self::launch_with(data_dir).await
+    }
+
+    /// Launches the app on an existing data folder (a restart).
+    pub async fn launch_with(data_dir: PathBuf) -> Result<Self> {
         let webdriver = env("FLEETDESK_E2E_WEBDRIVER")?;
         let application = env("FLEETDESK_E2E_APP")?;
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
         caps.insert(
             "tauri:options".into(),
-            json!({ "application": application }),
+            json!({
+                "application": application,
+                "args": ["--data-dir", data_dir.to_string_lossy()],
+            }),
         );
         let client = ClientBuilder::rustls()
             .context("building the WebDriver client")?
@@ -49,7 +68,7 @@ impl App {
             .connect(&webdriver)
             .await
             .with_context(|| format!("connecting to tauri-driver at {webdriver}"))?;
-        let app = Self { client };
+        let app = Self { client, data_dir };
         app.wait_for(Locator::Css("nav.sidebar")).await?;
         // The header fills in once the backend has answered: the shell is fully up.
         app.wait_for(Locator::Css("[data-testid='active-profile']"))
@@ -59,6 +78,110 @@ impl App {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The app's data folder (database, playground state, logs).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Clicks the first element matching `selector`.
+    pub async fn click(&self, selector: &str) -> Result<()> {
+        self.wait_for(Locator::Css(selector)).await?.click().await?;
+        Ok(())
+    }
+
+    /// Replaces the value of an input with `text`, as typed.
+    pub async fn fill(&self, selector: &str, text: &str) -> Result<()> {
+        let input = self.wait_for(Locator::Css(selector)).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Chooses an `<option>` by value in a `<select>`.
+    pub async fn select(&self, selector: &str, value: &str) -> Result<()> {
+        let select = self.wait_for(Locator::Css(selector)).await?;
+        select.select_by_value(value).await?;
+        Ok(())
+    }
+
+    /// Waits until the first element matching `selector` contains `needle`, and returns its text.
+    pub async fn wait_for_text_containing(&self, selector: &str, needle: &str) -> Result<String> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = String::new();
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(selector)).await {
+                last = element.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("`{selector}` read {last:?}, expected it to contain {needle:?}")
+    }
+
+    /// Scrolls the first element matching `selector` to the middle of the window (for screenshots).
+    pub async fn scroll_to(&self, selector: &str) -> Result<()> {
+        self.wait_for(Locator::Css(selector)).await?;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+                vec![json!(selector)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// How many elements match `selector` right now.
+    pub async fn count(&self, selector: &str) -> Result<usize> {
+        Ok(self.client.find_all(Locator::Css(selector)).await?.len())
+    }
+
+    /// Starts recording every IPC response body (Tauri's custom-protocol IPC goes through
+    /// `fetch`), so a test can check what crossed from Rust to the UI.
+    pub async fn record_ipc(&self) -> Result<()> {
+        self.client
+            .execute(
+                r#"
+                window.__ipcLog = [];
+                const original = window.fetch.bind(window);
+                window.fetch = async (input, init) => {
+                  const response = await original(input, init);
+                  const url = typeof input === "string" ? input : input.url;
+                  if (url.startsWith("ipc:") || url.includes("ipc.localhost")) {
+                    const body = await response.clone().text();
+                    window.__ipcLog.push(url + " " + body);
+                  }
+                  return response;
+                };
+                "#,
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The IPC responses recorded since [`App::record_ipc`].
+    pub async fn ipc_log(&self) -> Result<Vec<String>> {
+        let value = self
+            .client
+            .execute("return window.__ipcLog || [];", vec![])
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
+    /// The whole DOM as HTML, including input values.
+    pub async fn dom(&self) -> Result<String> {
+        let value = self
+            .client
+            .execute(
+                "for (const i of document.querySelectorAll('input')) i.setAttribute('data-value', i.value); return document.documentElement.outerHTML;",
+                vec![],
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
     /// Waits for an element to be present and returns it.
@@ -115,6 +238,14 @@ impl App {
 
     /// Saves a PNG of the window's contents to `target/e2e-screens/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        // WebKit's snapshot can lag the DOM by a frame: let two frames paint first.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
         let png = self.client.screenshot().await?;
         let dir = PathBuf::from(env("FLEETDESK_E2E_SCREENS")?);
         std::fs::create_dir_all(&dir)?;
@@ -128,6 +259,18 @@ impl App {
         self.client.close().await?;
         Ok(())
     }
+}
+
+/// Runs `body` against a freshly launched app and always closes it, also when `body` fails (a
+/// session left open would refuse the next test). A failure leaves a `failed-<name>.png`.
+pub async fn with_app(name: &str, body: impl AsyncFnOnce(&App) -> Result<()>) -> Result<()> {
+    let app = App::launch().await?;
+    let outcome = body(&app).await;
+    if outcome.is_err() {
+        let _ = app.screenshot(&format!("failed-{name}")).await;
+    }
+    let closed = app.close().await;
+    outcome.and(closed)
 }
 
 /// WebDriver's key code for Control, held until [`KEY_NULL`].

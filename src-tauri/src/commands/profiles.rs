@@ -1,0 +1,117 @@
+//! Profiles, their secrets (write-only), connection tests and the local playground.
+
+use fleet_core::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView};
+use fleet_core::vault::KeyState;
+use fleet_core::{AppError, ConnectionReport, StoreKeyOutcome};
+use tauri::AppHandle;
+use tauri_specta::Event;
+
+use super::DeskState;
+use crate::events::ProfileChanged;
+
+fn announce(app: &AppHandle, active: ActiveProfileSummary) {
+    if let Err(err) = (ProfileChanged { active }).emit(app) {
+        tracing::warn!(%err, "could not announce the profile change");
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_profiles(desk: DeskState<'_>) -> Result<Vec<ProfileView>, AppError> {
+    desk.profile_views().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_profile(desk: DeskState<'_>, input: ProfileInput) -> Result<Profile, AppError> {
+    desk.create_profile(&input)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_profile(
+    app: AppHandle,
+    desk: DeskState<'_>,
+    id: String,
+    input: ProfileInput,
+) -> Result<Profile, AppError> {
+    let profile = desk.update_profile(&id, &input).await?;
+    let active = desk.active_summary()?;
+    if active.id == profile.id {
+        announce(&app, active);
+    }
+    Ok(profile)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn duplicate_profile(desk: DeskState<'_>, id: String) -> Result<Profile, AppError> {
+    desk.duplicate_profile(&id).await
+}
+
+/// Deletes a profile and its keychain entries; if it was active, the local playground takes over.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_profile(
+    app: AppHandle,
+    desk: DeskState<'_>,
+    id: String,
+) -> Result<(), AppError> {
+    let was_active = desk.active_summary()?.id == id;
+    desk.delete_profile(&id).await?;
+    if was_active {
+        announce(&app, desk.active_summary()?);
+    }
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn switch_profile(
+    app: AppHandle,
+    desk: DeskState<'_>,
+    id: String,
+) -> Result<ActiveProfileSummary, AppError> {
+    let active = desk.switch_profile(&id)?;
+    announce(&app, active.clone());
+    Ok(active)
+}
+
+/// Stores an API key in the OS keychain. Returns only whether it is stored and its last four
+/// characters — or, for a key that does not match the environment, a warning to confirm.
+#[tauri::command]
+#[specta::specta]
+pub async fn store_api_key(
+    desk: DeskState<'_>,
+    profile_id: String,
+    api_key: String,
+    confirmed: bool,
+) -> Result<StoreKeyOutcome, AppError> {
+    desk.store_api_key(&profile_id, &api_key, confirmed).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn store_webhook_secret(
+    desk: DeskState<'_>,
+    profile_id: String,
+    secret: String,
+) -> Result<KeyState, AppError> {
+    desk.store_webhook_secret(&profile_id, &secret).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    desk: DeskState<'_>,
+    profile_id: String,
+) -> Result<ConnectionReport, AppError> {
+    desk.test_connection(&profile_id).await
+}
+
+/// Forgets all local playground changes and restores the demo data.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_playground(desk: DeskState<'_>) -> Result<(), AppError> {
+    desk.reset_playground().await
+}

@@ -1,0 +1,70 @@
+//! The shell: start-up facts, first paint, appearance.
+
+use fleet_core::AppError;
+use fleet_core::profile::ActiveProfileSummary;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use super::DeskState;
+
+/// What the shell shows in its header and about box.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct AppInfo {
+    pub version: String,
+    pub active_profile: ActiveProfileSummary,
+    /// Why the OS keychain cannot be used, if it cannot (shown as a banner).
+    pub keychain_problem: Option<String>,
+    pub theme: Theme,
+}
+
+/// The colour theme: follow the OS, or a fixed choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+const THEME: &str = "theme";
+
+fn theme(desk: &fleet_core::Desk) -> Result<Theme, AppError> {
+    Ok(match desk.store().setting(THEME)?.as_deref() {
+        Some("light") => Theme::Light,
+        Some("dark") => Theme::Dark,
+        _ => Theme::System,
+    })
+}
+
+/// Facts the shell needs once at start-up.
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(desk: DeskState<'_>) -> Result<AppInfo, AppError> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        active_profile: desk.active_summary()?,
+        keychain_problem: desk.keychain_problem().map(ToString::to_string),
+        theme: theme(&desk)?,
+    })
+}
+
+/// Called by the UI once its first view has painted; records the start-up time.
+#[tauri::command]
+#[specta::specta]
+pub fn report_first_paint(view: String) -> Result<(), AppError> {
+    crate::startup::first_paint(&view);
+    Ok(())
+}
+
+/// Saves the theme choice.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_theme(desk: DeskState<'_>, theme: Theme) -> Result<Theme, AppError> {
+    let value = match theme {
+        Theme::System => "system",
+        Theme::Light => "light",
+        Theme::Dark => "dark",
+    };
+    desk.store().set_setting(THEME, value)?;
+    Ok(theme)
+}
