@@ -8,10 +8,14 @@
 mod api_error;
 pub mod audit;
 pub mod desk;
+pub mod enrollments;
 pub mod error;
 pub mod key_check;
+pub mod metadata_rules;
+pub mod pairing_card;
 pub mod playground;
 pub mod profile;
+pub mod rollout;
 pub mod store;
 pub mod vault;
 

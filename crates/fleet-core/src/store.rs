@@ -12,8 +12,9 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::AppError;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE profiles (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE profiles (
         id           TEXT PRIMARY KEY,
         name         TEXT NOT NULL,
         environment  TEXT NOT NULL,
@@ -38,7 +39,32 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
         outcome      TEXT NOT NULL,
         detail       TEXT
     );",
-)];
+    ),
+    M::up(
+        "CREATE TABLE rollout_batches (
+        id            TEXT PRIMARY KEY,
+        profile_id    TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_in_ms INTEGER NOT NULL
+    );
+    CREATE TABLE rollout_rows (
+        batch_id      TEXT NOT NULL REFERENCES rollout_batches(id) ON DELETE CASCADE,
+        row_number    INTEGER NOT NULL,
+        location_id   TEXT NOT NULL,
+        location_name TEXT NOT NULL,
+        device_label  TEXT,
+        metadata      TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        enrollment_id TEXT,
+        code          TEXT,
+        expires_at    TEXT,
+        error         TEXT,
+        live_status   TEXT,
+        PRIMARY KEY (batch_id, row_number)
+    );",
+    ),
+];
 
 /// A shared handle on the database. Cheap to clone.
 #[derive(Clone)]

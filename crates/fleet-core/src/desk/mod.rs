@@ -20,6 +20,7 @@ use crate::audit::AuditLog;
 use crate::key_check::check_api_key;
 use crate::playground::{self, LocalPlayground};
 use crate::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView, Profiles};
+use crate::rollout::Rollouts;
 use crate::store::Store;
 use crate::vault::{self, KeyState, SecretKind};
 
@@ -43,10 +44,15 @@ pub enum StoreKeyOutcome {
     NeedsConfirmation { warning: String },
 }
 
+mod enrollments;
+
+pub use enrollments::{EnrollmentPage, EnrollmentView, PairingDetails};
+
 pub struct Desk {
     store: Store,
     profiles: Profiles,
     audit: AuditLog,
+    rollouts: Rollouts,
     playground_dir: PathBuf,
     playground: tokio::sync::Mutex<Option<LocalPlayground>>,
     callback_url: Mutex<Option<String>>,
@@ -68,6 +74,7 @@ impl Desk {
         }
         Ok(Self {
             audit: AuditLog::new(store.clone()),
+            rollouts: Rollouts::new(store.clone()),
             store,
             profiles,
             playground_dir,
@@ -439,7 +446,7 @@ impl Desk {
         }
     }
 
-    fn audit_result<T>(
+    pub(crate) fn audit_result<T>(
         &self,
         profile: Option<&Profile>,
         action: &str,

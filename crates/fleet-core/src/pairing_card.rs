@@ -1,0 +1,338 @@
+//! Pairing cards: what a clerk needs to enroll a phone, on screen and on paper.
+//!
+//! A card has the store, the device label, the code (large, grouped for reading aloud), a QR code
+//! of it, the expiry time and three short steps. The QR comes from the `qrcode` crate; the PDF
+//! from `printpdf`, with the code and all words as real text (searchable, copyable) in the
+//! standard PDF fonts, so no font files are embedded.
+
+use chrono::{DateTime, Local, Utc};
+use printpdf::{
+    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+};
+use qrcode::{Color as Module, QrCode};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::AppError;
+
+/// The three steps printed on every card.
+pub const CLERK_STEPS: [&str; 3] = [
+    "1. Open the Kustom POS app on the phone.",
+    "2. Choose \u{201c}Enroll device\u{201d} and type the code.",
+    "3. Wait for \u{201c}Paired\u{201d}, then put the phone at its till.",
+];
+
+/// One card's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct PairingCard {
+    pub location_name: String,
+    pub device_label: Option<String>,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Paper sizes for sheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Paper {
+    A4,
+    UsLetter,
+}
+
+impl Paper {
+    fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (210.0, 297.0),
+            Paper::UsLetter => (215.9, 279.4),
+        }
+    }
+}
+
+/// Cards per page: two columns, four rows.
+pub const CARDS_PER_PAGE: usize = 8;
+const COLUMNS: usize = 2;
+const ROWS: usize = 4;
+const MARGIN_X: f32 = 12.0;
+const MARGIN_Y: f32 = 14.0;
+
+/// `ABCD EFGH`: the code in two groups, for reading aloud.
+pub fn grouped(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    chars
+        .chunks(4)
+        .map(|chunk| chunk.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn qr(code: &str) -> Result<QrCode, AppError> {
+    QrCode::new(code.as_bytes())
+        .map_err(|err| AppError::internal(format!("could not make a QR code: {err}")))
+}
+
+/// The QR code of `code` as an SVG document that scales crisply to any size.
+pub fn qr_svg(code: &str) -> Result<String, AppError> {
+    Ok(qr(code)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .dark_color(qrcode::render::svg::Color("#0f1b2d"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build())
+}
+
+/// The expiry as the clerk reads it, in the computer's local time.
+pub fn expiry_label(expires_at: DateTime<Utc>) -> String {
+    expires_at
+        .with_timezone(&Local)
+        .format("Valid until %-d %b %Y, %H:%M")
+        .to_string()
+}
+
+/// A PDF of the cards, eight per page with cut marks.
+pub fn sheet_pdf(cards: &[PairingCard], paper: Paper, title: &str) -> Result<Vec<u8>, AppError> {
+    if cards.is_empty() {
+        return Err(AppError::invalid_field(
+            "cards",
+            "Choose at least one code to print.",
+        ));
+    }
+    let (page_w, page_h) = paper.size();
+    let card_w = (page_w - 2.0 * MARGIN_X) / COLUMNS as f32;
+    let card_h = (page_h - 2.0 * MARGIN_Y) / ROWS as f32;
+    let mut pages = Vec::new();
+    for chunk in cards.chunks(CARDS_PER_PAGE) {
+        let mut ops = cut_marks(page_w, page_h, card_w, card_h);
+        for (index, card) in chunk.iter().enumerate() {
+            let column = index % COLUMNS;
+            let row = index / COLUMNS;
+            let left = MARGIN_X + column as f32 * card_w;
+            let top = page_h - MARGIN_Y - row as f32 * card_h;
+            ops.extend(card_ops(card, left, top, card_w, card_h)?);
+        }
+        pages.push(PdfPage::new(Mm(page_w), Mm(page_h), ops));
+    }
+    let mut warnings = Vec::new();
+    let bytes = PdfDocument::new(title)
+        .with_pages(pages)
+        .save(&PdfSaveOptions::default(), &mut warnings);
+    Ok(bytes)
+}
+
+fn point(x: f32, y: f32) -> LinePoint {
+    LinePoint {
+        p: Point::new(Mm(x), Mm(y)),
+        bezier: false,
+    }
+}
+
+fn line(x1: f32, y1: f32, x2: f32, y2: f32) -> Op {
+    Op::DrawLine {
+        line: Line {
+            points: vec![point(x1, y1), point(x2, y2)],
+            is_closed: false,
+        },
+    }
+}
+
+fn grey(level: f32) -> Color {
+    Color::Rgb(Rgb::new(level, level, level, None))
+}
+
+/// Short ticks in the margins where the cutting lines run, plus crosses where cards meet.
+fn cut_marks(page_w: f32, page_h: f32, card_w: f32, card_h: f32) -> Vec<Op> {
+    const TICK: f32 = 5.0;
+    const CROSS: f32 = 2.5;
+    let mut ops = vec![
+        Op::SetOutlineColor { col: grey(0.55) },
+        Op::SetOutlineThickness { pt: Pt(0.4) },
+    ];
+    for column in 0..=COLUMNS {
+        let x = MARGIN_X + column as f32 * card_w;
+        ops.push(line(
+            x,
+            page_h - MARGIN_Y + 1.5,
+            x,
+            page_h - MARGIN_Y + 1.5 + TICK,
+        ));
+        ops.push(line(x, MARGIN_Y - 1.5, x, MARGIN_Y - 1.5 - TICK));
+    }
+    for row in 0..=ROWS {
+        let y = MARGIN_Y + row as f32 * card_h;
+        ops.push(line(MARGIN_X - 1.5, y, MARGIN_X - 1.5 - TICK, y));
+        ops.push(line(
+            page_w - MARGIN_X + 1.5,
+            y,
+            page_w - MARGIN_X + 1.5 + TICK,
+            y,
+        ));
+    }
+    for column in 1..COLUMNS {
+        for row in 1..ROWS {
+            let (x, y) = (
+                MARGIN_X + column as f32 * card_w,
+                MARGIN_Y + row as f32 * card_h,
+            );
+            ops.push(line(x - CROSS, y, x + CROSS, y));
+            ops.push(line(x, y - CROSS, x, y + CROSS));
+        }
+    }
+    ops
+}
+
+fn text(font: BuiltinFont, size: f32, x: f32, y: f32, content: &str) -> Vec<Op> {
+    vec![
+        Op::StartTextSection,
+        Op::SetFont {
+            font: PdfFontHandle::Builtin(font),
+            size: Pt(size),
+        },
+        Op::SetTextCursor {
+            pos: Point::new(Mm(x), Mm(y)),
+        },
+        Op::ShowText {
+            items: vec![TextItem::Text(content.to_owned())],
+        },
+        Op::EndTextSection,
+    ]
+}
+
+/// Shortens text to `max` characters with an ellipsis (the standard fonts cannot measure text).
+fn fit(content: &str, max: usize) -> String {
+    if content.chars().count() <= max {
+        content.to_owned()
+    } else {
+        let mut short: String = content.chars().take(max.saturating_sub(1)).collect();
+        short.push('\u{2026}');
+        short
+    }
+}
+
+fn card_ops(
+    card: &PairingCard,
+    left: f32,
+    top: f32,
+    width: f32,
+    height: f32,
+) -> Result<Vec<Op>, AppError> {
+    const PAD: f32 = 6.0;
+    let qr_size = (height - 2.0 * PAD - 6.0).min(34.0);
+    let text_left = left + PAD;
+    let mut ops = vec![Op::SetFillColor { col: grey(0.06) }];
+    ops.extend(text(
+        BuiltinFont::HelveticaBold,
+        11.0,
+        text_left,
+        top - PAD - 4.0,
+        &fit(&card.location_name, 30),
+    ));
+    let label = card.device_label.as_deref().unwrap_or("New device");
+    ops.push(Op::SetFillColor { col: grey(0.35) });
+    ops.extend(text(
+        BuiltinFont::Helvetica,
+        9.0,
+        text_left,
+        top - PAD - 9.5,
+        &fit(label, 36),
+    ));
+    ops.push(Op::SetFillColor { col: grey(0.0) });
+    ops.extend(text(
+        BuiltinFont::CourierBold,
+        21.0,
+        text_left,
+        top - PAD - 20.0,
+        &grouped(&card.code),
+    ));
+    ops.push(Op::SetFillColor { col: grey(0.35) });
+    ops.extend(text(
+        BuiltinFont::Helvetica,
+        8.0,
+        text_left,
+        top - PAD - 26.5,
+        &expiry_label(card.expires_at),
+    ));
+    ops.push(Op::SetFillColor { col: grey(0.2) });
+    for (index, step) in CLERK_STEPS.iter().enumerate() {
+        let y = top - height + PAD + 9.0 - index as f32 * 3.6;
+        ops.extend(text(BuiltinFont::Helvetica, 7.0, text_left, y, step));
+    }
+    let qr_left = left + width - PAD - qr_size;
+    let qr_top = top - PAD - 2.0;
+    ops.extend(qr_ops(&card.code, qr_left, qr_top, qr_size)?);
+    Ok(ops)
+}
+
+/// The QR modules as one filled polygon (one ring per dark module).
+fn qr_ops(code: &str, left: f32, top: f32, size: f32) -> Result<Vec<Op>, AppError> {
+    let qr = qr(code)?;
+    let width = qr.width();
+    let colors = qr.to_colors();
+    let module = size / width as f32;
+    let mut rings = Vec::new();
+    for (index, color) in colors.iter().enumerate() {
+        if *color != Module::Dark {
+            continue;
+        }
+        let (x, y) = ((index % width) as f32, (index / width) as f32);
+        let (x0, y0) = (left + x * module, top - (y + 1.0) * module);
+        let (x1, y1) = (x0 + module, y0 + module);
+        rings.push(PolygonRing {
+            points: vec![point(x0, y0), point(x1, y0), point(x1, y1), point(x0, y1)],
+        });
+    }
+    Ok(vec![
+        Op::SetFillColor { col: grey(0.0) },
+        Op::DrawPolygon {
+            polygon: Polygon {
+                rings,
+                mode: PaintMode::Fill,
+                winding_order: WindingOrder::NonZero,
+            },
+        },
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(code: &str) -> PairingCard {
+        PairingCard {
+            location_name: "Göteborg Nordstan".into(),
+            device_label: Some("Till 3".into()),
+            code: code.into(),
+            expires_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn codes_are_grouped_for_reading_aloud() {
+        assert_eq!(grouped("ABCDEFGH"), "ABCD EFGH");
+        assert_eq!(grouped("ABC"), "ABC");
+    }
+
+    #[test]
+    fn the_qr_svg_is_a_scalable_svg() {
+        let svg = qr_svg("ABCDEFGH").unwrap_or_else(|e| panic!("{e}"));
+        assert!(svg.contains("<svg") && svg.contains("viewBox"), "{svg}");
+    }
+
+    #[test]
+    fn a_sheet_has_one_page_per_eight_cards() {
+        let cards: Vec<PairingCard> = (0..10).map(|i| card(&format!("CODE{i:04}"))).collect();
+        let pdf = sheet_pdf(&cards, Paper::A4, "Rollout").unwrap_or_else(|e| panic!("{e}"));
+        assert!(pdf.starts_with(b"%PDF"));
+        let mut warnings = Vec::new();
+        let parsed = PdfDocument::parse(&pdf, &printpdf::PdfParseOptions::default(), &mut warnings)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.pages.len(), 2);
+        // Every code is there as text, grouped as printed, with the store's name.
+        let text = parsed.extract_text().concat().join("\n");
+        for i in 0..10 {
+            assert!(text.contains(&grouped(&format!("CODE{i:04}"))), "{text}");
+        }
+        assert!(text.contains("Göteborg Nordstan"), "{text}");
+        assert!(sheet_pdf(&[], Paper::UsLetter, "x").is_err());
+    }
+}
