@@ -341,11 +341,11 @@ pub struct BatchProgress {
 }
 
 /// The short tag of a batch: the first 8 characters of its id.
-fn tag(batch_id: &str) -> String {
+pub fn tag(batch_id: &str) -> String {
     batch_id.chars().take(8).collect()
 }
 
-fn row_token(batch_id: &str, row_number: u32) -> String {
+pub fn row_token(batch_id: &str, row_number: u32) -> String {
     format!("{}-{row_number}", tag(batch_id))
 }
 

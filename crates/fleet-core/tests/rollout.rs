@@ -1,0 +1,177 @@
+//! Rollout batches against a real simulator: a batch interrupted mid-way resumes without ever
+//! creating a second code for a row, also when connections drop after the server processed them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use fleet_core::enrollments::ExpiryPreset;
+use fleet_core::rollout::{self, BATCH_KEY, ROW_KEY, Rollouts, RowState};
+use fleet_core::store::Store;
+use ipp_sim::{FaultConfig, MerchantConfig, Mode, Running, SeedSpec, SimConfig};
+use kustom_ipp::{
+    Client, ClientConfig, CreateEnrollment, Credentials, Location, PageRequest, RetryPolicy, Secret,
+};
+
+async fn sim(faults: FaultConfig) -> Running {
+    let merchant = MerchantConfig::new("DM20260001", Mode::Playground).seed(SeedSpec::default());
+    ipp_sim::start(
+        SimConfig::new(Mode::Playground)
+            .merchants(vec![merchant])
+            .faults(faults),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn client(sim: &Running) -> Client {
+    let config = ClientConfig::new(
+        &sim.base_url(),
+        Credentials::ApiKey(Secret::new(sim.merchants()[0].api_key.clone())),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .merchant_id("DM20260001")
+    .retry(RetryPolicy {
+        max_attempts: 2,
+        min_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(2),
+    });
+    Client::new(config).unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn location(client: &Client) -> Location {
+    client
+        .list_locations(PageRequest::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .content
+        .remove(0)
+}
+
+/// How many enrollments the simulator holds for each row token of a batch.
+fn codes_per_row(sim: &Running, batch_id: &str) -> HashMap<String, usize> {
+    let tag = rollout::tag(batch_id);
+    sim.inspect(|state| {
+        let mut counts = HashMap::new();
+        for stored in &state.enrollments {
+            let metadata = &stored.enrollment.metadata;
+            if metadata.get(BATCH_KEY) == Some(&tag) {
+                if let Some(token) = metadata.get(ROW_KEY) {
+                    *counts.entry(token.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        counts
+    })
+}
+
+#[tokio::test]
+async fn a_batch_killed_mid_way_resumes_without_duplicates() {
+    let sim = sim(FaultConfig::default()).await;
+    let client = client(&sim);
+    let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+    let rollouts = Rollouts::new(store.clone());
+    let preview =
+        rollout::generate(&location(&client).await, 12, "Till").unwrap_or_else(|e| panic!("{e}"));
+    let batch = rollouts
+        .create(
+            "profile",
+            "Store opening",
+            ExpiryPreset::Hours24,
+            &preview.rows,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // The app died while rows 1–8 were in flight: 1–4 had reached Kustom, 5–8 had not.
+    store
+        .with(|conn| conn.execute("UPDATE rollout_rows SET state = 'creating' WHERE batch_id = ?1 AND row_number <= 8", [batch.as_str()]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let location_id = location(&client).await.id;
+    for row in 1..=4 {
+        let metadata = [
+            (BATCH_KEY.to_owned(), rollout::tag(&batch)),
+            (ROW_KEY.to_owned(), rollout::row_token(&batch, row)),
+        ]
+        .into_iter()
+        .collect();
+        client
+            .create_enrollment(&CreateEnrollment {
+                metadata: Some(metadata),
+                expires_in: Some(86_400_000),
+                location_id: Some(location_id.clone()),
+                ttl: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    let mut reports = Vec::new();
+    let detail = rollouts
+        .run(&client, &batch, |p| reports.push(p))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((detail.summary.created, detail.summary.failed), (12, 0));
+    assert!(
+        detail
+            .rows
+            .iter()
+            .all(|r| r.state == RowState::Created && r.code.is_some())
+    );
+    let counts = codes_per_row(&sim, &batch);
+    assert_eq!(counts.len(), 12);
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "a row got a second code: {counts:?}"
+    );
+    assert_eq!(reports.last().map(|p| (p.done, p.total)), Some((12, 12)));
+
+    // Running a finished batch again changes nothing.
+    rollouts
+        .run(&client, &batch, |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(codes_per_row(&sim, &batch).values().all(|n| *n == 1));
+}
+
+#[tokio::test]
+async fn retrying_through_dropped_connections_creates_each_code_once() {
+    let faults = FaultConfig {
+        drop_rate: 0.3,
+        error_rate: 0.1,
+        seed: 11,
+        ..FaultConfig::default()
+    };
+    let sim = sim(faults).await;
+    let client = client(&sim);
+    let rollouts = Rollouts::new(Store::in_memory().unwrap_or_else(|e| panic!("{e}")));
+    let preview = rollout::generate(&location(&client).await, 25, "Handheld")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let batch = rollouts
+        .create("profile", "", ExpiryPreset::Hours2, &preview.rows)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let mut runs = 0;
+    let mut failed_once = false;
+    loop {
+        runs += 1;
+        let detail = rollouts
+            .run(&client, &batch, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        failed_once |= detail.summary.failed > 0;
+        if detail.summary.created == 25 {
+            break;
+        }
+        assert!(runs < 30, "the batch never completed");
+    }
+    assert!(
+        failed_once,
+        "the faults should have made some rows fail at first"
+    );
+    let counts = codes_per_row(&sim, &batch);
+    assert_eq!(counts.len(), 25);
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "a row got a second code: {counts:?}"
+    );
+}
