@@ -10,3 +10,10 @@ use tauri_specta::Event;
 pub struct ProfileChanged {
     pub active: ActiveProfileSummary,
 }
+
+/// A rollout batch made progress.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct RolloutProgress {
+    pub batch_id: String,
+    pub progress: fleet_core::rollout::BatchProgress,
+}

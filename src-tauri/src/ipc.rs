@@ -25,8 +25,27 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::profiles::test_connection,
             commands::profiles::reset_playground,
             commands::locations::list_locations,
+            commands::enrollments::create_enrollment,
+            commands::enrollments::list_enrollments,
+            commands::enrollments::refresh_enrollment,
+            commands::enrollments::cancel_enrollment,
+            commands::enrollments::simulate_clerk,
+            commands::enrollments::get_device,
+            commands::enrollments::printable_cards,
+            commands::enrollments::export_pairing_pdf,
+            commands::enrollments::preview_rollout_csv,
+            commands::enrollments::preview_rollout_generated,
+            commands::enrollments::create_rollout,
+            commands::enrollments::run_rollout,
+            commands::enrollments::list_rollouts,
+            commands::enrollments::get_rollout,
+            commands::enrollments::reconcile_rollout,
+            commands::enrollments::rollout_cards,
         ])
-        .events(collect_events![events::ProfileChanged])
+        .events(collect_events![
+            events::ProfileChanged,
+            events::RolloutProgress
+        ])
         // Amounts are int64 minor units in the API; every value Fleetdesk shows is far below 2^53,
         // so they cross as plain numbers rather than BigInt.
         .dangerously_cast_bigints_to_number()

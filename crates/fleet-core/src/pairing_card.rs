@@ -217,7 +217,8 @@ fn card_ops(
     height: f32,
 ) -> Result<Vec<Op>, AppError> {
     const PAD: f32 = 6.0;
-    let qr_size = (height - 2.0 * PAD - 6.0).min(34.0);
+    // The QR sits on the right, below the store name (which may use the full width).
+    let qr_size = (height - 2.0 * PAD - 24.0).min(30.0);
     let text_left = left + PAD;
     let mut ops = vec![Op::SetFillColor { col: grey(0.06) }];
     ops.extend(text(
@@ -225,7 +226,7 @@ fn card_ops(
         11.0,
         text_left,
         top - PAD - 4.0,
-        &fit(&card.location_name, 30),
+        &fit(&card.location_name, 34),
     ));
     let label = card.device_label.as_deref().unwrap_or("New device");
     ops.push(Op::SetFillColor { col: grey(0.35) });
@@ -258,7 +259,7 @@ fn card_ops(
         ops.extend(text(BuiltinFont::Helvetica, 7.0, text_left, y, step));
     }
     let qr_left = left + width - PAD - qr_size;
-    let qr_top = top - PAD - 2.0;
+    let qr_top = top - PAD - 12.0;
     ops.extend(qr_ops(&card.code, qr_left, qr_top, qr_size)?);
     Ok(ops)
 }

@@ -3,6 +3,7 @@
 //! Every command returns `Result<_, AppError>` so the UI always gets `{ code, message }`. None of
 //! them takes a secret back out: keys go in, only their state comes out.
 
+pub mod enrollments;
 pub mod locations;
 pub mod profiles;
 pub mod shell;

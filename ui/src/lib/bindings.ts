@@ -29,11 +29,35 @@ export const commands = {
 	resetPlayground: () => typedError<null, AppError>(__TAURI_INVOKE("reset_playground")),
 	/**  Every location of the active profile. */
 	listLocations: () => typedError<Location[], AppError>(__TAURI_INVOKE("list_locations")),
+	createEnrollment: (draft: EnrollmentDraft) => typedError<PairingDetails, AppError>(__TAURI_INVOKE("create_enrollment", { draft })),
+	listEnrollments: (filters: EnrollmentFilters, pageNumber: number, pageSize: number) => typedError<EnrollmentPage, AppError>(__TAURI_INVOKE("list_enrollments", { filters, pageNumber, pageSize })),
+	/**  The current state of an enrollment (the pairing view polls this while open). */
+	refreshEnrollment: (enrollment: Enrollment) => typedError<PairingDetails, AppError>(__TAURI_INVOKE("refresh_enrollment", { enrollment })),
+	cancelEnrollment: (enrollmentId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_enrollment", { enrollmentId })),
+	/**  Plays the clerk entering a code (local playground only). */
+	simulateClerk: (code: string) => typedError<Device, AppError>(__TAURI_INVOKE("simulate_clerk", { code })),
+	getDevice: (deviceId: string) => typedError<Device, AppError>(__TAURI_INVOKE("get_device", { deviceId })),
+	printableCards: (cards: PairingCard[]) => typedError<PrintableCard[], AppError>(__TAURI_INVOKE("printable_cards", { cards })),
+	/**  Writes a PDF of cards to the path the user chose in the save dialog. */
+	exportPairingPdf: (path: string, cards: PairingCard[], paper: Paper) => typedError<null, AppError>(__TAURI_INVOKE("export_pairing_pdf", { path, cards, paper })),
+	previewRolloutCsv: (text: string) => typedError<RolloutPreview, AppError>(__TAURI_INVOKE("preview_rollout_csv", { text })),
+	previewRolloutGenerated: (locationId: string, count: number, labelPrefix: string) => typedError<RolloutPreview, AppError>(__TAURI_INVOKE("preview_rollout_generated", { locationId, count, labelPrefix })),
+	createRollout: (name: string, expiry: ExpiryPreset, rows: PreviewRow[]) => typedError<string, AppError>(__TAURI_INVOKE("create_rollout", { name, expiry, rows })),
+	/**
+	 *  Creates the batch's missing codes (first run, resume, or retry of failed rows), emitting
+	 *  `RolloutProgress` as rows complete.
+	 */
+	runRollout: (batchId: string) => typedError<BatchDetail, AppError>(__TAURI_INVOKE("run_rollout", { batchId })),
+	listRollouts: () => typedError<BatchSummary[], AppError>(__TAURI_INVOKE("list_rollouts")),
+	getRollout: (batchId: string) => typedError<BatchDetail, AppError>(__TAURI_INVOKE("get_rollout", { batchId })),
+	reconcileRollout: (batchId: string) => typedError<BatchDetail, AppError>(__TAURI_INVOKE("reconcile_rollout", { batchId })),
+	rolloutCards: (batchId: string) => typedError<PairingCard[], AppError>(__TAURI_INVOKE("rollout_cards", { batchId })),
 };
 
 /** Events */
 export const events = {
 	profileChanged: makeEvent<ProfileChanged, ProfileChanged>("profile-changed"),
+	rolloutProgress: makeEvent<RolloutProgress, RolloutProgress>("rollout-progress"),
 };
 
 /* Types */
@@ -88,6 +112,44 @@ export type AppInfo = {
 	theme: Theme,
 };
 
+export type BatchDetail = {
+	summary: BatchSummary,
+	rows: BatchRow[],
+};
+
+/**  Progress of a running batch. */
+export type BatchProgress = {
+	done: number,
+	total: number,
+	created: number,
+	failed: number,
+};
+
+export type BatchRow = {
+	row_number: number,
+	location_id: string,
+	location_name: string,
+	device_label: string | null,
+	metadata: { [key in string]: string },
+	state: RowState,
+	enrollment_id: string | null,
+	code: string | null,
+	expires_at: string | null,
+	error: string | null,
+	/**  From the last reconcile: PENDING, CONSUMED, EXPIRED… */
+	live_status: string | null,
+};
+
+export type BatchSummary = {
+	id: string,
+	name: string,
+	created_at: string,
+	total: number,
+	created: number,
+	failed: number,
+	waiting: number,
+};
+
 /**  How a "Test connection" went. */
 export type ConnectionReport = {
 	profile_name: string,
@@ -95,6 +157,79 @@ export type ConnectionReport = {
 	base_url: string,
 	location_count: number,
 	latency_ms: number,
+};
+
+/**  A registered device [DOC §7.1]. */
+export type Device = {
+	id: string,
+	hardware_id?: string,
+	merchant_id?: string,
+	/**  `None` when the device is not assigned to a location. */
+	location_id?: string | null,
+	name?: string,
+	platform: Platform,
+	metadata?: { [key in string]: string },
+	created_at: string,
+	/**  The cash register currently opened on this device, if any. */
+	open_cash_register_id?: number | null,
+	/**  Deprecated duplicate of `hardware_id` [DOC]. */
+	unique_id?: string | null,
+};
+
+/**  An enrollment: a one-time pairing code for one device [DOC §5.1]. */
+export type Enrollment = {
+	enrollment_id: string,
+	enrollment_code: EnrollmentCode,
+	expires_at: string,
+	status: EnrollmentStatus,
+	metadata?: { [key in string]: string },
+	/**  Not promised by the docs [GAP]; the simulator sends it [INF]. */
+	location_id?: string | null,
+	created_at?: string | null,
+	/**  The device that consumed the code [INF]. */
+	device_id?: string | null,
+	consumed_at?: string | null,
+};
+
+/**
+ *  The pairing code a clerk types into the POS app.
+ * 
+ *  It is shown to the user on purpose, so it serializes normally; but it is a credential for as
+ *  long as it is pending, so `Debug` (and thus logs) shows only its first two characters.
+ */
+export type EnrollmentCode = string;
+
+/**  The create form as typed. */
+export type EnrollmentDraft = {
+	location_id: string,
+	device_label: string | null,
+	metadata: MetadataRow[],
+	expiry: ExpiryPreset,
+};
+
+/**  The list's filters, as the UI sends them. */
+export type EnrollmentFilters = {
+	location_id: string | null,
+	metadata: MetadataRow[],
+	include_consumed: boolean,
+};
+
+export type EnrollmentPage = {
+	items: EnrollmentView[],
+	total_elements: number,
+	total_pages: number,
+	page_number: number,
+};
+
+export type EnrollmentStatus = KnownEnrollmentStatus | string;
+
+/**  An enrollment as the list and the pairing view show it. */
+export type EnrollmentView = {
+	enrollment: Enrollment,
+	location_name: string | null,
+	device_label: string | null,
+	/**  `ABCD EFGH`. */
+	code_grouped: string,
 };
 
 /**  Which Kustom environment a profile talks to. */
@@ -106,6 +241,9 @@ export type Environment =
 /**  Kustom production (`api.kustom.co`): real money, guarded actions. */
 "kustom_production";
 
+/**  How long a code stays valid: the presets the create form offers. */
+export type ExpiryPreset = "minutes15" | "hours2" | "hours24" | "hours72";
+
 /**  What the UI may know about a stored secret. */
 export type KeyState = 
 /**  Nothing stored yet. */
@@ -116,6 +254,12 @@ export type KeyState =
 { state: "managed" } | 
 /**  The keychain could not be asked; `message` says why and what to do. */
 { state: "unavailable"; message: string };
+
+/**  The documented values, for the TypeScript type. */
+export type KnownEnrollmentStatus = "PENDING" | "CONSUMED" | "EXPIRED" | "CANCELLED";
+
+/**  The documented values, for the TypeScript type. */
+export type KnownPlatform = "IOS" | "ANDROID" | "TERMINAL";
 
 /**
  *  A store, pop-up or event where devices take payments. Read-only through the API [DOC §8].
@@ -129,6 +273,56 @@ export type Location = {
 	city?: string | null,
 	address?: Address | null,
 	created_at?: string | null,
+};
+
+/**  One row of a metadata editor, as typed. */
+export type MetadataRow = {
+	key: string,
+	value: string,
+};
+
+/**  One card's content. */
+export type PairingCard = {
+	location_name: string,
+	device_label: string | null,
+	code: string,
+	expires_at: string,
+};
+
+/**  Everything the pairing view draws. */
+export type PairingDetails = {
+	view: EnrollmentView,
+	/**  The QR code as an SVG document. */
+	qr_svg: string,
+	expiry_label: string,
+	/**  Whether "Simulate a clerk" is available (the local playground's simulator). */
+	can_simulate_clerk: boolean,
+};
+
+/**  Paper sizes for sheets. */
+export type Paper = "a4" | "us_letter";
+
+export type Platform = KnownPlatform | string;
+
+/**  One row of a rollout as it will be created, or why it cannot be. */
+export type PreviewRow = {
+	/**  1-based, as in the file (header excluded). */
+	row_number: number,
+	location_id: string | null,
+	location_name: string,
+	device_label: string | null,
+	metadata: { [key in string]: string },
+	/**  What is wrong with the row; an empty list means it will be created. */
+	errors: string[],
+};
+
+/**  A card ready for the webview's print layout. */
+export type PrintableCard = {
+	card: PairingCard,
+	code_grouped: string,
+	expiry_label: string,
+	qr_svg: string,
+	steps: string[],
 };
 
 /**  A profile as stored. */
@@ -165,6 +359,27 @@ export type ProfileView = {
 	api_key: KeyState,
 	webhook_secret: KeyState,
 };
+
+export type RolloutPreview = {
+	rows: PreviewRow[],
+	/**  The metadata columns found in the file. */
+	metadata_columns: string[],
+	valid: number,
+	invalid: number,
+};
+
+/**  A rollout batch made progress. */
+export type RolloutProgress = {
+	batch_id: string,
+	progress: BatchProgress,
+};
+
+/**  Where a row of a batch is. */
+export type RowState = 
+/**  Not sent yet. */
+"pending" | 
+/**  Sent, outcome not recorded (the app stopped, or the answer was lost). */
+"creating" | "created" | "failed";
 
 /**  The result of storing an API key. */
 export type StoreKeyOutcome = 

@@ -1,0 +1,162 @@
+//! Enrollments in the real window: a code with its QR and a live countdown, a simulated clerk
+//! pairing a device that carries the code's metadata, and a rollout of ten codes exported to a
+//! PDF through the OS save dialog — whose text holds all ten codes.
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+use fantoccini::Locator;
+use fleetdesk_e2e::{App, with_app};
+
+/// Reads the QR code in a screenshot.
+fn decode_qr(png: &std::path::Path) -> Result<String> {
+    let image = image::open(png)
+        .context("reading the screenshot")?
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    let grid = grids
+        .first()
+        .context("no QR code found in the screenshot")?;
+    let (_, content) = grid.decode().context("the QR code could not be decoded")?;
+    Ok(content)
+}
+
+/// Seconds in a "m:ss" countdown.
+fn seconds(countdown: &str) -> Result<u32> {
+    let (minutes, secs) = countdown
+        .trim()
+        .split_once(':')
+        .context("not a m:ss countdown")?;
+    Ok(minutes.parse::<u32>()? * 60 + secs.parse::<u32>()?)
+}
+
+#[tokio::test]
+async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> Result<()> {
+    with_app("pairing", async |app: &App| {
+        app.click_view("enrollments").await?;
+        app.click("[data-testid='new-code']").await?;
+        app.wait_for(Locator::Css("[data-testid='code-location'] option:nth-child(2)")).await?;
+        app.client()
+            .execute("const s = document.querySelector(\"[data-testid='code-location']\"); s.selectedIndex = 1; s.dispatchEvent(new Event('change'));", vec![])
+            .await?;
+        app.fill("[data-testid='code-label']", "Till 7").await?;
+        app.fill("[data-testid='code-metadata-key']", "store_id").await?;
+        app.fill("[data-testid='code-metadata-value']", "SE-STO-001").await?;
+        app.click("[data-testid='code-metadata-add']").await?;
+        let keys = app.client().find_all(Locator::Css("[data-testid='code-metadata-key']")).await?;
+        let values = app.client().find_all(Locator::Css("[data-testid='code-metadata-value']")).await?;
+        keys[1].send_keys("terminal_type").await?;
+        values[1].send_keys("handheld").await?;
+        app.click("[data-testid='expiry-minutes15']").await?;
+        app.click("[data-testid='code-create']").await?;
+
+        let grouped = app.text("[data-testid='pairing-code']").await?;
+        let code: String = grouped.split_whitespace().collect();
+        ensure!(code.len() == 8 && grouped.trim().len() == 9, "code reads {grouped:?}");
+        ensure!(code.chars().all(|c| "ABCDEFGHJKLMNPQRSTUVWXYZ23456789".contains(c)), "{code}");
+
+        let first = seconds(&app.text("[data-testid='pairing-countdown']").await?)?;
+        tokio::time::sleep(Duration::from_millis(2200)).await;
+        let later = seconds(&app.text("[data-testid='pairing-countdown']").await?)?;
+        ensure!(later < first && first <= 15 * 60, "countdown went {first} → {later}");
+
+        let shot = app.screenshot("pairing-view").await?;
+        ensure!(decode_qr(&shot)? == code, "the QR code does not hold {code}");
+
+        app.click("[data-testid='simulate-clerk']").await?;
+        app.wait_for(Locator::Css("[data-testid='pairing-paired']")).await?;
+        let metadata = app.text("[data-testid='paired-device-metadata']").await?;
+        for pair in ["store_id = SE-STO-001", "terminal_type = handheld", "device_label = Till 7"] {
+            ensure!(metadata.contains(pair), "device metadata {metadata:?} lacks {pair}");
+        }
+        app.wait_for_text_containing("[data-testid='status-pill']", "Paired").await?;
+        app.screenshot("pairing-paired").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Answers the GTK save dialog as a user would: click into its name field, replace the name with
+/// `path`, press Enter. (No window manager runs under Xvfb, so keyboard focus follows the pointer.)
+fn answer_save_dialog(title: &str, path: &std::path::Path) -> Result<()> {
+    for _ in 0..50 {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .output()?;
+        let window = String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned);
+        if let Some(window) = window {
+            std::thread::sleep(Duration::from_millis(500));
+            let run = |args: &[&str]| Command::new("xdotool").args(args).status();
+            // The name field runs along the top of the dialog.
+            run(&["mousemove", "--window", &window, "300", "26"])?;
+            run(&["click", "1"])?;
+            run(&["key", "ctrl+a"])?;
+            run(&["type", "--delay", "5", &path.to_string_lossy()])?;
+            run(&["key", "Return"])?;
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!("the save dialog “{title}” never opened")
+}
+
+#[tokio::test]
+async fn a_rollout_of_ten_codes_exports_a_pdf_sheet_with_every_code() -> Result<()> {
+    with_app("rollout", async |app: &App| {
+        app.click_view("enrollments").await?;
+        app.click("[data-testid='tab-rollouts']").await?;
+        app.wait_for(Locator::Css("[data-testid='rollout-location'] option:nth-child(2)")).await?;
+        app.client()
+            .execute("const s = document.querySelector(\"[data-testid='rollout-location']\"); s.selectedIndex = 1; s.dispatchEvent(new Event('change'));", vec![])
+            .await?;
+        app.fill("[data-testid='rollout-count']", "10").await?;
+        app.fill("[data-testid='rollout-prefix']", "Till").await?;
+        app.click("[data-testid='rollout-preview']").await?;
+        app.wait_for_text_containing("[data-testid='rollout-create']", "Create 10 codes").await?;
+        app.fill("[data-testid='rollout-name']", "Stockholm opening").await?;
+        app.click("[data-testid='rollout-create']").await?;
+
+        // All ten rows created, each with its code.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while app.count("[data-testid='rollout-row'][data-state='created']").await? < 10 {
+            ensure!(tokio::time::Instant::now() < deadline, "the rollout did not finish");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let mut codes = Vec::new();
+        for row in app.client().find_all(Locator::Css("[data-testid='rollout-row'] td.mono")).await? {
+            codes.push(row.text().await?);
+        }
+        ensure!(codes.len() == 10 && codes.iter().all(|c| c.len() == 8), "{codes:?}");
+        app.screenshot("rollout-created").await?;
+
+        // Export through the real save dialog.
+        let pdf = app.data_dir().join("stockholm-opening.pdf");
+        app.click("[data-testid='rollout-pdf']").await?;
+        let answer = {
+            let pdf = pdf.clone();
+            tokio::task::spawn_blocking(move || answer_save_dialog("Save the pairing sheet", &pdf))
+        };
+        answer.await??;
+        app.wait_for_text_containing("[data-testid='rollout-notice']", "Saved 10 cards").await?;
+
+        let text = Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output()?;
+        let text = String::from_utf8_lossy(&text.stdout).replace(' ', "");
+        for code in &codes {
+            ensure!(text.contains(code.as_str()), "the PDF text lacks {code}");
+        }
+        let screens = std::path::PathBuf::from(std::env::var("FLEETDESK_E2E_SCREENS")?);
+        let rendered = Command::new("pdftoppm")
+            .args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(&pdf)
+            .arg(screens.join("pdf-sheet-page1"))
+            .status()?;
+        ensure!(rendered.success(), "pdftoppm could not render the sheet");
+        Ok(())
+    })
+    .await
+}
