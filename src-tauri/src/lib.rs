@@ -12,6 +12,7 @@ mod startup;
 
 use std::sync::Arc;
 
+use commands::DeskCell;
 use fleet_core::Desk;
 use fleet_core::vault;
 use tauri::{Manager, RunEvent};
@@ -30,9 +31,22 @@ pub fn run() {
             let data_dir = data_dir::resolve(app.handle())?;
             logging::init(&data_dir.join("logs"))?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fleetdesk starting");
-            let keychain = vault::install_os_store();
-            let desk = tauri::async_runtime::block_on(Desk::open(&data_dir, keychain))?;
-            app.manage(Arc::new(desk));
+            // Open the desk (database, keychain, local playground) in the background: the window
+            // paints meanwhile, and commands wait for it.
+            let opening = async move {
+                let keychain = tokio::task::spawn_blocking(vault::install_os_store)
+                    .await
+                    .unwrap_or_else(|err| Err(fleet_core::AppError::internal(err.to_string())));
+                let desk = Desk::open(&data_dir, keychain).await;
+                if let Err(err) = &desk {
+                    tracing::error!(%err, "Fleetdesk could not open its data");
+                }
+                desk.map(Arc::new)
+            };
+            let cell = DeskCell::new(Box::pin(opening));
+            let started = cell.clone();
+            tauri::async_runtime::spawn(async move { started.get().await.map(|_| ()) });
+            app.manage(cell);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -46,8 +60,12 @@ pub fn run() {
     };
     app.run(|handle, event| {
         if let RunEvent::Exit = event {
-            if let Some(desk) = handle.try_state::<Arc<Desk>>() {
-                tauri::async_runtime::block_on(desk.shutdown());
+            if let Some(cell) = handle.try_state::<DeskCell>() {
+                tauri::async_runtime::block_on(async {
+                    if let Ok(desk) = cell.get().await {
+                        desk.shutdown().await;
+                    }
+                });
             }
         }
     });

@@ -22,6 +22,7 @@ pub async fn create_enrollment(
     desk: DeskState<'_>,
     draft: EnrollmentDraft,
 ) -> Result<PairingDetails, AppError> {
+    let desk = desk.get().await?;
     desk.create_enrollment(&draft).await
 }
 
@@ -33,6 +34,7 @@ pub async fn list_enrollments(
     page_number: u32,
     page_size: u32,
 ) -> Result<EnrollmentPage, AppError> {
+    let desk = desk.get().await?;
     let page = PageRequest::new(
         page_number.min(i32::MAX as u32) as i32,
         page_size.clamp(1, 100) as i32,
@@ -47,12 +49,14 @@ pub async fn refresh_enrollment(
     desk: DeskState<'_>,
     enrollment: Enrollment,
 ) -> Result<PairingDetails, AppError> {
+    let desk = desk.get().await?;
     desk.refresh_enrollment(&enrollment).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_enrollment(desk: DeskState<'_>, enrollment_id: String) -> Result<(), AppError> {
+    let desk = desk.get().await?;
     desk.cancel_enrollment(&enrollment_id).await
 }
 
@@ -60,12 +64,14 @@ pub async fn cancel_enrollment(desk: DeskState<'_>, enrollment_id: String) -> Re
 #[tauri::command]
 #[specta::specta]
 pub async fn simulate_clerk(desk: DeskState<'_>, code: String) -> Result<Device, AppError> {
+    let desk = desk.get().await?;
     desk.simulate_clerk(&code).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_device(desk: DeskState<'_>, device_id: String) -> Result<Device, AppError> {
+    let desk = desk.get().await?;
     desk.get_device(&device_id).await
 }
 
@@ -102,12 +108,13 @@ pub fn printable_cards(cards: Vec<PairingCard>) -> Result<Vec<PrintableCard>, Ap
 /// Writes a PDF of cards to the path the user chose in the save dialog.
 #[tauri::command]
 #[specta::specta]
-pub fn export_pairing_pdf(
+pub async fn export_pairing_pdf(
     desk: DeskState<'_>,
     path: PathBuf,
     cards: Vec<PairingCard>,
     paper: Paper,
 ) -> Result<(), AppError> {
+    let desk = desk.get().await?;
     desk.export_cards(&path, &cards, paper, "Fleetdesk pairing cards")
 }
 
@@ -117,6 +124,7 @@ pub async fn preview_rollout_csv(
     desk: DeskState<'_>,
     text: String,
 ) -> Result<RolloutPreview, AppError> {
+    let desk = desk.get().await?;
     desk.preview_rollout_csv(&text).await
 }
 
@@ -128,18 +136,20 @@ pub async fn preview_rollout_generated(
     count: u32,
     label_prefix: String,
 ) -> Result<RolloutPreview, AppError> {
+    let desk = desk.get().await?;
     desk.preview_rollout_generated(&location_id, count, &label_prefix)
         .await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn create_rollout(
+pub async fn create_rollout(
     desk: DeskState<'_>,
     name: String,
     expiry: ExpiryPreset,
     rows: Vec<PreviewRow>,
 ) -> Result<String, AppError> {
+    let desk = desk.get().await?;
     desk.create_rollout(&name, expiry, &rows)
 }
 
@@ -152,6 +162,7 @@ pub async fn run_rollout(
     desk: DeskState<'_>,
     batch_id: String,
 ) -> Result<BatchDetail, AppError> {
+    let desk = desk.get().await?;
     desk.run_rollout(&batch_id, |progress| {
         let event = RolloutProgress {
             batch_id: batch_id.clone(),
@@ -166,13 +177,15 @@ pub async fn run_rollout(
 
 #[tauri::command]
 #[specta::specta]
-pub fn list_rollouts(desk: DeskState<'_>) -> Result<Vec<BatchSummary>, AppError> {
+pub async fn list_rollouts(desk: DeskState<'_>) -> Result<Vec<BatchSummary>, AppError> {
+    let desk = desk.get().await?;
     desk.rollouts()
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_rollout(desk: DeskState<'_>, batch_id: String) -> Result<BatchDetail, AppError> {
+pub async fn get_rollout(desk: DeskState<'_>, batch_id: String) -> Result<BatchDetail, AppError> {
+    let desk = desk.get().await?;
     desk.rollout(&batch_id)
 }
 
@@ -182,11 +195,16 @@ pub async fn reconcile_rollout(
     desk: DeskState<'_>,
     batch_id: String,
 ) -> Result<BatchDetail, AppError> {
+    let desk = desk.get().await?;
     desk.reconcile_rollout(&batch_id).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn rollout_cards(desk: DeskState<'_>, batch_id: String) -> Result<Vec<PairingCard>, AppError> {
+pub async fn rollout_cards(
+    desk: DeskState<'_>,
+    batch_id: String,
+) -> Result<Vec<PairingCard>, AppError> {
+    let desk = desk.get().await?;
     desk.rollout_cards(&batch_id)
 }

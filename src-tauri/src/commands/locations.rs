@@ -9,6 +9,7 @@ use super::DeskState;
 #[tauri::command]
 #[specta::specta]
 pub async fn list_locations(desk: DeskState<'_>) -> Result<Vec<Location>, AppError> {
+    let desk = desk.get().await?;
     let (_, client) = desk.active_client().await?;
     let locations = fetch_all(
         |page| {

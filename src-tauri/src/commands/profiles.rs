@@ -18,12 +18,14 @@ fn announce(app: &AppHandle, active: ActiveProfileSummary) {
 #[tauri::command]
 #[specta::specta]
 pub async fn list_profiles(desk: DeskState<'_>) -> Result<Vec<ProfileView>, AppError> {
+    let desk = desk.get().await?;
     desk.profile_views().await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_profile(desk: DeskState<'_>, input: ProfileInput) -> Result<Profile, AppError> {
+    let desk = desk.get().await?;
     desk.create_profile(&input)
 }
 
@@ -35,6 +37,7 @@ pub async fn update_profile(
     id: String,
     input: ProfileInput,
 ) -> Result<Profile, AppError> {
+    let desk = desk.get().await?;
     let profile = desk.update_profile(&id, &input).await?;
     let active = desk.active_summary()?;
     if active.id == profile.id {
@@ -46,6 +49,7 @@ pub async fn update_profile(
 #[tauri::command]
 #[specta::specta]
 pub async fn duplicate_profile(desk: DeskState<'_>, id: String) -> Result<Profile, AppError> {
+    let desk = desk.get().await?;
     desk.duplicate_profile(&id).await
 }
 
@@ -57,6 +61,7 @@ pub async fn delete_profile(
     desk: DeskState<'_>,
     id: String,
 ) -> Result<(), AppError> {
+    let desk = desk.get().await?;
     let was_active = desk.active_summary()?.id == id;
     desk.delete_profile(&id).await?;
     if was_active {
@@ -72,6 +77,7 @@ pub async fn switch_profile(
     desk: DeskState<'_>,
     id: String,
 ) -> Result<ActiveProfileSummary, AppError> {
+    let desk = desk.get().await?;
     let active = desk.switch_profile(&id)?;
     announce(&app, active.clone());
     Ok(active)
@@ -87,6 +93,7 @@ pub async fn store_api_key(
     api_key: String,
     confirmed: bool,
 ) -> Result<StoreKeyOutcome, AppError> {
+    let desk = desk.get().await?;
     desk.store_api_key(&profile_id, &api_key, confirmed).await
 }
 
@@ -97,6 +104,7 @@ pub async fn store_webhook_secret(
     profile_id: String,
     secret: String,
 ) -> Result<KeyState, AppError> {
+    let desk = desk.get().await?;
     desk.store_webhook_secret(&profile_id, &secret).await
 }
 
@@ -106,6 +114,7 @@ pub async fn test_connection(
     desk: DeskState<'_>,
     profile_id: String,
 ) -> Result<ConnectionReport, AppError> {
+    let desk = desk.get().await?;
     desk.test_connection(&profile_id).await
 }
 
@@ -113,5 +122,6 @@ pub async fn test_connection(
 #[tauri::command]
 #[specta::specta]
 pub async fn reset_playground(desk: DeskState<'_>) -> Result<(), AppError> {
+    let desk = desk.get().await?;
     desk.reset_playground().await
 }

@@ -40,6 +40,7 @@ fn theme(desk: &fleet_core::Desk) -> Result<Theme, AppError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn app_info(desk: DeskState<'_>) -> Result<AppInfo, AppError> {
+    let desk = desk.get().await?;
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         active_profile: desk.active_summary()?,
@@ -60,6 +61,7 @@ pub fn report_first_paint(view: String) -> Result<(), AppError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn set_theme(desk: DeskState<'_>, theme: Theme) -> Result<Theme, AppError> {
+    let desk = desk.get().await?;
     let value = match theme {
         Theme::System => "system",
         Theme::Light => "light",
