@@ -46,7 +46,10 @@ impl FleetQuery {
     /// The same question in the API's terms, when the API can answer it: at most five metadata
     /// filters with distinct keys and at most one location, nothing else [DOC §3.4; INF §7.2].
     pub fn as_api_query(&self) -> Option<DeviceQuery> {
-        if !self.text.trim().is_empty() || self.platform.is_some() || self.location == LocationFilter::Unassigned {
+        if !self.text.trim().is_empty()
+            || self.platform.is_some()
+            || self.location == LocationFilter::Unassigned
+        {
             return None;
         }
         let metadata = MetadataFilter::from_pairs(self.metadata.iter().cloned()).ok()?;
@@ -94,22 +97,42 @@ pub struct FleetIndex {
 
 impl FleetIndex {
     pub fn build(mut devices: Vec<Device>) -> Self {
-        devices.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id)));
+        devices.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then_with(|| a.id.cmp(&b.id))
+        });
         let mut index = Self {
             haystacks: Vec::with_capacity(devices.len()),
             ..Self::default()
         };
         for (row, device) in devices.iter().enumerate() {
             let row = row as u32;
-            let mut haystack = format!("{}\u{1}{}\u{1}{}", device.name, device.id, device.hardware_id);
+            let mut haystack = format!(
+                "{}\u{1}{}\u{1}{}",
+                device.name, device.id, device.hardware_id
+            );
             for (key, value) in &device.metadata {
-                index.by_pair.entry((key.clone(), value.clone())).or_default().push(row);
+                index
+                    .by_pair
+                    .entry((key.clone(), value.clone()))
+                    .or_default()
+                    .push(row);
                 haystack.push('\u{1}');
                 haystack.push_str(value);
             }
             index.haystacks.push(haystack.to_lowercase());
-            index.by_location.entry(device.location_id.clone()).or_default().push(row);
-            index.by_platform.entry(device.platform.as_str().to_owned()).or_default().push(row);
+            index
+                .by_location
+                .entry(device.location_id.clone())
+                .or_default()
+                .push(row);
+            index
+                .by_platform
+                .entry(device.platform.as_str().to_owned())
+                .or_default()
+                .push(row);
             index.by_id.insert(device.id.clone(), row);
         }
         index.devices = devices;
@@ -146,7 +169,9 @@ impl FleetIndex {
         match &query.location {
             LocationFilter::Any => {}
             LocationFilter::Unassigned => lists.push(self.by_location.get(&None).unwrap_or(&empty)),
-            LocationFilter::At(id) => lists.push(self.by_location.get(&Some(id.clone())).unwrap_or(&empty)),
+            LocationFilter::At(id) => {
+                lists.push(self.by_location.get(&Some(id.clone())).unwrap_or(&empty))
+            }
         }
         if let Some(platform) = &query.platform {
             lists.push(self.by_platform.get(platform).unwrap_or(&empty));
@@ -180,9 +205,13 @@ impl FleetIndex {
                     .map(|n| n.to_lowercase())
                     .unwrap_or_else(|| "\u{10ffff}".to_owned())
             }),
-            SortColumn::Platform => rows.sort_by_cached_key(|row| device(row).platform.as_str().to_owned()),
+            SortColumn::Platform => {
+                rows.sort_by_cached_key(|row| device(row).platform.as_str().to_owned())
+            }
             SortColumn::CreatedAt => rows.sort_by_key(|row| device(row).created_at),
-            SortColumn::HardwareId => rows.sort_by_cached_key(|row| device(row).hardware_id.clone()),
+            SortColumn::HardwareId => {
+                rows.sort_by_cached_key(|row| device(row).hardware_id.clone())
+            }
         }
         if sort.descending {
             rows.reverse();
@@ -191,14 +220,19 @@ impl FleetIndex {
 
     /// Device counts per location (`None` = unassigned).
     pub fn location_counts(&self) -> BTreeMap<Option<String>, u32> {
-        self.by_location.iter().map(|(k, v)| (k.clone(), v.len() as u32)).collect()
+        self.by_location
+            .iter()
+            .map(|(k, v)| (k.clone(), v.len() as u32))
+            .collect()
     }
 
     /// Metadata keys with their values and how often each occurs (for suggestions).
     pub fn metadata_values(&self) -> BTreeMap<String, BTreeMap<String, u32>> {
         let mut out: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
         for ((key, value), rows) in &self.by_pair {
-            out.entry(key.clone()).or_default().insert(value.clone(), rows.len() as u32);
+            out.entry(key.clone())
+                .or_default()
+                .insert(value.clone(), rows.len() as u32);
         }
         out
     }
@@ -211,7 +245,13 @@ mod tests {
 
     use super::*;
 
-    fn device(id: &str, name: &str, location: Option<&str>, platform: Platform, metadata: &[(&str, &str)]) -> Device {
+    fn device(
+        id: &str,
+        name: &str,
+        location: Option<&str>,
+        platform: Platform,
+        metadata: &[(&str, &str)],
+    ) -> Device {
         Device {
             id: id.into(),
             hardware_id: format!("HW-{id}"),
@@ -219,7 +259,10 @@ mod tests {
             location_id: location.map(str::to_owned),
             name: name.into(),
             platform,
-            metadata: metadata.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Metadata>(),
+            metadata: metadata
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Metadata>(),
             created_at: Utc::now(),
             open_cash_register_id: None,
             unique_id: None,
@@ -228,15 +271,42 @@ mod tests {
 
     fn index() -> FleetIndex {
         FleetIndex::build(vec![
-            device("d1", "Malmö Till 2", Some("mmx"), Platform::Ios, &[("region", "Syd"), ("terminal_type", "checkout")]),
-            device("d2", "Malmö Till 1", Some("mmx"), Platform::Android, &[("region", "Syd"), ("terminal_type", "handheld")]),
-            device("d3", "Oslo Till 1", Some("osl"), Platform::Ios, &[("region", "Østlandet"), ("terminal_type", "checkout")]),
-            device("d4", "Spare Till", None, Platform::Terminal, &[("terminal_type", "checkout")]),
+            device(
+                "d1",
+                "Malmö Till 2",
+                Some("mmx"),
+                Platform::Ios,
+                &[("region", "Syd"), ("terminal_type", "checkout")],
+            ),
+            device(
+                "d2",
+                "Malmö Till 1",
+                Some("mmx"),
+                Platform::Android,
+                &[("region", "Syd"), ("terminal_type", "handheld")],
+            ),
+            device(
+                "d3",
+                "Oslo Till 1",
+                Some("osl"),
+                Platform::Ios,
+                &[("region", "Østlandet"), ("terminal_type", "checkout")],
+            ),
+            device(
+                "d4",
+                "Spare Till",
+                None,
+                Platform::Terminal,
+                &[("terminal_type", "checkout")],
+            ),
         ])
     }
 
     fn names(index: &FleetIndex, rows: &[u32]) -> Vec<String> {
-        rows.iter().filter_map(|r| index.device(*r)).map(|d| d.name.clone()).collect()
+        rows.iter()
+            .filter_map(|r| index.device(*r))
+            .map(|d| d.name.clone())
+            .collect()
     }
 
     fn query() -> FleetQuery {
@@ -246,35 +316,91 @@ mod tests {
     #[test]
     fn filters_combine_with_and_in_name_order() {
         let index = index();
-        assert_eq!(names(&index, &index.find(&query())), ["Malmö Till 1", "Malmö Till 2", "Oslo Till 1", "Spare Till"]);
-        let q = FleetQuery { metadata: vec![("terminal_type".into(), "checkout".into())], ..query() };
-        assert_eq!(names(&index, &index.find(&q)), ["Malmö Till 2", "Oslo Till 1", "Spare Till"]);
-        let q = FleetQuery { metadata: vec![("terminal_type".into(), "checkout".into()), ("region".into(), "Syd".into())], ..query() };
+        assert_eq!(
+            names(&index, &index.find(&query())),
+            ["Malmö Till 1", "Malmö Till 2", "Oslo Till 1", "Spare Till"]
+        );
+        let q = FleetQuery {
+            metadata: vec![("terminal_type".into(), "checkout".into())],
+            ..query()
+        };
+        assert_eq!(
+            names(&index, &index.find(&q)),
+            ["Malmö Till 2", "Oslo Till 1", "Spare Till"]
+        );
+        let q = FleetQuery {
+            metadata: vec![
+                ("terminal_type".into(), "checkout".into()),
+                ("region".into(), "Syd".into()),
+            ],
+            ..query()
+        };
         assert_eq!(names(&index, &index.find(&q)), ["Malmö Till 2"]);
-        let q = FleetQuery { location: LocationFilter::Unassigned, ..query() };
+        let q = FleetQuery {
+            location: LocationFilter::Unassigned,
+            ..query()
+        };
         assert_eq!(names(&index, &index.find(&q)), ["Spare Till"]);
-        let q = FleetQuery { platform: Some("IOS".into()), location: LocationFilter::At("osl".into()), ..query() };
+        let q = FleetQuery {
+            platform: Some("IOS".into()),
+            location: LocationFilter::At("osl".into()),
+            ..query()
+        };
         assert_eq!(names(&index, &index.find(&q)), ["Oslo Till 1"]);
-        let q = FleetQuery { metadata: vec![("region".into(), "Nowhere".into())], ..query() };
+        let q = FleetQuery {
+            metadata: vec![("region".into(), "Nowhere".into())],
+            ..query()
+        };
         assert!(index.find(&q).is_empty());
     }
 
     #[test]
     fn text_matches_name_id_hardware_id_and_metadata_values_case_insensitively() {
         let index = index();
-        for (text, expected) in [("malmö", 2), ("HW-D3", 1), ("d4", 1), ("østlandet", 1), ("handheld", 1), ("nothing", 0)] {
-            let q = FleetQuery { text: text.into(), ..query() };
+        for (text, expected) in [
+            ("malmö", 2),
+            ("HW-D3", 1),
+            ("d4", 1),
+            ("østlandet", 1),
+            ("handheld", 1),
+            ("nothing", 0),
+        ] {
+            let q = FleetQuery {
+                text: text.into(),
+                ..query()
+            };
             assert_eq!(index.find(&q).len(), expected, "{text}");
         }
     }
 
     #[test]
     fn api_queries_only_when_the_api_can_answer() {
-        let fits = FleetQuery { metadata: vec![("region".into(), "Syd".into())], location: LocationFilter::At("mmx".into()), ..query() };
+        let fits = FleetQuery {
+            metadata: vec![("region".into(), "Syd".into())],
+            location: LocationFilter::At("mmx".into()),
+            ..query()
+        };
         assert!(fits.as_api_query().is_some());
-        assert!(FleetQuery { text: "till".into(), ..query() }.as_api_query().is_none());
-        assert!(FleetQuery { location: LocationFilter::Unassigned, ..query() }.as_api_query().is_none());
-        let six = FleetQuery { metadata: (0..6).map(|i| (format!("k{i}"), "v".to_owned())).collect(), ..query() };
+        assert!(
+            FleetQuery {
+                text: "till".into(),
+                ..query()
+            }
+            .as_api_query()
+            .is_none()
+        );
+        assert!(
+            FleetQuery {
+                location: LocationFilter::Unassigned,
+                ..query()
+            }
+            .as_api_query()
+            .is_none()
+        );
+        let six = FleetQuery {
+            metadata: (0..6).map(|i| (format!("k{i}"), "v".to_owned())).collect(),
+            ..query()
+        };
         assert!(six.as_api_query().is_none());
     }
 

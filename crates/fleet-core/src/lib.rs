@@ -8,8 +8,11 @@
 mod api_error;
 pub mod audit;
 pub mod desk;
+pub mod device_edits;
 pub mod enrollments;
 pub mod error;
+pub mod fleet_cache;
+pub mod fleet_index;
 pub mod key_check;
 pub mod metadata_rules;
 pub mod pairing_card;

@@ -51,7 +51,7 @@ pub struct PairingDetails {
 }
 
 impl Desk {
-    async fn locations_by_id(&self) -> Result<HashMap<String, Location>, AppError> {
+    pub(crate) async fn locations_by_id(&self) -> Result<HashMap<String, Location>, AppError> {
         let (_, client) = self.active_client().await?;
         let all = fetch_all(
             |page| {

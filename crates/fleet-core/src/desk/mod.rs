@@ -17,6 +17,7 @@ use specta::Type;
 
 use crate::AppError;
 use crate::audit::AuditLog;
+use crate::fleet_cache::FleetCache;
 use crate::key_check::check_api_key;
 use crate::playground::{self, LocalPlayground};
 use crate::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView, Profiles};
@@ -45,14 +46,18 @@ pub enum StoreKeyOutcome {
 }
 
 mod enrollments;
+mod fleet;
 
 pub use enrollments::{EnrollmentPage, EnrollmentView, PairingDetails};
+pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount, SavedView};
 
 pub struct Desk {
     store: Store,
     profiles: Profiles,
     audit: AuditLog,
     rollouts: Rollouts,
+    fleet_cache: FleetCache,
+    fleet: Mutex<Option<fleet::FleetState>>,
     playground_dir: PathBuf,
     playground: tokio::sync::Mutex<Option<LocalPlayground>>,
     callback_url: Mutex<Option<String>>,
@@ -75,6 +80,8 @@ impl Desk {
         Ok(Self {
             audit: AuditLog::new(store.clone()),
             rollouts: Rollouts::new(store.clone()),
+            fleet_cache: FleetCache::new(store.clone()),
+            fleet: Mutex::new(None),
             store,
             profiles,
             playground_dir,

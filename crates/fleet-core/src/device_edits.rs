@@ -1,0 +1,409 @@
+//! Changing devices safely: read-modify-write single edits and bulk actions.
+//!
+//! `PUT /devices/{id}` replaces name, metadata and location together, so every edit fetches the
+//! device as it is now, applies only the user's change, and sends the full body: a metadata key
+//! or a location another admin set a moment ago is kept.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures::StreamExt;
+use kustom_ipp::{Client, Device, UpdateDevice};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::AppError;
+use crate::metadata_rules::{MAX_KEY_LEN, MAX_VALUE_LEN};
+
+/// One user's change to one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeviceChange {
+    Rename {
+        name: String,
+    },
+    /// Keys to set (added or changed) and keys to remove; other keys are left alone.
+    Metadata {
+        set: BTreeMap<String, String>,
+        remove: Vec<String>,
+    },
+    /// `None` unassigns the device.
+    Move {
+        location_id: Option<String>,
+    },
+}
+
+impl DeviceChange {
+    /// The full PUT body: `current` with only this change applied.
+    pub fn apply(&self, current: &Device) -> Result<UpdateDevice, AppError> {
+        let mut body = UpdateDevice::from_device(current);
+        match self {
+            Self::Rename { name } => {
+                let name = name.trim();
+                if name.is_empty() {
+                    return Err(AppError::invalid_field("name", "Give the device a name."));
+                }
+                if name.chars().count() > 100 {
+                    return Err(AppError::invalid_field(
+                        "name",
+                        "Device names are at most 100 characters.",
+                    ));
+                }
+                body.name = name.to_owned();
+            }
+            Self::Metadata { set, remove } => {
+                for key in remove {
+                    body.metadata.remove(key);
+                }
+                for (key, value) in set {
+                    let key = key.trim();
+                    if key.is_empty() || key.contains(':') || key.chars().count() > MAX_KEY_LEN {
+                        return Err(AppError::invalid_field(
+                            "metadata",
+                            format!("“{key}” is not a valid key."),
+                        ));
+                    }
+                    if value.chars().count() > MAX_VALUE_LEN {
+                        return Err(AppError::invalid_field(
+                            "metadata",
+                            format!("The value of “{key}” is too long."),
+                        ));
+                    }
+                    body.metadata
+                        .insert(key.to_owned(), value.trim().to_owned());
+                }
+            }
+            Self::Move { location_id } => {
+                body.location_id = location_id.clone().filter(|id| !id.is_empty())
+            }
+        }
+        Ok(body)
+    }
+}
+
+/// Read-modify-write: fetch, apply only `change`, PUT the full body.
+pub async fn apply_change(
+    client: &Client,
+    device_id: &str,
+    change: &DeviceChange,
+) -> Result<Device, AppError> {
+    let current = client.get_device(device_id).await?;
+    let body = change.apply(&current)?;
+    Ok(client.update_device(device_id, &body).await?)
+}
+
+/// An action on many devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BulkAction {
+    AssignLocation { location_id: Option<String> },
+    SetMetadata { key: String, value: String },
+    RemoveMetadata { key: String },
+    Deregister,
+}
+
+impl BulkAction {
+    fn change(&self) -> Option<DeviceChange> {
+        match self {
+            Self::AssignLocation { location_id } => Some(DeviceChange::Move {
+                location_id: location_id.clone(),
+            }),
+            Self::SetMetadata { key, value } => Some(DeviceChange::Metadata {
+                set: BTreeMap::from([(key.clone(), value.clone())]),
+                remove: Vec::new(),
+            }),
+            Self::RemoveMetadata { key } => Some(DeviceChange::Metadata {
+                set: BTreeMap::new(),
+                remove: vec![key.clone()],
+            }),
+            Self::Deregister => None,
+        }
+    }
+
+    /// What the action does, for the report and the audit log.
+    pub fn describe(&self, location_names: &HashMap<String, String>) -> String {
+        match self {
+            Self::AssignLocation {
+                location_id: Some(id),
+            } => {
+                format!(
+                    "Move to {}",
+                    location_names.get(id).map(String::as_str).unwrap_or(id)
+                )
+            }
+            Self::AssignLocation { location_id: None } => "Unassign from its location".to_owned(),
+            Self::SetMetadata { key, value } => format!("Set {key} = {value}"),
+            Self::RemoveMetadata { key } => format!("Remove {key}"),
+            Self::Deregister => "Deregister".to_owned(),
+        }
+    }
+}
+
+/// One device's line in the dry-run preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BulkPreviewRow {
+    pub device_id: String,
+    pub name: String,
+    pub before: String,
+    pub after: String,
+    /// Already as asked: sending it changes nothing.
+    pub unchanged: bool,
+}
+
+/// The dry run: each device's change as the cache knows it.
+pub fn preview(
+    action: &BulkAction,
+    devices: &[&Device],
+    location_names: &HashMap<String, String>,
+) -> Vec<BulkPreviewRow> {
+    let place = |id: &Option<String>| match id {
+        Some(id) => location_names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.clone()),
+        None => "Unassigned".to_owned(),
+    };
+    devices
+        .iter()
+        .map(|device| {
+            let (before, after) = match action {
+                BulkAction::AssignLocation { location_id } => {
+                    (place(&device.location_id), place(location_id))
+                }
+                BulkAction::SetMetadata { key, value } => (
+                    device
+                        .metadata
+                        .get(key)
+                        .map(|v| format!("{key} = {v}"))
+                        .unwrap_or_else(|| format!("no {key}")),
+                    format!("{key} = {value}"),
+                ),
+                BulkAction::RemoveMetadata { key } => (
+                    device
+                        .metadata
+                        .get(key)
+                        .map(|v| format!("{key} = {v}"))
+                        .unwrap_or_else(|| format!("no {key}")),
+                    format!("no {key}"),
+                ),
+                BulkAction::Deregister => (
+                    "Registered".to_owned(),
+                    "Deregistered (token revoked)".to_owned(),
+                ),
+            };
+            BulkPreviewRow {
+                device_id: device.id.clone(),
+                name: device.name.clone(),
+                unchanged: before == after,
+                before,
+                after,
+            }
+        })
+        .collect()
+}
+
+/// How one device went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BulkResult {
+    pub device_id: String,
+    pub name: String,
+    pub ok: bool,
+    /// The API's reason when it failed.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BulkReport {
+    pub action: String,
+    pub results: Vec<BulkResult>,
+    pub succeeded: u32,
+    pub failed: u32,
+}
+
+/// Progress of a bulk run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+pub struct BulkProgress {
+    pub done: u32,
+    pub total: u32,
+    pub failed: u32,
+}
+
+/// What a successful change left behind: the device as the API returned it, or gone.
+pub enum Applied {
+    Updated(Device),
+    Removed(String),
+}
+
+const BULK_CONCURRENCY: usize = 8;
+
+/// Runs `action` on every device, `BULK_CONCURRENCY` at a time, each with read-modify-write.
+pub async fn run_bulk(
+    client: &Client,
+    action: &BulkAction,
+    targets: Vec<(String, String)>,
+    label: String,
+    mut progress: impl FnMut(BulkProgress),
+) -> (BulkReport, Vec<Applied>) {
+    let total = targets.len() as u32;
+    let mut report = BulkReport {
+        action: label,
+        results: Vec::with_capacity(targets.len()),
+        succeeded: 0,
+        failed: 0,
+    };
+    let mut applied = Vec::new();
+    let change = action.change();
+    let mut outcomes = futures::stream::iter(targets)
+        .map(|(id, name)| {
+            let change = change.clone();
+            async move {
+                let outcome = match &change {
+                    Some(change) => apply_change(client, &id, change)
+                        .await
+                        .map(Applied::Updated),
+                    None => client
+                        .delete_device(&id)
+                        .await
+                        .map(|_| Applied::Removed(id.clone()))
+                        .map_err(AppError::from),
+                };
+                (id, name, outcome)
+            }
+        })
+        .buffer_unordered(BULK_CONCURRENCY);
+    while let Some((device_id, name, outcome)) = outcomes.next().await {
+        match outcome {
+            Ok(done) => {
+                applied.push(done);
+                report.succeeded += 1;
+                report.results.push(BulkResult {
+                    device_id,
+                    name,
+                    ok: true,
+                    error: None,
+                });
+            }
+            Err(err) => {
+                report.failed += 1;
+                report.results.push(BulkResult {
+                    device_id,
+                    name,
+                    ok: false,
+                    error: Some(err.to_string()),
+                });
+            }
+        }
+        progress(BulkProgress {
+            done: report.results.len() as u32,
+            total,
+            failed: report.failed,
+        });
+    }
+    report
+        .results
+        .sort_by(|a, b| a.ok.cmp(&b.ok).then_with(|| a.name.cmp(&b.name)));
+    (report, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use kustom_ipp::{Metadata, Platform};
+
+    use super::*;
+
+    fn device() -> Device {
+        Device {
+            id: "d1".into(),
+            hardware_id: "HW".into(),
+            merchant_id: "m".into(),
+            location_id: Some("loc-a".into()),
+            name: "Till 1".into(),
+            platform: Platform::Ios,
+            metadata: Metadata::from([
+                ("store_id".into(), "1".into()),
+                ("region".into(), "Syd".into()),
+            ]),
+            created_at: Utc::now(),
+            open_cash_register_id: None,
+            unique_id: None,
+        }
+    }
+
+    #[test]
+    fn each_change_touches_only_its_part() {
+        let rename = DeviceChange::Rename {
+            name: " Front desk ".into(),
+        }
+        .apply(&device())
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (
+                rename.name.as_str(),
+                rename.location_id.as_deref(),
+                rename.metadata.len()
+            ),
+            ("Front desk", Some("loc-a"), 2)
+        );
+        let meta = DeviceChange::Metadata {
+            set: BTreeMap::from([("floor".into(), "2".into())]),
+            remove: vec!["region".into()],
+        }
+        .apply(&device())
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            meta.metadata.keys().collect::<Vec<_>>(),
+            ["floor", "store_id"]
+        );
+        assert_eq!(meta.name, "Till 1");
+        let moved = DeviceChange::Move { location_id: None }
+            .apply(&device())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((moved.location_id, moved.metadata.len()), (None, 2));
+        assert!(
+            DeviceChange::Rename { name: "  ".into() }
+                .apply(&device())
+                .is_err()
+        );
+        assert!(
+            DeviceChange::Metadata {
+                set: BTreeMap::from([("a:b".into(), "x".into())]),
+                remove: vec![]
+            }
+            .apply(&device())
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn preview_shows_before_and_after() {
+        let names = HashMap::from([
+            ("loc-a".to_owned(), "Malmö".to_owned()),
+            ("loc-b".to_owned(), "Oslo".to_owned()),
+        ]);
+        let d = device();
+        let rows = preview(
+            &BulkAction::AssignLocation {
+                location_id: Some("loc-b".into()),
+            },
+            &[&d],
+            &names,
+        );
+        assert_eq!(
+            (
+                rows[0].before.as_str(),
+                rows[0].after.as_str(),
+                rows[0].unchanged
+            ),
+            ("Malmö", "Oslo", false)
+        );
+        let same = preview(
+            &BulkAction::SetMetadata {
+                key: "region".into(),
+                value: "Syd".into(),
+            },
+            &[&d],
+            &names,
+        );
+        assert!(same[0].unchanged);
+    }
+}
