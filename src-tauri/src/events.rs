@@ -17,3 +17,16 @@ pub struct RolloutProgress {
     pub batch_id: String,
     pub progress: fleet_core::rollout::BatchProgress,
 }
+
+/// The fleet sync fetched another page.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct FleetSyncProgress {
+    pub pages_done: u32,
+    pub pages_total: u32,
+}
+
+/// A bulk action finished another device.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct BulkProgressed {
+    pub progress: fleet_core::device_edits::BulkProgress,
+}

@@ -41,10 +41,23 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::enrollments::get_rollout,
             commands::enrollments::reconcile_rollout,
             commands::enrollments::rollout_cards,
+            commands::fleet::fleet_overview,
+            commands::fleet::sync_fleet,
+            commands::fleet::find_devices,
+            commands::fleet::device_detail,
+            commands::fleet::change_device,
+            commands::fleet::deregister_device,
+            commands::fleet::bulk_preview,
+            commands::fleet::bulk_run,
+            commands::fleet::export_devices_csv,
+            commands::fleet::save_view,
+            commands::fleet::delete_view,
         ])
         .events(collect_events![
             events::ProfileChanged,
-            events::RolloutProgress
+            events::RolloutProgress,
+            events::FleetSyncProgress,
+            events::BulkProgressed
         ])
         // Amounts are int64 minor units in the API; every value Fleetdesk shows is far below 2^53,
         // so they cross as plain numbers rather than BigInt.

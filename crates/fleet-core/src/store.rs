@@ -64,6 +64,25 @@ const MIGRATIONS: &[M<'static>] = &[
         PRIMARY KEY (batch_id, row_number)
     );",
     ),
+    M::up(
+        "CREATE TABLE fleet_devices (
+        profile_id TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        PRIMARY KEY (profile_id, id)
+    );
+    CREATE TABLE fleet_sync (
+        profile_id   TEXT PRIMARY KEY,
+        synced_at    TEXT NOT NULL,
+        device_count INTEGER NOT NULL
+    );
+    CREATE TABLE saved_views (
+        profile_id TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        query      TEXT NOT NULL,
+        PRIMARY KEY (profile_id, name)
+    );",
+    ),
 ];
 
 /// A shared handle on the database. Cheap to clone.
@@ -154,6 +173,20 @@ pub(crate) fn storage(what: &str, err: impl std::fmt::Display) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_migration_applies_to_an_empty_database() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let tables: Vec<String> = store
+            .with(|conn| {
+                let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+                stmt.query_map([], |row| row.get(0))?.collect()
+            })
+            .unwrap_or_default();
+        for table in ["audit_log", "fleet_devices", "fleet_sync", "profiles", "rollout_batches", "rollout_rows", "saved_views", "settings"] {
+            assert!(tables.iter().any(|t| t == table), "{table} missing from {tables:?}");
+        }
+    }
 
     #[test]
     fn settings_round_trip_and_survive_reopening() {

@@ -4,6 +4,7 @@
 //! them takes a secret back out: keys go in, only their state comes out.
 
 pub mod enrollments;
+pub mod fleet;
 pub mod locations;
 pub mod profiles;
 pub mod shell;

@@ -287,3 +287,67 @@ fn env(name: &str) -> Result<String> {
         format!("{name} is not set: run the end-to-end suite with `cargo xtask e2e`")
     })
 }
+
+/// Answers the GTK save dialog titled `title` as a user would: click into its name field, replace
+/// the name with `path`, press Enter. (No window manager runs under Xvfb, so the keyboard focus
+/// follows the pointer.)
+pub async fn answer_save_dialog(title: &str, path: &Path) -> Result<()> {
+    let title = title.to_owned();
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..50 {
+            let found = std::process::Command::new("xdotool")
+                .args(["search", "--onlyvisible", "--name", &title])
+                .output()?;
+            let window = String::from_utf8_lossy(&found.stdout)
+                .lines()
+                .next()
+                .map(str::to_owned);
+            if let Some(window) = window {
+                std::thread::sleep(Duration::from_millis(500));
+                let run = |args: &[&str]| std::process::Command::new("xdotool").args(args).status();
+                // The name field runs along the top of the dialog.
+                run(&["mousemove", "--window", &window, "300", "26"])?;
+                run(&["click", "1"])?;
+                run(&["key", "ctrl+a"])?;
+                run(&["type", "--delay", "5", &path.to_string_lossy()])?;
+                run(&["key", "Return"])?;
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bail!("the save dialog “{title}” never opened")
+    })
+    .await?
+}
+
+impl App {
+    /// Adds a Kustom playground profile for a simulator through Settings and switches to it.
+    pub async fn use_simulator_profile(
+        &self,
+        name: &str,
+        base_url: &str,
+        merchant_id: &str,
+        key: &str,
+    ) -> Result<()> {
+        self.click_view("settings").await?;
+        self.click("[data-testid='profile-add']").await?;
+        self.fill("[data-testid='profile-name']", name).await?;
+        self.select("[data-testid='profile-environment']", "kustom_playground")
+            .await?;
+        self.fill("[data-testid='profile-merchant']", merchant_id)
+            .await?;
+        self.fill("[data-testid='profile-url']", base_url).await?;
+        self.click("[data-testid='profile-save']").await?;
+        self.wait_for_text_containing("[data-testid='profile-editor'] h2", name)
+            .await?;
+        self.fill("[data-testid='api-key-input']", key).await?;
+        self.click("[data-testid='api-key-save']").await?;
+        self.wait_for_text_containing("[data-testid='api-key-state']", "Stored")
+            .await?;
+        self.click("[data-testid='profile-use']").await?;
+        self.wait_for_text("[data-testid='active-profile']", name)
+            .await?;
+        Ok(())
+    }
+}

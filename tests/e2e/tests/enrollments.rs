@@ -5,9 +5,9 @@
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
-use fleetdesk_e2e::{App, with_app};
+use fleetdesk_e2e::{App, answer_save_dialog, with_app};
 
 /// Reads the QR code in a screenshot.
 fn decode_qr(png: &std::path::Path) -> Result<String> {
@@ -78,33 +78,6 @@ async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> R
     .await
 }
 
-/// Answers the GTK save dialog as a user would: click into its name field, replace the name with
-/// `path`, press Enter. (No window manager runs under Xvfb, so keyboard focus follows the pointer.)
-fn answer_save_dialog(title: &str, path: &std::path::Path) -> Result<()> {
-    for _ in 0..50 {
-        let found = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", title])
-            .output()?;
-        let window = String::from_utf8_lossy(&found.stdout)
-            .lines()
-            .next()
-            .map(str::to_owned);
-        if let Some(window) = window {
-            std::thread::sleep(Duration::from_millis(500));
-            let run = |args: &[&str]| Command::new("xdotool").args(args).status();
-            // The name field runs along the top of the dialog.
-            run(&["mousemove", "--window", &window, "300", "26"])?;
-            run(&["click", "1"])?;
-            run(&["key", "ctrl+a"])?;
-            run(&["type", "--delay", "5", &path.to_string_lossy()])?;
-            run(&["key", "Return"])?;
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    bail!("the save dialog “{title}” never opened")
-}
-
 #[tokio::test]
 async fn a_rollout_of_ten_codes_exports_a_pdf_sheet_with_every_code() -> Result<()> {
     with_app("rollout", async |app: &App| {
@@ -137,11 +110,7 @@ async fn a_rollout_of_ten_codes_exports_a_pdf_sheet_with_every_code() -> Result<
         // Export through the real save dialog.
         let pdf = app.data_dir().join("stockholm-opening.pdf");
         app.click("[data-testid='rollout-pdf']").await?;
-        let answer = {
-            let pdf = pdf.clone();
-            tokio::task::spawn_blocking(move || answer_save_dialog("Save the pairing sheet", &pdf))
-        };
-        answer.await??;
+        answer_save_dialog("Save the pairing sheet", &pdf).await?;
         app.wait_for_text_containing("[data-testid='rollout-notice']", "Saved 10 cards").await?;
 
         let text = Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output()?;

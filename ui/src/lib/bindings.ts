@@ -52,10 +52,28 @@ export const commands = {
 	getRollout: (batchId: string) => typedError<BatchDetail, AppError>(__TAURI_INVOKE("get_rollout", { batchId })),
 	reconcileRollout: (batchId: string) => typedError<BatchDetail, AppError>(__TAURI_INVOKE("reconcile_rollout", { batchId })),
 	rolloutCards: (batchId: string) => typedError<PairingCard[], AppError>(__TAURI_INVOKE("rollout_cards", { batchId })),
+	fleetOverview: () => typedError<FleetOverview, AppError>(__TAURI_INVOKE("fleet_overview")),
+	/**  Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` per page. */
+	syncFleet: () => typedError<SyncInfo, AppError>(__TAURI_INVOKE("sync_fleet")),
+	/**  A window of the devices matching `query` (the table asks for the rows it shows). */
+	findDevices: (query: FleetQuery, sort: Sort, offset: number, limit: number) => typedError<FleetPage, AppError>(__TAURI_INVOKE("find_devices", { query, sort, offset, limit })),
+	deviceDetail: (deviceId: string) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("device_detail", { deviceId })),
+	/**  One edit, applied read-modify-write. */
+	changeDevice: (deviceId: string, change: DeviceChange) => typedError<Device, AppError>(__TAURI_INVOKE("change_device", { deviceId, change })),
+	deregisterDevice: (deviceId: string) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId })),
+	bulkPreview: (action: BulkAction, selection: DeviceSelection) => typedError<BulkPreviewRow[], AppError>(__TAURI_INVOKE("bulk_preview", { action, selection })),
+	/**  Runs a bulk action, emitting `BulkProgressed` per device. */
+	bulkRun: (action: BulkAction, selection: DeviceSelection) => typedError<BulkReport, AppError>(__TAURI_INVOKE("bulk_run", { action, selection })),
+	/**  Writes the matching devices as CSV to the path chosen in the save dialog; returns how many. */
+	exportDevicesCsv: (path: string, query: FleetQuery, sort: Sort) => typedError<number, AppError>(__TAURI_INVOKE("export_devices_csv", { path, query, sort })),
+	saveView: (name: string, query: FleetQuery) => typedError<null, AppError>(__TAURI_INVOKE("save_view", { name, query })),
+	deleteView: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_view", { name })),
 };
 
 /** Events */
 export const events = {
+	bulkProgressed: makeEvent<BulkProgressed, BulkProgressed>("bulk-progressed"),
+	fleetSyncProgress: makeEvent<FleetSyncProgress, FleetSyncProgress>("fleet-sync-progress"),
 	profileChanged: makeEvent<ProfileChanged, ProfileChanged>("profile-changed"),
 	rolloutProgress: makeEvent<RolloutProgress, RolloutProgress>("rollout-progress"),
 };
@@ -150,6 +168,47 @@ export type BatchSummary = {
 	waiting: number,
 };
 
+/**  An action on many devices. */
+export type BulkAction = { kind: "assign_location"; location_id: string | null } | { kind: "set_metadata"; key: string; value: string } | { kind: "remove_metadata"; key: string } | { kind: "deregister" };
+
+/**  One device's line in the dry-run preview. */
+export type BulkPreviewRow = {
+	device_id: string,
+	name: string,
+	before: string,
+	after: string,
+	/**  Already as asked: sending it changes nothing. */
+	unchanged: boolean,
+};
+
+/**  Progress of a bulk run. */
+export type BulkProgress = {
+	done: number,
+	total: number,
+	failed: number,
+};
+
+/**  A bulk action finished another device. */
+export type BulkProgressed = {
+	progress: BulkProgress,
+};
+
+export type BulkReport = {
+	action: string,
+	results: BulkResult[],
+	succeeded: number,
+	failed: number,
+};
+
+/**  How one device went. */
+export type BulkResult = {
+	device_id: string,
+	name: string,
+	ok: boolean,
+	/**  The API's reason when it failed. */
+	error: string | null,
+};
+
 /**  How a "Test connection" went. */
 export type ConnectionReport = {
 	profile_name: string,
@@ -175,6 +234,24 @@ export type Device = {
 	/**  Deprecated duplicate of `hardware_id` [DOC]. */
 	unique_id?: string | null,
 };
+
+/**  One user's change to one device. */
+export type DeviceChange = { kind: "rename"; name: string } | 
+/**  Keys to set (added or changed) and keys to remove; other keys are left alone. */
+{ kind: "metadata"; set: { [key in string]: string }; remove: string[] } | 
+/**  `None` unassigns the device. */
+{ kind: "move"; location_id: string | null };
+
+/**  A device row for the table. */
+export type DeviceRow = {
+	device: Device,
+	location_name: string | null,
+};
+
+/**  Which devices an action is for. */
+export type DeviceSelection = { kind: "ids"; ids: string[] } | 
+/**  Every device matching the query ("select all matching"). */
+{ kind: "matching"; query: FleetQuery };
 
 /**  An enrollment: a one-time pairing code for one device [DOC §5.1]. */
 export type Enrollment = {
@@ -244,6 +321,40 @@ export type Environment =
 /**  How long a code stays valid: the presets the create form offers. */
 export type ExpiryPreset = "minutes15" | "hours2" | "hours24" | "hours72";
 
+/**  What the fleet view shows around the table. */
+export type FleetOverview = {
+	total: number,
+	sync: SyncInfo | null,
+	online: boolean,
+	locations: LocationCount[],
+	/**  Metadata keys seen in the fleet, each with its values, most common first. */
+	suggestions: { [key in string]: string[] },
+	saved_views: SavedView[],
+};
+
+/**  One window of a query's results. */
+export type FleetPage = {
+	total: number,
+	offset: number,
+	rows: DeviceRow[],
+};
+
+/**  A filter bar query. */
+export type FleetQuery = {
+	/**  `key = value` chips, all must match. */
+	metadata: ([string, string])[],
+	location: LocationFilter,
+	/**  A platform wire value (`IOS`, `ANDROID`, `TERMINAL`), or none. */
+	platform: string | null,
+	text: string,
+};
+
+/**  The fleet sync fetched another page. */
+export type FleetSyncProgress = {
+	pages_done: number,
+	pages_total: number,
+};
+
 /**  What the UI may know about a stored secret. */
 export type KeyState = 
 /**  Nothing stored yet. */
@@ -274,6 +385,18 @@ export type Location = {
 	address?: Address | null,
 	created_at?: string | null,
 };
+
+export type LocationCount = {
+	/**  `None`: the unassigned bucket. */
+	location_id: string | null,
+	name: string,
+	count: number,
+};
+
+/**  Which location a query wants. */
+export type LocationFilter = { kind: "any" } | 
+/**  Devices not assigned to any location. */
+{ kind: "unassigned" } | { kind: "at"; id: string };
 
 /**  One row of a metadata editor, as typed. */
 export type MetadataRow = {
@@ -381,12 +504,31 @@ export type RowState =
 /**  Sent, outcome not recorded (the app stopped, or the answer was lost). */
 "creating" | "created" | "failed";
 
+export type SavedView = {
+	name: string,
+	query: FleetQuery,
+};
+
+export type Sort = {
+	column: SortColumn,
+	descending: boolean,
+};
+
+/**  Columns the list can be sorted by. */
+export type SortColumn = "name" | "location" | "platform" | "created_at" | "hardware_id";
+
 /**  The result of storing an API key. */
 export type StoreKeyOutcome = 
 /**  Saved in the keychain. */
 { outcome: "stored"; state: KeyState } | 
 /**  Not saved: the key does not match the environment; ask, then call again confirmed. */
 { outcome: "needs_confirmation"; warning: string };
+
+/**  When the cache was last filled from the API. */
+export type SyncInfo = {
+	synced_at: string,
+	device_count: number,
+};
 
 /**  The colour theme: follow the OS, or a fixed choice. */
 export type Theme = "system" | "light" | "dark";

@@ -1,0 +1,139 @@
+//! The device fleet: sync, find, one device's detail and edits, bulk actions, export, views.
+
+use std::path::PathBuf;
+
+use fleet_core::AppError;
+use fleet_core::desk::{DeviceRow, DeviceSelection, FleetOverview, FleetPage};
+use fleet_core::device_edits::{BulkAction, BulkPreviewRow, BulkReport, DeviceChange};
+use fleet_core::fleet_cache::SyncInfo;
+use fleet_core::fleet_index::{FleetQuery, Sort};
+use kustom_ipp::Device;
+use tauri::AppHandle;
+use tauri_specta::Event;
+
+use super::DeskState;
+use crate::events::{BulkProgressed, FleetSyncProgress};
+
+#[tauri::command]
+#[specta::specta]
+pub async fn fleet_overview(desk: DeskState<'_>) -> Result<FleetOverview, AppError> {
+    let desk = desk.get().await?;
+    desk.fleet_overview().await
+}
+
+/// Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` per page.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_fleet(app: AppHandle, desk: DeskState<'_>) -> Result<SyncInfo, AppError> {
+    let desk = desk.get().await?;
+    desk.sync_fleet(|progress| {
+        let event = FleetSyncProgress {
+            pages_done: progress.pages_done,
+            pages_total: progress.pages_total,
+        };
+        if let Err(err) = event.emit(&app) {
+            tracing::warn!(%err, "could not report sync progress");
+        }
+    })
+    .await
+}
+
+/// A window of the devices matching `query` (the table asks for the rows it shows).
+#[tauri::command]
+#[specta::specta]
+pub async fn find_devices(
+    desk: DeskState<'_>,
+    query: FleetQuery,
+    sort: Sort,
+    offset: u32,
+    limit: u32,
+) -> Result<FleetPage, AppError> {
+    let desk = desk.get().await?;
+    desk.find_devices(&query, sort, offset, limit).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn device_detail(desk: DeskState<'_>, device_id: String) -> Result<DeviceRow, AppError> {
+    let desk = desk.get().await?;
+    desk.device_detail(&device_id).await
+}
+
+/// One edit, applied read-modify-write.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_device(
+    desk: DeskState<'_>,
+    device_id: String,
+    change: DeviceChange,
+) -> Result<Device, AppError> {
+    let desk = desk.get().await?;
+    desk.change_device(&device_id, &change).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn deregister_device(desk: DeskState<'_>, device_id: String) -> Result<(), AppError> {
+    let desk = desk.get().await?;
+    desk.deregister_device(&device_id).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn bulk_preview(
+    desk: DeskState<'_>,
+    action: BulkAction,
+    selection: DeviceSelection,
+) -> Result<Vec<BulkPreviewRow>, AppError> {
+    let desk = desk.get().await?;
+    desk.bulk_preview(&action, &selection).await
+}
+
+/// Runs a bulk action, emitting `BulkProgressed` per device.
+#[tauri::command]
+#[specta::specta]
+pub async fn bulk_run(
+    app: AppHandle,
+    desk: DeskState<'_>,
+    action: BulkAction,
+    selection: DeviceSelection,
+) -> Result<BulkReport, AppError> {
+    let desk = desk.get().await?;
+    desk.bulk_run(&action, &selection, |progress| {
+        if let Err(err) = (BulkProgressed { progress }).emit(&app) {
+            tracing::warn!(%err, "could not report bulk progress");
+        }
+    })
+    .await
+}
+
+/// Writes the matching devices as CSV to the path chosen in the save dialog; returns how many.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_devices_csv(
+    desk: DeskState<'_>,
+    path: PathBuf,
+    query: FleetQuery,
+    sort: Sort,
+) -> Result<u32, AppError> {
+    let desk = desk.get().await?;
+    desk.export_devices_csv(&path, &query, sort).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_view(
+    desk: DeskState<'_>,
+    name: String,
+    query: FleetQuery,
+) -> Result<(), AppError> {
+    let desk = desk.get().await?;
+    desk.save_view(&name, &query)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_view(desk: DeskState<'_>, name: String) -> Result<(), AppError> {
+    let desk = desk.get().await?;
+    desk.delete_view(&name)
+}
