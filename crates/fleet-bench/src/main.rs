@@ -1,6 +1,7 @@
 //! Benchmarks that need no window, run by `cargo xtask bench` in release mode. Each prints its
 //! figures, and ratios against a baseline measured in the same run on the same machine.
 
+mod fleet;
 mod paging;
 
 use std::time::Duration;
@@ -12,7 +13,8 @@ async fn main() -> Result<()> {
     let which = std::env::args().nth(1).unwrap_or_default();
     match which.as_str() {
         "paging" => paging::run().await,
-        other => bail!("unknown bench {other:?}; known: paging"),
+        "fleet" => fleet::run().await,
+        other => bail!("unknown bench {other:?}; known: paging, fleet"),
     }
 }
 

@@ -63,7 +63,7 @@ pub async fn run() -> Result<()> {
     Ok(())
 }
 
-async fn simulator(devices: usize) -> Result<Running> {
+pub async fn simulator(devices: usize) -> Result<Running> {
     let merchant = MerchantConfig::new("DM20260001", Mode::Playground).seed(SeedSpec {
         locations: 40,
         devices,
@@ -110,7 +110,7 @@ async fn through_helper(sim: &Running, expected: usize) -> Result<usize> {
     Ok(devices.len())
 }
 
-async fn bare_loop(sim: &Running, expected: usize) -> Result<usize> {
+pub async fn bare_loop(sim: &Running, expected: usize) -> Result<usize> {
     let http = reqwest::Client::new();
     let pages = expected.div_ceil(PAGE_SIZE as usize);
     let base = sim.base_url();

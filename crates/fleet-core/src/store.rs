@@ -179,12 +179,25 @@ mod tests {
         let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
         let tables: Vec<String> = store
             .with(|conn| {
-                let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+                let mut stmt = conn
+                    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
                 stmt.query_map([], |row| row.get(0))?.collect()
             })
             .unwrap_or_default();
-        for table in ["audit_log", "fleet_devices", "fleet_sync", "profiles", "rollout_batches", "rollout_rows", "saved_views", "settings"] {
-            assert!(tables.iter().any(|t| t == table), "{table} missing from {tables:?}");
+        for table in [
+            "audit_log",
+            "fleet_devices",
+            "fleet_sync",
+            "profiles",
+            "rollout_batches",
+            "rollout_rows",
+            "saved_views",
+            "settings",
+        ] {
+            assert!(
+                tables.iter().any(|t| t == table),
+                "{table} missing from {tables:?}"
+            );
         }
     }
 

@@ -1,0 +1,119 @@
+//! The fleet through `Desk`: sync into the cache, find, and read-only offline mode when the API
+//! goes away — the cached fleet stays readable, and changes are refused with a clear error.
+
+use std::sync::Arc;
+
+use fleet_core::desk::DeviceSelection;
+use fleet_core::device_edits::{BulkAction, DeviceChange};
+use fleet_core::fleet_index::{FleetQuery, Sort, SortColumn};
+use fleet_core::profile::{Environment, ProfileInput};
+use fleet_core::{AppError, Desk};
+use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimConfig};
+
+#[tokio::test]
+async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
+    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
+    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    let merchant = MerchantConfig::new("DM40400001", Mode::Playground).seed(SeedSpec {
+        devices: 120,
+        ..SeedSpec::default()
+    });
+    let sim = ipp_sim::start(SimConfig::new(Mode::Playground).merchants(vec![merchant]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let key = sim.merchants()[0].api_key.clone();
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = Desk::open(dir.path(), Ok(()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let profile = desk
+        .create_profile(&ProfileInput {
+            name: "Lab".into(),
+            environment: Environment::KustomPlayground,
+            base_url: Some(sim.base_url()),
+            merchant_id: "DM40400001".into(),
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_api_key(&profile.id, &key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.switch_profile(&profile.id)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let mut pages = Vec::new();
+    let info = desk
+        .sync_fleet(|p| pages.push(p))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(info.device_count, 120);
+    assert_eq!(pages.last().map(|p| p.pages_total), Some(2));
+    let sort = Sort {
+        column: SortColumn::Name,
+        descending: false,
+    };
+    let all = desk
+        .find_devices(&FleetQuery::all(), sort, 0, 500)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all.total, 120);
+    let overview = desk
+        .fleet_overview()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(overview.online && overview.locations.iter().map(|l| l.count).sum::<u32>() == 120);
+
+    // The API goes away.
+    sim.shutdown().await;
+    let failed = desk.sync_fleet(|_| {}).await;
+    assert!(
+        matches!(failed, Err(AppError::Offline { .. })),
+        "{failed:?}"
+    );
+    let overview = desk
+        .fleet_overview()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!overview.online, "offline after a failed sync");
+    assert_eq!(
+        overview.sync.map(|s| s.device_count),
+        Some(120),
+        "the last sync is still known"
+    );
+    let cached = desk
+        .find_devices(&FleetQuery::all(), sort, 0, 500)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cached.total, 120, "the cached fleet is readable");
+    let device = &cached.rows[0].device;
+    let refused = desk
+        .change_device(&device.id, &DeviceChange::Rename { name: "x".into() })
+        .await;
+    assert!(
+        matches!(&refused, Err(AppError::Offline { message }) if message.contains("read-only")),
+        "{refused:?}"
+    );
+    let bulk = desk
+        .bulk_run(
+            &BulkAction::Deregister,
+            &DeviceSelection::Ids {
+                ids: vec![device.id.clone()],
+            },
+            |_| {},
+        )
+        .await;
+    assert!(matches!(bulk, Err(AppError::Offline { .. })));
+
+    // A restart still opens the cached fleet.
+    desk.shutdown().await;
+    drop(desk);
+    let reopened = Desk::open(dir.path(), Ok(()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = reopened
+        .find_devices(&FleetQuery::all(), sort, 0, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.total, 120);
+    reopened.shutdown().await;
+}
