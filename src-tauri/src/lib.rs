@@ -38,8 +38,9 @@ pub fn run() {
                     .await
                     .unwrap_or_else(|err| Err(fleet_core::AppError::internal(err.to_string())));
                 let desk = Desk::open(&data_dir, keychain).await;
-                if let Err(err) = &desk {
-                    tracing::error!(%err, "Fleetdesk could not open its data");
+                match &desk {
+                    Ok(_) => tracing::info!("data and local playground ready"),
+                    Err(err) => tracing::error!(%err, "Fleetdesk could not open its data"),
                 }
                 desk.map(Arc::new)
             };
