@@ -19,6 +19,7 @@ pub mod pairing_card;
 pub mod playground;
 pub mod profile;
 pub mod rollout;
+pub mod sessions;
 pub mod store;
 pub mod vault;
 

@@ -83,6 +83,41 @@ const MIGRATIONS: &[M<'static>] = &[
         PRIMARY KEY (profile_id, name)
     );",
     ),
+    M::up(
+        "CREATE TABLE tracked_sessions (
+        id           TEXT PRIMARY KEY,
+        profile_id   TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        device_id    TEXT NOT NULL,
+        location_id  TEXT,
+        first_seen   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        status_since TEXT NOT NULL
+    );
+    CREATE TABLE session_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        status     TEXT,
+        detail     TEXT,
+        source     TEXT NOT NULL,
+        callback_id TEXT,
+        dedupe_key TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX session_events_by_session ON session_events (session_id, id);
+    CREATE TABLE webhook_deliveries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at TEXT NOT NULL,
+        webhook_id  TEXT,
+        event_type  TEXT,
+        session_id  TEXT,
+        verdict     TEXT NOT NULL,
+        http_status INTEGER NOT NULL,
+        detail      TEXT
+    );",
+    ),
 ];
 
 /// A shared handle on the database. Cheap to clone.

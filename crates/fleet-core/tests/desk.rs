@@ -221,6 +221,7 @@ async fn duplicate_copies_secrets_delete_removes_them_and_the_active_profile_sur
     );
 
     desk.switch_profile(&copy.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     desk.shutdown().await;
     drop(desk);

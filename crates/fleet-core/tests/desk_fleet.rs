@@ -39,6 +39,7 @@ async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     desk.switch_profile(&profile.id)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
 
     let mut pages = Vec::new();

@@ -78,7 +78,7 @@ pub async fn switch_profile(
     id: String,
 ) -> Result<ActiveProfileSummary, AppError> {
     let desk = desk.get().await?;
-    let active = desk.switch_profile(&id)?;
+    let active = desk.switch_profile(&id).await?;
     announce(&app, active.clone());
     Ok(active)
 }

@@ -367,7 +367,7 @@ impl Desk {
     }
 
     /// Writes API answers into the cache and rebuilds the index once.
-    async fn remember(&self, applied: Vec<Applied>) -> Result<(), AppError> {
+    pub(crate) async fn remember(&self, applied: Vec<Applied>) -> Result<(), AppError> {
         if applied.is_empty() {
             return Ok(());
         }
@@ -537,6 +537,11 @@ impl Desk {
     pub fn delete_view(&self, name: &str) -> Result<(), AppError> {
         self.fleet_cache
             .delete_view(&self.active_profile()?.id, name)
+    }
+
+    /// A device as the cached fleet knows it.
+    pub(crate) async fn fleet_device(&self, device_id: &str) -> Option<Device> {
+        self.fleet().await.ok()?.get(device_id).cloned()
     }
 
     /// Seconds since the last sync, if any.

@@ -8,8 +8,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use kustom_ipp::{
-    Client, ClientConfig, Credentials, PageRequest, RetryPolicy, Secret, WebhookSecret,
+    CallbackEvent, Client, ClientConfig, Credentials, PageRequest, RetryPolicy, Secret,
+    WebhookSecret,
 };
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -22,6 +25,9 @@ use crate::key_check::check_api_key;
 use crate::playground::{self, LocalPlayground};
 use crate::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView, Profiles};
 use crate::rollout::Rollouts;
+use crate::sessions::SessionStore;
+use crate::sessions::receiver::{Receiver, Secrets};
+use crate::sessions::watcher::SessionWatcher;
 use crate::store::Store;
 use crate::vault::{self, KeyState, SecretKind};
 
@@ -47,9 +53,11 @@ pub enum StoreKeyOutcome {
 
 mod enrollments;
 mod fleet;
+mod sessions;
 
 pub use enrollments::{EnrollmentPage, EnrollmentView, PairingDetails};
 pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount, SavedView};
+pub use sessions::{ReceiverInfo, SessionDetail, SessionSettings, SessionView};
 
 pub struct Desk {
     store: Store,
@@ -58,6 +66,11 @@ pub struct Desk {
     rollouts: Rollouts,
     fleet_cache: FleetCache,
     fleet: Mutex<Option<fleet::FleetState>>,
+    watcher: SessionWatcher,
+    receiver: Mutex<Option<Receiver>>,
+    receiver_secrets: Secrets,
+    /// Which profile and client a callback is for, by merchant id.
+    callback_targets: Arc<Mutex<HashMap<String, (String, Client)>>>,
     playground_dir: PathBuf,
     playground: tokio::sync::Mutex<Option<LocalPlayground>>,
     callback_url: Mutex<Option<String>>,
@@ -73,11 +86,44 @@ impl Desk {
         let profiles = Profiles::new(store.clone());
         profiles.ensure_local_playground(playground::MERCHANT_ID)?;
         let playground_dir = data_dir.join("playground");
-        let playground = LocalPlayground::start(&playground_dir, None).await?;
         if let Err(err) = &keychain {
             tracing::warn!(%err, "OS keychain unavailable");
         }
-        Ok(Self {
+
+        // Callbacks: the receiver verifies and queues them; a task merges them into the watcher.
+        let session_store = SessionStore::new(store.clone());
+        let watcher = SessionWatcher::start(session_store.clone(), 25.0);
+        let receiver_secrets = Secrets::default();
+        let (events, mut incoming) = tokio::sync::mpsc::unbounded_channel::<CallbackEvent>();
+        let port = store
+            .setting("receiver_port")?
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(sessions::DEFAULT_RECEIVER_PORT);
+        let receiver = Receiver::start(port, receiver_secrets.clone(), session_store, events)
+            .await
+            .map_err(|err| {
+                AppError::internal(format!("the callback receiver could not start: {err}"))
+            })?;
+        let callback_targets: Arc<Mutex<HashMap<String, (String, Client)>>> = Arc::default();
+        {
+            let watcher = watcher.clone();
+            let targets = callback_targets.clone();
+            tokio::spawn(async move {
+                while let Some(event) = incoming.recv().await {
+                    let target = targets.lock().get(&event.merchant_id).cloned();
+                    let Some((profile_id, client)) = target else {
+                        tracing::info!(merchant = %event.merchant_id, "callback for a merchant with no open profile; recorded only");
+                        continue;
+                    };
+                    if let Err(err) = watcher.on_callback(&event, &profile_id, &client).await {
+                        tracing::warn!(%err, "could not apply a callback");
+                    }
+                }
+            });
+        }
+        let playground = LocalPlayground::start(&playground_dir, Some(receiver.url())).await?;
+
+        let desk = Self {
             audit: AuditLog::new(store.clone()),
             rollouts: Rollouts::new(store.clone()),
             fleet_cache: FleetCache::new(store.clone()),
@@ -86,10 +132,49 @@ impl Desk {
             profiles,
             playground_dir,
             playground: tokio::sync::Mutex::new(Some(playground)),
-            callback_url: Mutex::new(None),
+            callback_url: Mutex::new(Some(receiver.url())),
             clients: Mutex::new(HashMap::new()),
             keychain_problem: keychain.err(),
-        })
+            watcher,
+            receiver: Mutex::new(Some(receiver)),
+            receiver_secrets,
+            callback_targets,
+        };
+        desk.refresh_receiver_secrets().await;
+        // The local playground's callbacks are ours from the start.
+        let local = desk.profiles.get(crate::profile::LOCAL_PLAYGROUND_ID)?;
+        desk.client_for(&local).await?;
+        Ok(desk)
+    }
+
+    /// The live-session watcher (the Tauri layer forwards its updates to the UI).
+    pub fn watcher(&self) -> &SessionWatcher {
+        &self.watcher
+    }
+
+    /// Callbacks verify against the local playground's secret and the active profile's secret(s)
+    /// (several, space-separated, during a rotation).
+    pub(crate) async fn refresh_receiver_secrets(&self) {
+        let mut secrets = Vec::new();
+        if let Some(playground) = self.playground.lock().await.as_ref() {
+            secrets.push(playground.webhook_secret().clone());
+        }
+        if let Ok(profile) = self.profiles.active() {
+            if !profile.is_builtin() {
+                let (env, id) = (profile.environment, profile.id.clone());
+                if let Ok(Some(stored)) =
+                    blocking(move || vault::read(env, &id, SecretKind::WebhookSecret)).await
+                {
+                    secrets.extend(
+                        stored
+                            .expose()
+                            .split_whitespace()
+                            .filter_map(|s| WebhookSecret::parse(s).ok()),
+                    );
+                }
+            }
+        }
+        self.receiver_secrets.set(secrets);
     }
 
     pub fn store(&self) -> &Store {
@@ -243,8 +328,9 @@ impl Desk {
         Ok(())
     }
 
-    pub fn switch_profile(&self, id: &str) -> Result<ActiveProfileSummary, AppError> {
+    pub async fn switch_profile(&self, id: &str) -> Result<ActiveProfileSummary, AppError> {
         let profile = self.profiles.set_active(id)?;
+        self.refresh_receiver_secrets().await;
         Ok(ActiveProfileSummary::from(&profile))
     }
 
@@ -293,15 +379,29 @@ impl Desk {
                     .to_owned(),
             });
         }
-        let parsed = WebhookSecret::parse(secret).map_err(|_| {
-            AppError::invalid_field(
-                "webhook_secret",
-                "A signing secret looks like whsec_ followed by base64 text.",
-            )
-        })?;
+        // Several secrets, space-separated, during a rotation.
+        let parsed: Vec<WebhookSecret> = secret
+            .split_whitespace()
+            .map(WebhookSecret::parse)
+            .collect::<Result<_, _>>()
+            .ok()
+            .filter(|all: &Vec<WebhookSecret>| !all.is_empty())
+            .ok_or_else(|| {
+                AppError::invalid_field(
+                    "webhook_secret",
+                    "A signing secret looks like whsec_ followed by base64 text.",
+                )
+            })?;
+        let joined = Secret::new(
+            parsed
+                .iter()
+                .map(|s| s.as_secret().expose().to_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
         let (env, key_id) = (profile.environment, profile.id.clone());
         let state = blocking(move || {
-            vault::store(env, &key_id, SecretKind::WebhookSecret, parsed.as_secret())?;
+            vault::store(env, &key_id, SecretKind::WebhookSecret, &joined)?;
             Ok(vault::state(env, &key_id, SecretKind::WebhookSecret))
         })
         .await;
@@ -327,6 +427,11 @@ impl Desk {
         self.clients
             .lock()
             .insert(profile.id.clone(), client.clone());
+        // Callbacks for this merchant are now ours to follow up with this client.
+        self.callback_targets.lock().insert(
+            profile.merchant_id.clone(),
+            (profile.id.clone(), client.clone()),
+        );
         Ok(client)
     }
 
@@ -422,6 +527,11 @@ impl Desk {
         let outcome = fresh.map(|playground| {
             *guard = Some(playground);
         });
+        drop(guard);
+        self.refresh_receiver_secrets().await;
+        if let Ok(local) = self.profiles.get(crate::profile::LOCAL_PLAYGROUND_ID) {
+            let _ = self.client_for(&local).await;
+        }
         let profile = self.profiles.get(crate::profile::LOCAL_PLAYGROUND_ID).ok();
         self.audit_result(
             profile.as_ref(),

@@ -1,0 +1,368 @@
+//! Live sessions: the local callback receiver, the session watcher that polls what it tracks,
+//! each session's timeline in SQLite, and the test-payment cart.
+//!
+//! Kustom has no list-sessions endpoint, so a session becomes known when the app creates it, when
+//! the user looks it up by id, or when a callback announces it. From then on every change — from a
+//! callback or a poll — is one timeline entry (entries are de-duplicated by what they say), and is
+//! pushed to the UI.
+
+pub mod cart;
+pub mod receiver;
+pub mod watcher;
+
+use chrono::{DateTime, Utc};
+use kustom_ipp::{Session, SessionStatus};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::AppError;
+use crate::store::{Store, storage};
+
+/// Where a timeline entry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum EventSource {
+    /// Fleetdesk made the change (created, cancelled, tapped).
+    App,
+    Callback,
+    Poll,
+}
+
+impl EventSource {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::App => "app",
+            Self::Callback => "callback",
+            Self::Poll => "poll",
+        }
+    }
+
+    fn from_db(value: &str) -> Self {
+        match value {
+            "app" => Self::App,
+            "callback" => Self::Callback,
+            _ => Self::Poll,
+        }
+    }
+}
+
+/// One line of a session's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TimelineEvent {
+    /// The session reached a status.
+    Status { status: String },
+    /// A payment attempt failed; the session stays open.
+    PaymentFailed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub event: TimelineEvent,
+    pub source: EventSource,
+    /// The callback's `kevt_…` id, when a callback reported it.
+    pub callback_id: Option<String>,
+}
+
+/// A session Fleetdesk follows, with what the board needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct TrackedSession {
+    pub session: Session,
+    pub profile_id: String,
+    pub location_id: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Since when the session has had its current status.
+    pub status_since: DateTime<Utc>,
+    pub last_event: Option<TimelineEntry>,
+}
+
+/// History filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Type)]
+pub struct SessionFilter {
+    pub status: Option<String>,
+    pub device_id: Option<String>,
+    pub location_id: Option<String>,
+    /// Only sessions first seen on or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only sessions that are not finished yet (the board).
+    pub active_only: bool,
+}
+
+/// One callback delivery as the receiver judged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Delivery {
+    pub received_at: DateTime<Utc>,
+    pub webhook_id: Option<String>,
+    pub event_type: Option<String>,
+    pub session_id: Option<String>,
+    /// "accepted", "duplicate", "forged", "stale", "too_large", "malformed".
+    pub verdict: String,
+    pub http_status: u16,
+    pub detail: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct SessionStore {
+    store: Store,
+}
+
+fn status_key(status: &SessionStatus) -> String {
+    status.as_str().to_owned()
+}
+
+impl SessionStore {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// Saves the latest state of a session; returns the status it had before (if known).
+    pub fn upsert(
+        &self,
+        profile_id: &str,
+        session: &Session,
+        location_id: Option<&str>,
+    ) -> Result<Option<String>, AppError> {
+        let body = serde_json::to_string(session).map_err(|e| storage("save the session", e))?;
+        let now = Utc::now();
+        let status = status_key(&session.status);
+        self.store.transaction(|tx| {
+            let db = |err: rusqlite::Error| storage("save the session", err);
+            let previous: Option<(String, Option<String>)> = tx
+                .query_row("SELECT status, location_id FROM tracked_sessions WHERE id = ?1", [&session.session_id], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()
+                .map_err(db)?;
+            match &previous {
+                None => {
+                    tx.execute(
+                        "INSERT INTO tracked_sessions (id, profile_id, body, status, device_id, location_id, first_seen, updated_at, status_since)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
+                        rusqlite::params![session.session_id, profile_id, body, status, session.device_id, location_id, now],
+                    )
+                    .map_err(db)?;
+                }
+                Some((old_status, old_location)) => {
+                    let since_changed = *old_status != status;
+                    tx.execute(
+                        "UPDATE tracked_sessions SET body = ?2, status = ?3, updated_at = ?4, location_id = ?5,
+                                status_since = CASE WHEN ?6 THEN ?4 ELSE status_since END
+                         WHERE id = ?1",
+                        rusqlite::params![session.session_id, body, status, now, location_id.map(str::to_owned).or(old_location.clone()), since_changed],
+                    )
+                    .map_err(db)?;
+                }
+            }
+            Ok(previous.map(|(s, _)| s))
+        })
+    }
+
+    /// Appends a timeline entry unless one saying the same already exists; returns whether it was new.
+    pub fn append(&self, session_id: &str, entry: &TimelineEntry) -> Result<bool, AppError> {
+        let (kind, status, detail, key) = match &entry.event {
+            TimelineEvent::Status { status } => (
+                "status",
+                Some(status.clone()),
+                None,
+                format!("{session_id}:status:{status}"),
+            ),
+            TimelineEvent::PaymentFailed { reason } => (
+                "payment_failed",
+                None,
+                Some(reason.clone()),
+                format!(
+                    "{session_id}:failed:{}",
+                    entry
+                        .callback_id
+                        .clone()
+                        .unwrap_or_else(|| entry.at.to_rfc3339())
+                ),
+            ),
+        };
+        let inserted = self.store.with(|conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO session_events (session_id, at, kind, status, detail, source, callback_id, dedupe_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![session_id, entry.at, kind, status, detail, entry.source.as_db(), entry.callback_id, key],
+            )
+        })?;
+        Ok(inserted == 1)
+    }
+
+    pub fn timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>, AppError> {
+        self.store.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT at, kind, status, detail, source, callback_id FROM session_events WHERE session_id = ?1 ORDER BY id",
+            )?;
+            stmt.query_map([session_id], |row| Ok(entry_from_row(row)?))?.collect()
+        })
+    }
+
+    fn last_event(&self, session_id: &str) -> Result<Option<TimelineEntry>, AppError> {
+        self.store.with(|conn| {
+            conn.query_row(
+                "SELECT at, kind, status, detail, source, callback_id FROM session_events WHERE session_id = ?1 ORDER BY id DESC LIMIT 1",
+                [session_id],
+                entry_from_row,
+            )
+            .optional()
+        })
+    }
+
+    pub fn get(&self, session_id: &str) -> Result<Option<TrackedSession>, AppError> {
+        let row = self.store.with(|conn| {
+            conn.query_row(
+                "SELECT body, profile_id, location_id, first_seen, updated_at, status_since FROM tracked_sessions WHERE id = ?1",
+                [session_id],
+                row_parts,
+            )
+            .optional()
+        })?;
+        row.map(|parts| self.assemble(parts)).transpose()
+    }
+
+    pub fn list(
+        &self,
+        profile_id: &str,
+        filter: &SessionFilter,
+    ) -> Result<Vec<TrackedSession>, AppError> {
+        let rows = self.store.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT body, profile_id, location_id, first_seen, updated_at, status_since FROM tracked_sessions
+                 WHERE profile_id = ?1 ORDER BY first_seen DESC LIMIT 500",
+            )?;
+            stmt.query_map([profile_id], row_parts)?.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        let mut out = Vec::new();
+        for parts in rows {
+            let tracked = self.assemble(parts)?;
+            let s = &tracked.session;
+            let keep = filter
+                .status
+                .as_ref()
+                .is_none_or(|st| s.status.as_str() == st)
+                && filter.device_id.as_ref().is_none_or(|d| &s.device_id == d)
+                && filter
+                    .location_id
+                    .as_ref()
+                    .is_none_or(|l| tracked.location_id.as_ref() == Some(l))
+                && filter.since.is_none_or(|since| tracked.first_seen >= since)
+                && (!filter.active_only || !s.status.is_terminal());
+            if keep {
+                out.push(tracked);
+            }
+        }
+        Ok(out)
+    }
+
+    fn assemble(&self, parts: RowParts) -> Result<TrackedSession, AppError> {
+        let (body, profile_id, location_id, first_seen, updated_at, status_since) = parts;
+        let session: Session =
+            serde_json::from_str(&body).map_err(|e| storage("read a saved session", e))?;
+        let last_event = self.last_event(&session.session_id)?;
+        Ok(TrackedSession {
+            session,
+            profile_id,
+            location_id,
+            first_seen,
+            updated_at,
+            status_since,
+            last_event,
+        })
+    }
+
+    pub fn record_delivery(&self, delivery: &Delivery) -> Result<(), AppError> {
+        self.store.with(|conn| {
+            conn.execute(
+                "INSERT INTO webhook_deliveries (received_at, webhook_id, event_type, session_id, verdict, http_status, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![
+                    delivery.received_at,
+                    delivery.webhook_id,
+                    delivery.event_type,
+                    delivery.session_id,
+                    delivery.verdict,
+                    delivery.http_status,
+                    delivery.detail
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Whether a delivery with this webhook id was already accepted (survives restarts).
+    pub fn seen(&self, webhook_id: &str) -> Result<bool, AppError> {
+        self.store.with(|conn| {
+            conn.query_row(
+                "SELECT 1 FROM webhook_deliveries WHERE webhook_id = ?1 AND verdict = 'accepted' LIMIT 1",
+                [webhook_id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+        })
+    }
+
+    pub fn deliveries(&self, limit: u32) -> Result<Vec<Delivery>, AppError> {
+        self.store.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT received_at, webhook_id, event_type, session_id, verdict, http_status, detail
+                 FROM webhook_deliveries ORDER BY id DESC LIMIT ?1",
+            )?;
+            stmt.query_map([limit], |row| {
+                Ok(Delivery {
+                    received_at: row.get(0)?,
+                    webhook_id: row.get(1)?,
+                    event_type: row.get(2)?,
+                    session_id: row.get(3)?,
+                    verdict: row.get(4)?,
+                    http_status: row.get(5)?,
+                    detail: row.get(6)?,
+                })
+            })?
+            .collect()
+        })
+    }
+}
+
+type RowParts = (
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+);
+
+fn row_parts(row: &rusqlite::Row<'_>) -> rusqlite::Result<RowParts> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TimelineEntry> {
+    let kind: String = row.get(1)?;
+    let event = if kind == "payment_failed" {
+        TimelineEvent::PaymentFailed {
+            reason: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        }
+    } else {
+        TimelineEvent::Status {
+            status: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        }
+    };
+    Ok(TimelineEntry {
+        at: row.get(0)?,
+        event,
+        source: EventSource::from_db(&row.get::<_, String>(4)?),
+        callback_id: row.get(5)?,
+    })
+}

@@ -1,0 +1,371 @@
+//! The session watcher: polls every tracked, unfinished session with an adaptive interval —
+//! about a second right after a change, backing off to ten seconds while nothing changes, stopping
+//! at a terminal status — within a global request budget, and merges callbacks in. Every change
+//! becomes one timeline entry and one [`SessionUpdate`] on the broadcast channel.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use kustom_ipp::{CallbackEvent, Client, EventType, Session, SessionStatus};
+use parking_lot::Mutex;
+use serde::Serialize;
+use specta::Type;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::{EventSource, SessionStore, TimelineEntry, TimelineEvent, TrackedSession};
+use crate::AppError;
+
+pub const FAST: Duration = Duration::from_secs(1);
+pub const SLOW: Duration = Duration::from_secs(10);
+
+/// The next poll interval: fast right after a change, then growing by half each quiet poll.
+pub fn next_interval(current: Duration, changed: bool) -> Duration {
+    if changed {
+        FAST
+    } else {
+        current.mul_f64(1.5).clamp(FAST, SLOW)
+    }
+}
+
+/// How far along a status is; statuses never go backwards (a late poll cannot undo a callback).
+fn rank(status: &SessionStatus) -> u8 {
+    match status {
+        SessionStatus::Created => 0,
+        SessionStatus::Active => 1,
+        SessionStatus::Unknown(_) => 1,
+        _ => 2,
+    }
+}
+
+/// What the UI gets when a tracked session changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct SessionUpdate {
+    pub session: TrackedSession,
+    /// The new timeline entry, if the change added one.
+    pub entry: Option<TimelineEntry>,
+}
+
+struct Track {
+    profile_id: String,
+    client: Client,
+    location_id: Option<String>,
+    interval: Duration,
+    next_poll: Instant,
+    in_flight: bool,
+}
+
+struct Inner {
+    store: SessionStore,
+    tracks: Mutex<HashMap<String, Track>>,
+    updates: broadcast::Sender<SessionUpdate>,
+    /// Polls allowed per second across every tracked session.
+    budget_per_second: f64,
+    requests: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct SessionWatcher {
+    inner: Arc<Inner>,
+}
+
+impl SessionWatcher {
+    /// Starts the polling loop. `budget_per_second` caps polls across all sessions.
+    pub fn start(store: SessionStore, budget_per_second: f64) -> Self {
+        let (updates, _) = broadcast::channel(1024);
+        let inner = Arc::new(Inner {
+            store,
+            tracks: Mutex::new(HashMap::new()),
+            updates,
+            budget_per_second,
+            requests: AtomicU64::new(0),
+        });
+        tokio::spawn(run(Arc::downgrade(&inner)));
+        Self { inner }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SessionUpdate> {
+        self.inner.updates.subscribe()
+    }
+
+    pub fn store(&self) -> &SessionStore {
+        &self.inner.store
+    }
+
+    /// Polls sent so far (for the bench's request rate).
+    pub fn requests(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn tracked(&self) -> usize {
+        self.inner.tracks.lock().len()
+    }
+
+    /// Follows a session the app knows in full (just created, or looked up).
+    pub fn track(
+        &self,
+        profile_id: &str,
+        client: &Client,
+        session: &Session,
+        location_id: Option<&str>,
+        source: EventSource,
+    ) -> Result<(), AppError> {
+        if !session.status.is_terminal() {
+            self.inner.tracks.lock().insert(
+                session.session_id.clone(),
+                Track {
+                    profile_id: profile_id.to_owned(),
+                    client: client.clone(),
+                    location_id: location_id.map(str::to_owned),
+                    interval: FAST,
+                    next_poll: Instant::now() + FAST,
+                    in_flight: false,
+                },
+            );
+        }
+        observe(&self.inner, profile_id, session, location_id, source, None)
+    }
+
+    /// Merges a verified callback. An unknown session is looked up with `client` and tracked.
+    pub async fn on_callback(
+        &self,
+        event: &CallbackEvent,
+        profile_id: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let Some(session_id) = event.data.session_id.clone() else {
+            return Ok(());
+        };
+        let known = self.inner.store.get(&session_id)?;
+        let Some(mut tracked) = known else {
+            // Announced by a callback: fetch it, follow it, then apply what the callback said.
+            let session = client.get_session(&session_id).await?;
+            self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            self.track(profile_id, client, &session, None, EventSource::Poll)?;
+            return Box::pin(self.on_callback(event, profile_id, client)).await;
+        };
+        let entry_event = match &event.event_type {
+            EventType::PaymentFailed => Some(TimelineEvent::PaymentFailed {
+                reason: event
+                    .data
+                    .failure_reason
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            }),
+            EventType::SessionCreated => status_event(&mut tracked.session, SessionStatus::Created),
+            EventType::SessionActivated => {
+                status_event(&mut tracked.session, SessionStatus::Active)
+            }
+            EventType::SessionFinalized => {
+                if tracked.session.order_id.is_none() {
+                    tracked.session.order_id = event.data.order_id.clone();
+                }
+                status_event(&mut tracked.session, SessionStatus::Finalized)
+            }
+            EventType::SessionCancelled => {
+                status_event(&mut tracked.session, SessionStatus::Cancelled)
+            }
+            EventType::Unknown(_) => None,
+        };
+        // A callback is news: look again soon, whatever it said.
+        if let Some(track) = self.inner.tracks.lock().get_mut(&session_id) {
+            track.interval = FAST;
+            track.next_poll = Instant::now();
+        }
+        let Some(entry_event) = entry_event else {
+            return Ok(());
+        };
+        let entry = TimelineEntry {
+            at: Utc::now(),
+            event: entry_event,
+            source: EventSource::Callback,
+            callback_id: Some(event.id.clone()),
+        };
+        self.inner.store.upsert(
+            &tracked.profile_id,
+            &tracked.session,
+            tracked.location_id.as_deref(),
+        )?;
+        let added = self.inner.store.append(&session_id, &entry)?;
+        if tracked.session.status.is_terminal() {
+            self.inner.tracks.lock().remove(&session_id);
+        }
+        if added {
+            publish(&self.inner, &session_id, Some(entry))?;
+        }
+        Ok(())
+    }
+
+    /// Stops following a session (e.g. it belongs to a profile that was deleted).
+    pub fn forget(&self, session_id: &str) {
+        self.inner.tracks.lock().remove(session_id);
+    }
+
+    /// When the next poll of a session is due (tests).
+    pub fn interval_of(&self, session_id: &str) -> Option<Duration> {
+        self.inner.tracks.lock().get(session_id).map(|t| t.interval)
+    }
+}
+
+/// Moves the stored session forward to `status` (never back); the timeline entry for it.
+fn status_event(session: &mut Session, status: SessionStatus) -> Option<TimelineEvent> {
+    if rank(&status) >= rank(&session.status) {
+        session.status = status.clone();
+    }
+    Some(TimelineEvent::Status {
+        status: status.as_str().to_owned(),
+    })
+}
+
+/// Records what a poll (or the app) saw; adds a timeline entry when the status changed.
+fn observe(
+    inner: &Inner,
+    profile_id: &str,
+    session: &Session,
+    location_id: Option<&str>,
+    source: EventSource,
+    callback_id: Option<String>,
+) -> Result<(), AppError> {
+    let stored = inner.store.get(&session.session_id)?;
+    // Never let an older answer move a session backwards.
+    let mut latest = session.clone();
+    if let Some(stored) = &stored {
+        if rank(&stored.session.status) > rank(&session.status) {
+            latest.status = stored.session.status.clone();
+        }
+    }
+    let previous = inner.store.upsert(profile_id, &latest, location_id)?;
+    let changed = previous.as_deref() != Some(latest.status.as_str());
+    let entry = TimelineEntry {
+        at: Utc::now(),
+        event: TimelineEvent::Status {
+            status: latest.status.as_str().to_owned(),
+        },
+        source,
+        callback_id,
+    };
+    let added = inner.store.append(&latest.session_id, &entry)?;
+    {
+        let mut tracks = inner.tracks.lock();
+        if latest.status.is_terminal() {
+            tracks.remove(&latest.session_id);
+        } else if let Some(track) = tracks.get_mut(&latest.session_id) {
+            track.interval = next_interval(track.interval, changed || added);
+            track.next_poll = Instant::now() + track.interval;
+            track.in_flight = false;
+        }
+    }
+    if changed || added || stored.is_none() {
+        publish(inner, &latest.session_id, added.then_some(entry))?;
+    }
+    Ok(())
+}
+
+fn publish(inner: &Inner, session_id: &str, entry: Option<TimelineEntry>) -> Result<(), AppError> {
+    if let Some(session) = inner.store.get(session_id)? {
+        // Nobody listening is fine (tests, no window yet).
+        let _ = inner.updates.send(SessionUpdate { session, entry });
+    }
+    Ok(())
+}
+
+async fn run(inner: std::sync::Weak<Inner>) {
+    let tick = Duration::from_millis(50);
+    let mut tokens = 0.0_f64;
+    let mut last = Instant::now();
+    loop {
+        tokio::time::sleep(tick).await;
+        let Some(inner) = inner.upgrade() else { return };
+        let now = Instant::now();
+        tokens = (tokens + inner.budget_per_second * (now - last).as_secs_f64())
+            .min(inner.budget_per_second.max(1.0));
+        last = now;
+        let due: Vec<(String, String, Client, Option<String>)> = {
+            let mut tracks = inner.tracks.lock();
+            let mut ready: Vec<(&String, &mut Track)> = tracks
+                .iter_mut()
+                .filter(|(_, t)| !t.in_flight && t.next_poll <= now)
+                .collect();
+            ready.sort_by_key(|(_, t)| t.next_poll);
+            let mut picked = Vec::new();
+            for (id, track) in ready {
+                if tokens < 1.0 {
+                    break;
+                }
+                tokens -= 1.0;
+                track.in_flight = true;
+                picked.push((
+                    id.clone(),
+                    track.profile_id.clone(),
+                    track.client.clone(),
+                    track.location_id.clone(),
+                ));
+            }
+            picked
+        };
+        for (id, profile_id, client, location_id) in due {
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                inner.requests.fetch_add(1, Ordering::Relaxed);
+                match client.get_session(&id).await {
+                    Ok(session) => {
+                        if let Err(err) = observe(
+                            &inner,
+                            &profile_id,
+                            &session,
+                            location_id.as_deref(),
+                            EventSource::Poll,
+                            None,
+                        ) {
+                            tracing::warn!(%err, "could not record a session poll");
+                        }
+                    }
+                    Err(err) => {
+                        tracing::debug!(%err, session = %id, "session poll failed; backing off");
+                        if let Some(track) = inner.tracks.lock().get_mut(&id) {
+                            track.interval = next_interval(track.interval, false);
+                            track.next_poll = Instant::now() + track.interval;
+                            track.in_flight = false;
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_backs_off_to_ten_seconds_and_snaps_back_on_change() {
+        let mut interval = FAST;
+        let mut seen = vec![interval];
+        for _ in 0..8 {
+            interval = next_interval(interval, false);
+            seen.push(interval);
+        }
+        assert!(seen.windows(2).all(|w| w[1] >= w[0]), "{seen:?}");
+        assert_eq!(interval, SLOW);
+        assert_eq!(next_interval(SLOW, true), FAST);
+        assert_eq!(
+            next_interval(Duration::from_millis(10), false),
+            FAST,
+            "never faster than a second"
+        );
+    }
+
+    #[test]
+    fn statuses_only_move_forward() {
+        assert!(rank(&SessionStatus::Created) < rank(&SessionStatus::Active));
+        assert!(rank(&SessionStatus::Active) < rank(&SessionStatus::Finalized));
+        assert_eq!(
+            rank(&SessionStatus::Cancelled),
+            rank(&SessionStatus::Failed)
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The callback receiver and the session watcher against a real simulator: forged, tampered,
+//! stale, replayed and oversized deliveries are refused; rotated secrets verify; polling backs off
+//! and stops at a terminal status; a callback and a poll reporting one change make one entry.
+
+use std::time::Duration;
+
+use fleet_core::sessions::receiver::{PATH, Receiver, Secrets};
+use fleet_core::sessions::watcher::{FAST, SessionWatcher};
+use fleet_core::sessions::{EventSource, SessionStore, TimelineEvent};
+use fleet_core::store::Store;
+use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
+use kustom_ipp::webhooks::{self, WebhookSecret};
+use kustom_ipp::{
+    CallbackEvent, Client, ClientConfig, CreateSession, CreateSimulatedDevice, Credentials,
+    SessionStatus, TapOutcome,
+};
+use tokio::sync::mpsc;
+
+async fn sim(callback: Option<String>, secret: WebhookSecret) -> Running {
+    let merchant = MerchantConfig::new("DM20260001", Mode::Playground).seed(SeedSpec::default());
+    let mut config = SimConfig::new(Mode::Playground)
+        .merchants(vec![merchant])
+        .webhook_secret(secret);
+    if let Some(url) = callback {
+        config = config.callback_url(url);
+    }
+    ipp_sim::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn client(sim: &Running) -> Client {
+    let config = ClientConfig::new(
+        &sim.base_url(),
+        Credentials::ApiKey(kustom_ipp::Secret::new(sim.merchants()[0].api_key.clone())),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+    .merchant_id("DM20260001");
+    Client::new(config).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn cart(device_id: &str) -> CreateSession {
+    let mut body: CreateSession = serde_json::from_str(include_str!(
+        "../../kustom-ipp/tests/fixtures/sessions.create.request.json"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    body.device_id = device_id.to_owned();
+    body
+}
+
+async fn device(client: &Client) -> String {
+    client
+        .dev_create_device(&CreateSimulatedDevice {
+            name: "Till".into(),
+            location_id: None,
+            metadata: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .device
+        .id
+}
+
+fn store() -> SessionStore {
+    SessionStore::new(Store::in_memory().unwrap_or_else(|e| panic!("{e}")))
+}
+
+async fn post(url: &str, id: &str, timestamp: i64, signature: &str, body: &[u8]) -> u16 {
+    reqwest::Client::new()
+        .post(url)
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body.to_vec())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_receiver_refuses_bad_deliveries_and_accepts_rotated_secrets() {
+    let old = WebhookSecret::generate();
+    let new = WebhookSecret::generate();
+    let secrets = Secrets::default();
+    secrets.set(vec![new.clone(), old.clone()]);
+    let store = store();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let receiver = Receiver::start(0, secrets, store.clone(), tx)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = receiver.url();
+    assert!(url.ends_with(PATH));
+
+    let body = br#"{"id":"kevt_test0000000000000000001","merchant_id":"DM1","timestamp":"2026-06-05T18:37:41Z","type":"ipp.session.activated","data":{"session_id":"s1","order_id":null,"failure_reason":null}}"#;
+    let now = chrono::Utc::now().timestamp();
+    let signed_old = webhooks::sign(&old, "kevt_1", now, body);
+    let dual = webhooks::signature_header(&[old.clone(), new.clone()], "kevt_2", now, body);
+
+    assert_eq!(
+        post(&url, "kevt_1", now, &signed_old, body).await,
+        200,
+        "the old secret still verifies"
+    );
+    assert_eq!(
+        post(&url, "kevt_2", now, &dual, body).await,
+        200,
+        "a dual-signed delivery verifies"
+    );
+    assert_eq!(
+        post(&url, "kevt_1", now, &signed_old, body).await,
+        200,
+        "a replay is acknowledged…"
+    );
+    let forged = webhooks::sign(&WebhookSecret::generate(), "kevt_3", now, body);
+    assert_eq!(post(&url, "kevt_3", now, &forged, body).await, 401);
+    let tampered: Vec<u8> = String::from_utf8_lossy(body)
+        .replace("activated", "finalized")
+        .into_bytes();
+    assert_eq!(
+        post(
+            &url,
+            "kevt_1b",
+            now,
+            &webhooks::sign(&new, "kevt_1b", now, body),
+            &tampered
+        )
+        .await,
+        401
+    );
+    let stale = now - 600;
+    assert_eq!(
+        post(
+            &url,
+            "kevt_4",
+            stale,
+            &webhooks::sign(&new, "kevt_4", stale, body),
+            body
+        )
+        .await,
+        400
+    );
+    let huge = vec![b'x'; 70 * 1024];
+    assert_eq!(
+        post(
+            &url,
+            "kevt_5",
+            now,
+            &webhooks::sign(&new, "kevt_5", now, &huge),
+            &huge
+        )
+        .await,
+        413
+    );
+
+    // Exactly the two genuine deliveries came through; the replay was not processed again.
+    let mut accepted: Vec<CallbackEvent> = Vec::new();
+    while let Ok(event) = rx.try_recv() {
+        accepted.push(event);
+    }
+    assert_eq!(accepted.len(), 2);
+    let verdicts: Vec<String> = store
+        .deliveries(20)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|d| d.verdict)
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            "accepted",
+            "accepted",
+            "duplicate",
+            "forged",
+            "forged",
+            "stale",
+            "too_large"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn polling_backs_off_while_quiet_and_stops_at_a_terminal_status() {
+    let sim = sim(None, WebhookSecret::generate()).await;
+    let client = client(&sim);
+    let device = device(&client).await;
+    let session = client
+        .create_session(None, &cart(&device))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let store = store();
+    let watcher = SessionWatcher::start(store.clone(), 50.0);
+    watcher
+        .track("p", &client, &session, None, EventSource::App)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(watcher.interval_of(&session.session_id), Some(FAST));
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let backed_off = watcher.interval_of(&session.session_id).unwrap_or_default();
+    assert!(
+        backed_off > FAST,
+        "still polling every {backed_off:?} although nothing changed"
+    );
+
+    client
+        .dev_simulate_tap(&session.session_id, &TapOutcome::Success)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while watcher.interval_of(&session.session_id).is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never saw the session finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let requests = watcher.requests();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(
+        watcher.requests(),
+        requests,
+        "no polls after a terminal status"
+    );
+    let timeline = store.timeline(&session.session_id).unwrap_or_default();
+    let statuses: Vec<String> = timeline
+        .iter()
+        .filter_map(|e| match &e.event {
+            TimelineEvent::Status { status } => Some(status.clone()),
+            TimelineEvent::PaymentFailed { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        ["CREATED", "FINALIZED"],
+        "polling alone cannot see ACTIVE between polls: {statuses:?}"
+    );
+    let tracked = store
+        .get(&session.session_id)
+        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("tracked"));
+    assert_eq!(tracked.session.status, SessionStatus::Finalized);
+    assert!(tracked.session.order_id.is_some());
+}
+
+#[tokio::test]
+async fn a_callback_and_a_poll_reporting_the_same_change_make_one_entry() {
+    let secret = WebhookSecret::generate();
+    let secrets = Secrets::default();
+    secrets.set(vec![secret.clone()]);
+    let store = store();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let receiver = Receiver::start(0, secrets, store.clone(), tx)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sim = sim(Some(receiver.url()), secret).await;
+    let client = client(&sim);
+    let watcher = SessionWatcher::start(store.clone(), 50.0);
+    let mut updates = watcher.subscribe();
+    {
+        let watcher = watcher.clone();
+        let client = client.clone();
+        tokio::spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let _ = watcher.on_callback(&event, "p", &client).await;
+            }
+        });
+    }
+    let device = device(&client).await;
+    let session = client
+        .create_session(None, &cart(&device))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    watcher
+        .track("p", &client, &session, None, EventSource::App)
+        .unwrap_or_else(|e| panic!("{e}"));
+    client
+        .dev_simulate_tap(&session.session_id, &TapOutcome::DeclinedGeneric)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Let both the callbacks and at least one poll see ACTIVE.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    client
+        .dev_simulate_tap(&session.session_id, &TapOutcome::Success)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let update = tokio::time::timeout(Duration::from_secs(10), updates.recv()).await;
+        if let Ok(Ok(update)) = update {
+            if update.session.session.status == SessionStatus::Finalized {
+                break;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no FINALIZED update"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let timeline = store.timeline(&session.session_id).unwrap_or_default();
+    let kinds: Vec<String> = timeline
+        .iter()
+        .map(|e| match &e.event {
+            TimelineEvent::Status { status } => status.clone(),
+            TimelineEvent::PaymentFailed { reason } => format!("failed:{reason}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["CREATED", "ACTIVE", "failed:DECLINED_GENERIC", "FINALIZED"],
+        "{timeline:?}"
+    );
+    assert!(timeline.iter().any(|e| {
+        e.callback_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("kevt_"))
+    }));
+    let finalized = store
+        .get(&session.session_id)
+        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("tracked"));
+    assert!(finalized.session.order_id.is_some());
+}
