@@ -197,7 +197,7 @@ impl SessionStore {
             let mut stmt = conn.prepare(
                 "SELECT at, kind, status, detail, source, callback_id FROM session_events WHERE session_id = ?1 ORDER BY id",
             )?;
-            stmt.query_map([session_id], |row| Ok(entry_from_row(row)?))?.collect()
+            stmt.query_map([session_id], entry_from_row)?.collect()
         })
     }
 
