@@ -30,3 +30,10 @@ pub struct FleetSyncProgress {
 pub struct BulkProgressed {
     pub progress: fleet_core::device_edits::BulkProgress,
 }
+
+/// A tracked session changed (from a callback or a poll); pushed without any click.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct SessionChanged {
+    pub view: fleet_core::desk::SessionView,
+    pub entry: Option<fleet_core::sessions::TimelineEntry>,
+}

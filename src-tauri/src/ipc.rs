@@ -52,12 +52,25 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::fleet::export_devices_csv,
             commands::fleet::save_view,
             commands::fleet::delete_view,
+            commands::sessions::list_sessions,
+            commands::sessions::session_detail,
+            commands::sessions::lookup_session,
+            commands::sessions::cancel_session,
+            commands::sessions::cart_totals,
+            commands::sessions::create_test_payment,
+            commands::sessions::simulate_tap,
+            commands::sessions::create_simulated_device,
+            commands::sessions::receiver_info,
+            commands::sessions::recent_deliveries,
+            commands::sessions::get_session_settings,
+            commands::sessions::set_session_settings,
         ])
         .events(collect_events![
             events::ProfileChanged,
             events::RolloutProgress,
             events::FleetSyncProgress,
-            events::BulkProgressed
+            events::BulkProgressed,
+            events::SessionChanged
         ])
         // Amounts are int64 minor units in the API; every value Fleetdesk shows is far below 2^53,
         // so they cross as plain numbers rather than BigInt.

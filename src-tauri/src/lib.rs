@@ -17,6 +17,29 @@ use fleet_core::Desk;
 use fleet_core::vault;
 use tauri::{Manager, RunEvent};
 
+/// Pushes every session change to the UI as a typed event.
+async fn forward_session_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
+    use tauri_specta::Event;
+    let mut updates = desk.watcher().subscribe();
+    loop {
+        match updates.recv().await {
+            Ok(update) => {
+                let event = events::SessionChanged {
+                    view: desk.session_view(update.session).await,
+                    entry: update.entry,
+                };
+                if let Err(err) = event.emit(&app) {
+                    tracing::warn!(%err, "could not push a session change");
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "the UI fell behind on session changes");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 /// Builds and runs the app until its last window closes.
 pub fn run() {
     startup::mark_process_start();
@@ -33,6 +56,7 @@ pub fn run() {
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fleetdesk starting");
             // Open the desk (database, keychain, local playground) in the background: the window
             // paints meanwhile, and commands wait for it.
+            let handle = app.handle().clone();
             let opening = async move {
                 let keychain = tokio::task::spawn_blocking(vault::install_os_store)
                     .await
@@ -42,7 +66,9 @@ pub fn run() {
                     Ok(_) => tracing::info!("data and local playground ready"),
                     Err(err) => tracing::error!(%err, "Fleetdesk could not open its data"),
                 }
-                desk.map(Arc::new)
+                let desk = desk.map(Arc::new)?;
+                tokio::spawn(forward_session_updates(handle, desk.clone()));
+                Ok(desk)
             };
             let cell = DeskCell::new(Box::pin(opening));
             let started = cell.clone();

@@ -7,6 +7,7 @@ pub mod enrollments;
 pub mod fleet;
 pub mod locations;
 pub mod profiles;
+pub mod sessions;
 pub mod shell;
 
 use std::sync::Arc;

@@ -68,6 +68,20 @@ export const commands = {
 	exportDevicesCsv: (path: string, query: FleetQuery, sort: Sort) => typedError<number, AppError>(__TAURI_INVOKE("export_devices_csv", { path, query, sort })),
 	saveView: (name: string, query: FleetQuery) => typedError<null, AppError>(__TAURI_INVOKE("save_view", { name, query })),
 	deleteView: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_view", { name })),
+	listSessions: (filter: SessionFilter) => typedError<SessionView[], AppError>(__TAURI_INVOKE("list_sessions", { filter })),
+	sessionDetail: (sessionId: string) => typedError<SessionDetail, AppError>(__TAURI_INVOKE("session_detail", { sessionId })),
+	/**  Starts following a session by its id. */
+	lookupSession: (sessionId: string) => typedError<SessionView, AppError>(__TAURI_INVOKE("lookup_session", { sessionId })),
+	cancelSession: (sessionId: string) => typedError<SessionView, AppError>(__TAURI_INVOKE("cancel_session", { sessionId })),
+	/**  The cart's totals as Kustom will check them (for the editor, before sending). */
+	cartTotals: (lines: CartLine[]) => typedError<CartTotals, AppError>(__TAURI_INVOKE("cart_totals", { lines })),
+	createTestPayment: (deviceId: string, currency: string, lines: CartLine[]) => typedError<SessionView, AppError>(__TAURI_INVOKE("create_test_payment", { deviceId, currency, lines })),
+	simulateTap: (sessionId: string, outcome: TapOutcome) => typedError<SessionView, AppError>(__TAURI_INVOKE("simulate_tap", { sessionId, outcome })),
+	createSimulatedDevice: (name: string, locationId: string | null) => typedError<Device, AppError>(__TAURI_INVOKE("create_simulated_device", { name, locationId })),
+	receiverInfo: () => typedError<ReceiverInfo, AppError>(__TAURI_INVOKE("receiver_info")),
+	recentDeliveries: () => typedError<Delivery[], AppError>(__TAURI_INVOKE("recent_deliveries")),
+	getSessionSettings: () => typedError<SessionSettings, AppError>(__TAURI_INVOKE("get_session_settings")),
+	setSessionSettings: (settings: SessionSettings) => typedError<null, AppError>(__TAURI_INVOKE("set_session_settings", { settings })),
 };
 
 /** Events */
@@ -76,6 +90,7 @@ export const events = {
 	fleetSyncProgress: makeEvent<FleetSyncProgress, FleetSyncProgress>("fleet-sync-progress"),
 	profileChanged: makeEvent<ProfileChanged, ProfileChanged>("profile-changed"),
 	rolloutProgress: makeEvent<RolloutProgress, RolloutProgress>("rollout-progress"),
+	sessionChanged: makeEvent<SessionChanged, SessionChanged>("session-changed"),
 };
 
 /* Types */
@@ -209,6 +224,21 @@ export type BulkResult = {
 	error: string | null,
 };
 
+/**  One cart line. Amounts in minor units (öre, cents); `tax_rate` in basis points (2500 = 25 %). */
+export type CartLine = {
+	name: string,
+	quantity: number,
+	unit_price: number,
+	tax_rate: number,
+	discount: number,
+};
+
+export type CartTotals = {
+	lines: LineTotals[],
+	order_amount: number,
+	order_tax_amount: number,
+};
+
 /**  How a "Test connection" went. */
 export type ConnectionReport = {
 	profile_name: string,
@@ -216,6 +246,18 @@ export type ConnectionReport = {
 	base_url: string,
 	location_count: number,
 	latency_ms: number,
+};
+
+/**  One callback delivery as the receiver judged it. */
+export type Delivery = {
+	received_at: string,
+	webhook_id: string | null,
+	event_type: string | null,
+	session_id: string | null,
+	/**  "accepted", "duplicate", "forged", "stale", "too_large", "malformed". */
+	verdict: string,
+	http_status: number,
+	detail: string | null,
 };
 
 /**  A registered device [DOC §7.1]. */
@@ -318,6 +360,11 @@ export type Environment =
 /**  Kustom production (`api.kustom.co`): real money, guarded actions. */
 "kustom_production";
 
+/**  Where a timeline entry came from. */
+export type EventSource = 
+/**  Fleetdesk made the change (created, cancelled, tapped). */
+"app" | "callback" | "poll";
+
 /**  How long a code stays valid: the presets the create form offers. */
 export type ExpiryPreset = "minutes15" | "hours2" | "hours24" | "hours72";
 
@@ -370,7 +417,24 @@ export type KeyState =
 export type KnownEnrollmentStatus = "PENDING" | "CONSUMED" | "EXPIRED" | "CANCELLED";
 
 /**  The documented values, for the TypeScript type. */
+export type KnownLineType = "physical" | "discount" | "digital" | "shipping_fee" | "surcharge";
+
+/**  The documented values, for the TypeScript type. */
 export type KnownPlatform = "IOS" | "ANDROID" | "TERMINAL";
+
+/**  The documented values, for the TypeScript type. */
+export type KnownSessionStatus = "CREATED" | "ACTIVE" | "FINALIZED" | "CANCELLED" | "EXPIRED" | "FAILED";
+
+/**  The documented values, for the TypeScript type. */
+export type KnownTapOutcome = "SUCCESS" | "DECLINED_GENERIC" | "INSUFFICIENT_FUNDS" | "LOST_CARD" | "STOLEN_CARD" | "EXPIRED_CARD" | "INCORRECT_CVC" | "PROCESSING_ERROR" | "INCORRECT_NUMBER" | "CARD_VELOCITY_EXCEEDED";
+
+/**  A line's totals. */
+export type LineTotals = {
+	total_amount: number,
+	total_tax_amount: number,
+};
+
+export type LineType = KnownLineType | string;
 
 /**
  *  A store, pop-up or event where devices take payments. Read-only through the API [DOC §8].
@@ -402,6 +466,19 @@ export type LocationFilter = { kind: "any" } |
 export type MetadataRow = {
 	key: string,
 	value: string,
+};
+
+/**  One line of a session's cart [DOC §9.2]. Amounts in minor units, `tax_rate` in basis points. */
+export type OrderLine = {
+	type?: LineType | null,
+	reference?: string | null,
+	name: string,
+	quantity?: number | null,
+	unit_price: number,
+	total_amount: number,
+	tax_rate: number,
+	total_discount_amount?: number | null,
+	total_tax_amount: number,
 };
 
 /**  One card's content. */
@@ -483,6 +560,12 @@ export type ProfileView = {
 	webhook_secret: KeyState,
 };
 
+/**  Where callbacks go and how to get them there. */
+export type ReceiverInfo = {
+	url: string,
+	port: number,
+};
+
 export type RolloutPreview = {
 	rows: PreviewRow[],
 	/**  The metadata columns found in the file. */
@@ -509,6 +592,65 @@ export type SavedView = {
 	query: FleetQuery,
 };
 
+/**  A payment session [DOC §9.1]. */
+export type Session = {
+	session_id: string,
+	status: SessionStatus,
+	device_id: string,
+	order_id?: string | null,
+	order_amount: number,
+	purchase_currency: string,
+	purchase_started_at?: string | null,
+	purchase_completed_at?: string | null,
+	order_tax_amount?: number | null,
+	order_items?: OrderLine[],
+	merchant_reference1?: string | null,
+	merchant_reference2?: string | null,
+	merchant_data?: string | null,
+};
+
+/**  A tracked session changed (from a callback or a poll); pushed without any click. */
+export type SessionChanged = {
+	view: SessionView,
+	entry: TimelineEntry | null,
+};
+
+export type SessionDetail = {
+	view: SessionView,
+	timeline: TimelineEntry[],
+};
+
+/**  History filters. */
+export type SessionFilter = {
+	status: string | null,
+	device_id: string | null,
+	location_id: string | null,
+	/**  Only sessions first seen on or after this time. */
+	since: string | null,
+	/**  Only sessions that are not finished yet (the board). */
+	active_only: boolean,
+};
+
+/**  The live-session settings. */
+export type SessionSettings = {
+	/**  Minutes in CREATED or ACTIVE after which a session is flagged as stuck. */
+	stuck_after_minutes: number,
+	notifications: boolean,
+	/**  The port the callback receiver listens on (on 127.0.0.1); takes effect at the next start. */
+	receiver_port: number,
+};
+
+export type SessionStatus = KnownSessionStatus | string;
+
+/**  A session as the board shows it. */
+export type SessionView = {
+	tracked: TrackedSession,
+	device_name: string | null,
+	location_name: string | null,
+	/**  Sitting in CREATED or ACTIVE longer than the configured time. */
+	stuck: boolean,
+};
+
 export type Sort = {
 	column: SortColumn,
 	descending: boolean,
@@ -530,8 +672,37 @@ export type SyncInfo = {
 	device_count: number,
 };
 
+export type TapOutcome = KnownTapOutcome | string;
+
 /**  The colour theme: follow the OS, or a fixed choice. */
 export type Theme = "system" | "light" | "dark";
+
+export type TimelineEntry = {
+	at: string,
+	event: TimelineEvent,
+	source: EventSource,
+	/**  The callback's `kevt_…` id, when a callback reported it. */
+	callback_id: string | null,
+};
+
+/**  One line of a session's timeline. */
+export type TimelineEvent = 
+/**  The session reached a status. */
+{ kind: "status"; status: string } | 
+/**  A payment attempt failed; the session stays open. */
+{ kind: "payment_failed"; reason: string };
+
+/**  A session Fleetdesk follows, with what the board needs. */
+export type TrackedSession = {
+	session: Session,
+	profile_id: string,
+	location_id: string | null,
+	first_seen: string,
+	updated_at: string,
+	/**  Since when the session has had its current status. */
+	status_since: string,
+	last_event: TimelineEntry | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -33,3 +33,26 @@ describe("metadataSummary", () => {
     expect(metadataSummary({ store_id: "1", fleetdesk_row: "x" }, ["fleetdesk_row"])).toBe("store_id = 1");
   });
 });
+
+import { age, money, toMinor } from "./format";
+
+describe("money and prices", () => {
+  it("formats minor units in the currency's units", () => {
+    expect(money(240000, "SEK")).toContain("2");
+    expect(money(240000, "SEK")).toContain("SEK");
+    expect(money(240000, "SEK")).toMatch(/400[.,]00/);
+  });
+
+  it("reads prices as people type them", () => {
+    expect(toMinor("12,50")).toBe(1250);
+    expect(toMinor("12.5")).toBe(1250);
+    expect(toMinor(" 1 000 ")).toBe(100000);
+    expect(toMinor("12.345")).toBeNull();
+    expect(toMinor("abc")).toBeNull();
+  });
+
+  it("says how long ago", () => {
+    expect(age("2026-11-21T09:59:30Z", Date.parse("2026-11-21T10:00:00Z"))).toBe("30 s");
+    expect(age("2026-11-21T09:55:00Z", Date.parse("2026-11-21T10:00:00Z"))).toBe("5 min");
+  });
+});

@@ -32,3 +32,27 @@ export function dateTime(iso: string): string {
   if (Number.isNaN(date.getTime())) return "—";
   return date.toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
 }
+
+/** An amount in minor units in its currency's units: 240000 SEK → "2,400.00 SEK" (locale-dependent). */
+export function money(minor: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency, currencyDisplay: "code" }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+}
+
+/** "12 s", "4 min", "2 h" since `iso`. */
+export function age(iso: string, nowMs: number): string {
+  const seconds = Math.max(0, Math.floor((nowMs - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  return `${Math.floor(seconds / 3600)} h`;
+}
+
+/** Currency units typed by a person ("12,50" or "12.5") → minor units, or null if not a price. */
+export function toMinor(text: string): number | null {
+  const normalized = text.trim().replace(/\s/g, "").replace(",", ".");
+  if (!/^\d+(\.\d{1,2})?$/.test(normalized)) return null;
+  return Math.round(Number.parseFloat(normalized) * 100);
+}

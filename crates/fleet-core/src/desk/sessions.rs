@@ -98,7 +98,7 @@ impl Desk {
     }
 
     /// Decorates a tracked session for the board.
-    pub(crate) async fn session_view(&self, tracked: TrackedSession) -> SessionView {
+    pub async fn session_view(&self, tracked: TrackedSession) -> SessionView {
         let stuck_after = self
             .session_settings()
             .map(|s| s.stuck_after_minutes)
