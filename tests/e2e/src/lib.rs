@@ -322,6 +322,26 @@ pub async fn answer_save_dialog(title: &str, path: &Path) -> Result<()> {
 }
 
 impl App {
+    /// Calls one of the app's commands through its IPC, as the UI would (for actions that happen
+    /// outside the view under test, like a clerk's tap on a phone).
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        let answer = self
+            .client
+            .execute_async(
+                "const [cmd, args, done] = arguments; window.__TAURI_INTERNALS__.invoke(cmd, args).then((ok) => done({ ok }), (err) => done({ err }));",
+                vec![json!(command), args],
+            )
+            .await?;
+        if let Some(err) = answer.get("err") {
+            bail!("{command} failed: {err}");
+        }
+        Ok(answer.get("ok").cloned().unwrap_or_default())
+    }
+
     /// Adds a Kustom playground profile for a simulator through Settings and switches to it.
     pub async fn use_simulator_profile(
         &self,
