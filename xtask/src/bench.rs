@@ -23,9 +23,9 @@ const ROUNDS: usize = 5;
 const SETTLE: Duration = Duration::from_secs(2);
 
 /// The benches that need no window, in `crates/fleet-bench`.
-const HEADLESS_BENCHES: &[&str] = &["paging", "fleet"];
+const HEADLESS_BENCHES: &[&str] = &["paging", "fleet", "sessions"];
 
-/// `cargo xtask bench [name…]`: every bench, or only those named (`startup`, `paging`, `fleet`).
+/// `cargo xtask bench [name…]`: every bench, or only those named (`startup`, `paging`, `fleet`, `sessions`).
 pub fn run(args: &[String]) -> Result<()> {
     let wanted = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
     if wanted("startup") {

@@ -3,6 +3,7 @@
 
 mod fleet;
 mod paging;
+mod sessions;
 
 use std::time::Duration;
 
@@ -14,7 +15,8 @@ async fn main() -> Result<()> {
     match which.as_str() {
         "paging" => paging::run().await,
         "fleet" => fleet::run().await,
-        other => bail!("unknown bench {other:?}; known: paging, fleet"),
+        "sessions" => sessions::run().await,
+        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions"),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use fleet_core::sessions::receiver::{PATH, Receiver, Secrets};
-use fleet_core::sessions::watcher::{FAST, SessionWatcher};
+use fleet_core::sessions::watcher::{EAGER, FAST, SessionWatcher};
 use fleet_core::sessions::{EventSource, SessionStore, TimelineEvent};
 use fleet_core::store::Store;
 use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
@@ -195,7 +195,13 @@ async fn polling_backs_off_while_quiet_and_stops_at_a_terminal_status() {
         .track("p", &client, &session, None, EventSource::App)
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(watcher.interval_of(&session.session_id), Some(FAST));
-    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    assert_eq!(
+        watcher.interval_of(&session.session_id),
+        Some(FAST),
+        "fast for a while after a change"
+    );
+    tokio::time::sleep(EAGER + Duration::from_millis(2_500)).await;
     let backed_off = watcher.interval_of(&session.session_id).unwrap_or_default();
     assert!(
         backed_off > FAST,

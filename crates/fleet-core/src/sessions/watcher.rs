@@ -22,9 +22,13 @@ use crate::AppError;
 pub const FAST: Duration = Duration::from_secs(1);
 pub const SLOW: Duration = Duration::from_secs(10);
 
-/// The next poll interval: fast right after a change, then growing by half each quiet poll.
-pub fn next_interval(current: Duration, changed: bool) -> Duration {
-    if changed {
+/// How long polling stays fast after a change: a clerk usually acts within seconds.
+pub const EAGER: Duration = Duration::from_secs(10);
+
+/// The next poll interval: every second for a while after a change, then growing by half with
+/// each quiet poll up to ten seconds.
+pub fn next_interval(current: Duration, since_change: Duration) -> Duration {
+    if since_change < EAGER {
         FAST
     } else {
         current.mul_f64(1.5).clamp(FAST, SLOW)
@@ -51,6 +55,7 @@ pub struct SessionUpdate {
 
 struct Track {
     profile_id: String,
+    last_change: Instant,
     client: Client,
     location_id: Option<String>,
     interval: Duration,
@@ -120,6 +125,7 @@ impl SessionWatcher {
                     profile_id: profile_id.to_owned(),
                     client: client.clone(),
                     location_id: location_id.map(str::to_owned),
+                    last_change: Instant::now(),
                     interval: FAST,
                     next_poll: Instant::now() + FAST,
                     in_flight: false,
@@ -172,6 +178,7 @@ impl SessionWatcher {
         };
         // A callback is news: look again soon, whatever it said.
         if let Some(track) = self.inner.tracks.lock().get_mut(&session_id) {
+            track.last_change = Instant::now();
             track.interval = FAST;
             track.next_poll = Instant::now();
         }
@@ -253,7 +260,10 @@ fn observe(
         if latest.status.is_terminal() {
             tracks.remove(&latest.session_id);
         } else if let Some(track) = tracks.get_mut(&latest.session_id) {
-            track.interval = next_interval(track.interval, changed || added);
+            if changed || added {
+                track.last_change = Instant::now();
+            }
+            track.interval = next_interval(track.interval, track.last_change.elapsed());
             track.next_poll = Instant::now() + track.interval;
             track.in_flight = false;
         }
@@ -326,7 +336,10 @@ async fn run(inner: std::sync::Weak<Inner>) {
                     Err(err) => {
                         tracing::debug!(%err, session = %id, "session poll failed; backing off");
                         if let Some(track) = inner.tracks.lock().get_mut(&id) {
-                            track.interval = next_interval(track.interval, false);
+                            track.interval = next_interval(
+                                track.interval,
+                                track.last_change.elapsed().max(EAGER),
+                            );
                             track.next_poll = Instant::now() + track.interval;
                             track.in_flight = false;
                         }
@@ -342,18 +355,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_schedule_backs_off_to_ten_seconds_and_snaps_back_on_change() {
+    fn the_schedule_stays_fast_after_a_change_then_backs_off_to_ten_seconds() {
+        assert_eq!(
+            next_interval(FAST, Duration::from_secs(3)),
+            FAST,
+            "fast right after a change"
+        );
         let mut interval = FAST;
         let mut seen = vec![interval];
         for _ in 0..8 {
-            interval = next_interval(interval, false);
+            interval = next_interval(interval, EAGER + Duration::from_secs(1));
             seen.push(interval);
         }
         assert!(seen.windows(2).all(|w| w[1] >= w[0]), "{seen:?}");
+        assert!(seen[1] > FAST);
         assert_eq!(interval, SLOW);
-        assert_eq!(next_interval(SLOW, true), FAST);
         assert_eq!(
-            next_interval(Duration::from_millis(10), false),
+            next_interval(SLOW, Duration::ZERO),
+            FAST,
+            "a change snaps back"
+        );
+        assert_eq!(
+            next_interval(Duration::from_millis(10), EAGER * 2),
             FAST,
             "never faster than a second"
         );
