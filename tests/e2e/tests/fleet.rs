@@ -148,7 +148,8 @@ async fn filter_bulk_move_rename_and_export_the_fleet() -> Result<()> {
         ensure!(renamed.metadata == metadata_before, "the rename changed the metadata");
         app.screenshot("device-detail").await?;
 
-        // Export the whole fleet as CSV through the save dialog.
+        // Export the whole fleet as CSV through the save dialog (the detail drawer closed first).
+        app.click("[data-testid='device-detail'] button[aria-label='Close']").await?;
         let csv = app.data_dir().join("fleet.csv");
         app.click("[data-testid='fleet-export']").await?;
         answer_save_dialog("Export devices", &csv).await?;
