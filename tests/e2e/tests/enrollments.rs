@@ -73,6 +73,17 @@ async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> R
         }
         app.wait_for_text_containing("[data-testid='status-pill']", "Paired").await?;
         app.screenshot("pairing-paired").await?;
+
+        // The link leads to the device in the fleet.
+        let device_id = app
+            .wait_for(Locator::Css("[data-testid='paired-device']"))
+            .await?
+            .attr("data-device-id")
+            .await?
+            .context("paired device id")?;
+        app.click("[data-testid='open-in-fleet']").await?;
+        app.wait_for_heading("Devices").await?;
+        app.wait_for_text_containing("[data-testid='device-detail']", &device_id).await?;
         Ok(())
     })
     .await
