@@ -2,46 +2,30 @@
 //! another admin's concurrent change, and a bulk move of 1,000 devices through injected faults
 //! ends with every device moved and a report that matches the simulator.
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use fleet_core::device_edits::{self, BulkAction, DeviceChange};
 use fleet_core::fleet_index::{FleetIndex, FleetQuery, LocationFilter};
-use ipp_sim::{FaultConfig, MerchantConfig, Mode, RateLimitBursts, Running, SeedSpec, SimConfig};
-use kustom_ipp::{
-    Client, ClientConfig, Credentials, Device, PageRequest, PagingOptions, RetryPolicy, Secret,
-    UpdateDevice, fetch_all,
-};
+use ipp_sim::{FaultConfig, RateLimitBursts, Running, SeedSpec};
+use kustom_ipp::{Client, Device, PageRequest, PagingOptions, UpdateDevice, fetch_all};
 
 async fn sim(devices: usize, faults: FaultConfig) -> Running {
-    let merchant = MerchantConfig::new("DM20260001", Mode::Playground).seed(SeedSpec {
-        locations: 8,
-        devices,
-        ..SeedSpec::default()
-    });
-    ipp_sim::start(
-        SimConfig::new(Mode::Playground)
-            .merchants(vec![merchant])
-            .faults(faults),
+    common::sim(
+        SeedSpec {
+            locations: 8,
+            devices,
+            ..SeedSpec::default()
+        },
+        faults,
     )
     .await
-    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn client(sim: &Running) -> Client {
-    let config = ClientConfig::new(
-        &sim.base_url(),
-        Credentials::ApiKey(Secret::new(sim.merchants()[0].api_key.clone())),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-    .merchant_id("DM20260001")
-    .retry(RetryPolicy {
-        max_attempts: 6,
-        min_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(100),
-        max_retry_after: Duration::from_secs(3),
-    });
-    Client::new(config).unwrap_or_else(|e| panic!("{e}"))
+    common::client(sim, 6)
 }
 
 async fn everything(client: &Client, query: &kustom_ipp::DeviceQuery) -> Vec<Device> {

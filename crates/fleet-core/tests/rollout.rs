@@ -1,42 +1,22 @@
 //! Rollout batches against a real simulator: a batch interrupted mid-way resumes without ever
 //! creating a second code for a row, also when connections drop after the server processed them.
 
+mod common;
+
 use std::collections::HashMap;
-use std::time::Duration;
 
 use fleet_core::enrollments::ExpiryPreset;
 use fleet_core::rollout::{self, BATCH_KEY, ROW_KEY, Rollouts, RowState};
 use fleet_core::store::Store;
-use ipp_sim::{FaultConfig, MerchantConfig, Mode, Running, SeedSpec, SimConfig};
-use kustom_ipp::{
-    Client, ClientConfig, CreateEnrollment, Credentials, Location, PageRequest, RetryPolicy, Secret,
-};
+use ipp_sim::{FaultConfig, Running, SeedSpec};
+use kustom_ipp::{Client, CreateEnrollment, Location, PageRequest};
 
 async fn sim(faults: FaultConfig) -> Running {
-    let merchant = MerchantConfig::new("DM20260001", Mode::Playground).seed(SeedSpec::default());
-    ipp_sim::start(
-        SimConfig::new(Mode::Playground)
-            .merchants(vec![merchant])
-            .faults(faults),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"))
+    common::sim(SeedSpec::default(), faults).await
 }
 
 fn client(sim: &Running) -> Client {
-    let config = ClientConfig::new(
-        &sim.base_url(),
-        Credentials::ApiKey(Secret::new(sim.merchants()[0].api_key.clone())),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-    .merchant_id("DM20260001")
-    .retry(RetryPolicy {
-        max_attempts: 2,
-        min_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(2),
-    });
-    Client::new(config).unwrap_or_else(|e| panic!("{e}"))
+    common::client(sim, 2)
 }
 
 async fn location(client: &Client) -> Location {
