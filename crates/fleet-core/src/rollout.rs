@@ -6,7 +6,7 @@
 //! API is asked for an enrollment with that row's tag. So a row never gets a second code, however
 //! often the batch is resumed or retried.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -672,15 +672,6 @@ async fn find_by_token(
         .content
         .into_iter()
         .find(|e| e.metadata.get(ROW_KEY).map(String::as_str) == Some(token)))
-}
-
-/// Row counts by state (for tests and summaries).
-pub fn count_states(rows: &[BatchRow]) -> BTreeMap<&'static str, usize> {
-    let mut counts = BTreeMap::new();
-    for row in rows {
-        *counts.entry(row.state.as_db()).or_default() += 1;
-    }
-    counts
 }
 
 #[cfg(test)]

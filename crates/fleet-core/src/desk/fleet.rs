@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::Utc;
 use kustom_ipp::{Device, PagingOptions, Progress, fetch_all};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -542,14 +541,5 @@ impl Desk {
     /// A device as the cached fleet knows it.
     pub(crate) async fn fleet_device(&self, device_id: &str) -> Option<Device> {
         self.fleet().await.ok()?.get(device_id).cloned()
-    }
-
-    /// Seconds since the last sync, if any.
-    pub fn seconds_since_sync(&self) -> Option<i64> {
-        self.fleet
-            .lock()
-            .as_ref()
-            .and_then(|s| s.sync)
-            .map(|s| (Utc::now() - s.synced_at).num_seconds())
     }
 }

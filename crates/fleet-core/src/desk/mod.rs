@@ -504,16 +504,6 @@ impl Desk {
 
     // ---- The local playground ----------------------------------------------------------------
 
-    /// Where the local playground's callbacks go (the app's webhook receiver).
-    pub async fn set_playground_callback_url(&self, url: Option<String>) {
-        *self.callback_url.lock() = url.clone();
-        if let Some(playground) = self.playground.lock().await.as_ref() {
-            playground
-                .simulator()
-                .set_callback_urls(url.into_iter().collect());
-        }
-    }
-
     /// Forgets every change made in the local playground and starts over with fresh demo data.
     pub async fn reset_playground(&self) -> Result<(), AppError> {
         let mut guard = self.playground.lock().await;
@@ -540,18 +530,6 @@ impl Desk {
             &outcome,
         );
         outcome
-    }
-
-    /// Runs `f` with the embedded simulator (playground tools, tests).
-    pub async fn with_playground<T>(
-        &self,
-        f: impl FnOnce(&LocalPlayground) -> T,
-    ) -> Result<T, AppError> {
-        let guard = self.playground.lock().await;
-        let playground = guard.as_ref().ok_or_else(|| AppError::Offline {
-            message: "The local playground is restarting; try again in a moment.".to_owned(),
-        })?;
-        Ok(f(playground))
     }
 
     /// Saves the playground and stops it (on app exit).

@@ -206,11 +206,6 @@ impl SessionWatcher {
         Ok(())
     }
 
-    /// Stops following a session (e.g. it belongs to a profile that was deleted).
-    pub fn forget(&self, session_id: &str) {
-        self.inner.tracks.lock().remove(session_id);
-    }
-
     /// When the next poll of a session is due (tests).
     pub fn interval_of(&self, session_id: &str) -> Option<Duration> {
         self.inner.tracks.lock().get(session_id).map(|t| t.interval)
