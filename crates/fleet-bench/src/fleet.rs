@@ -74,12 +74,7 @@ async fn sync_into_cache(sim: &ipp_sim::Running, expected: usize) -> Result<usiz
     let dir = tempfile::tempdir()?;
     let cache = FleetCache::new(Store::open(&dir.path().join("bench.sqlite3"))?);
     let count = devices.len();
-    tokio::task::spawn_blocking(move || -> Result<()> {
-        cache.replace("bench", &devices)?;
-        let _index = FleetIndex::build(devices);
-        Ok(())
-    })
-    .await??;
+    tokio::task::spawn_blocking(move || cache.store_and_index("bench", devices)).await??;
     Ok(count)
 }
 

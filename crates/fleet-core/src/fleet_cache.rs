@@ -8,7 +8,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::AppError;
-use crate::fleet_index::FleetQuery;
+use crate::fleet_index::{FleetIndex, FleetQuery};
 use crate::store::{Store, storage};
 
 /// When the cache was last filled from the API.
@@ -55,6 +55,23 @@ impl FleetCache {
             Ok(())
         })?;
         Ok(info)
+    }
+
+    /// What a sync does with the fetched fleet: writes the cache and builds the in-memory index,
+    /// side by side on two threads (they share nothing but the input).
+    pub fn store_and_index(
+        &self,
+        profile_id: &str,
+        devices: Vec<Device>,
+    ) -> Result<(SyncInfo, FleetIndex), AppError> {
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| self.replace(profile_id, &devices));
+            let index = FleetIndex::build(devices.clone());
+            let info = writer
+                .join()
+                .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
+            Ok((info, index))
+        })
     }
 
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {

@@ -161,12 +161,10 @@ impl Desk {
         let devices = result?;
         let cache = self.fleet_cache.clone();
         let id = profile.id.clone();
-        let (info, index) = tokio::task::spawn_blocking(move || {
-            let info = cache.replace(&id, &devices)?;
-            Ok::<_, AppError>((info, FleetIndex::build(devices)))
-        })
-        .await
-        .map_err(|err| AppError::internal(err.to_string()))??;
+        let (info, index) =
+            tokio::task::spawn_blocking(move || cache.store_and_index(&id, devices))
+                .await
+                .map_err(|err| AppError::internal(err.to_string()))??;
         *self.fleet.lock() = Some(FleetState {
             profile_id: profile.id,
             index: Arc::new(index),
