@@ -21,8 +21,6 @@ pub enum SimError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("{0}")]
-    Gone(String),
 }
 
 impl SimError {
@@ -60,7 +58,6 @@ impl SimError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Gone(_) => StatusCode::GONE,
         }
     }
 }
@@ -104,7 +101,6 @@ impl IntoResponse for SimError {
             Self::Forbidden(detail) => problem(status, "Forbidden", detail, None),
             Self::NotFound(detail) => problem(status, "Not Found", detail, None),
             Self::Conflict(detail) => problem(status, "Conflict", detail, None),
-            Self::Gone(detail) => problem(status, "Gone", detail, None),
         }
     }
 }

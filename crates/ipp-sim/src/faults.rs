@@ -44,6 +44,26 @@ impl FaultConfig {
     }
 }
 
+/// A fault aimed at one upcoming request, for tests that need a particular sequence (an answer
+/// lost after the change was applied, then a given status for the retry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptedFault {
+    pub method: axum::http::Method,
+    /// Matched against the start of the full path (`/ipp/v1/sessions/`).
+    pub path_prefix: String,
+    pub fault: Scripted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scripted {
+    /// The request is processed, then the connection drops before the answer is whole.
+    DropAfterProcessing,
+    /// The connection drops before the request is processed.
+    DropBeforeProcessing,
+    /// Answered with this status (a problem body) without being processed.
+    Status(u16),
+}
+
 /// What to do with one request.
 enum Fault {
     None,
@@ -56,6 +76,7 @@ enum Fault {
 pub struct FaultInjector {
     config: FaultConfig,
     state: Mutex<(StdRng, u64)>,
+    script: Mutex<std::collections::VecDeque<ScriptedFault>>,
 }
 
 impl FaultInjector {
@@ -64,7 +85,22 @@ impl FaultInjector {
         Arc::new(Self {
             config,
             state: Mutex::new((rng, 0)),
+            script: Mutex::new(std::collections::VecDeque::new()),
         })
+    }
+
+    /// Queues faults for upcoming requests; each applies once, in order, to the first request
+    /// that matches it.
+    pub fn script(&self, faults: impl IntoIterator<Item = ScriptedFault>) {
+        self.script.lock().extend(faults);
+    }
+
+    fn scripted(&self, method: &axum::http::Method, path: &str) -> Option<Scripted> {
+        let mut script = self.script.lock();
+        let position = script
+            .iter()
+            .position(|f| f.method == method && path.starts_with(&f.path_prefix))?;
+        script.remove(position).map(|f| f.fault)
     }
 
     fn decide(&self) -> Fault {
@@ -101,6 +137,23 @@ pub async fn inject(
     request: Request,
     next: Next,
 ) -> Response {
+    let path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|uri| uri.0.path().to_owned())
+        .unwrap_or_else(|| request.uri().path().to_owned());
+    match injector.scripted(request.method(), &path) {
+        Some(Scripted::DropAfterProcessing) => {
+            let _processed = next.run(request).await;
+            return dropped();
+        }
+        Some(Scripted::DropBeforeProcessing) => return dropped(),
+        Some(Scripted::Status(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CONFLICT);
+            return problem(status, "Scripted", "Answered by a scripted fault", None);
+        }
+        None => {}
+    }
     if injector.config.is_off() {
         return next.run(request).await;
     }

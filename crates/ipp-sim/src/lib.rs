@@ -46,7 +46,7 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use config::{MerchantConfig, Mode, SeedSpec, SimConfig};
-pub use faults::{FaultConfig, RateLimitBursts};
+pub use faults::{FaultConfig, RateLimitBursts, Scripted, ScriptedFault};
 pub use state::SimState;
 
 use crate::callbacks::{Callbacks, DeliveryRecord};
@@ -59,6 +59,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub handle: JoinHandle<()>,
     app: AppState,
+    faults: Arc<FaultInjector>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -104,6 +105,11 @@ impl Running {
 
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.app.callbacks.deliveries()
+    }
+
+    /// Aims faults at particular upcoming requests (see [`ScriptedFault`]).
+    pub fn script_faults(&self, faults: impl IntoIterator<Item = ScriptedFault>) {
+        self.faults.script(faults);
     }
 
     /// Stops accepting requests and waits for the server to finish.
@@ -153,7 +159,8 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
         ),
         rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
     };
-    let router = http::router(app.clone(), FaultInjector::new(config.faults));
+    let faults = FaultInjector::new(config.faults);
+    let router = http::router(app.clone(), faults.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         let server = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -167,6 +174,7 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
         addr,
         handle,
         app,
+        faults,
         shutdown: Some(shutdown),
     })
 }

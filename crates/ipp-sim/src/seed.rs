@@ -143,10 +143,32 @@ const TERMINAL_TYPES: &[(&str, &str)] = &[
 
 const DEPARTMENTS: &[&str] = &["Fashion", "Home", "Kids", "Beauty", "Sport"];
 
-/// Adds a merchant's demo locations, devices and enrollments.
+/// The location Kustom creates when IPP is enabled for a merchant [DOC help centre §8].
+pub const MY_STORE: &str = "My Store";
+
+/// Adds what every merchant has — the location `My Store` — and then the merchant's demo
+/// locations, devices and enrollments on top.
 pub fn seed(state: &mut SimState, merchant_id: &str, spec: &SeedSpec, now: DateTime<Utc>) {
-    let mut rng = StdRng::seed_from_u64(spec.rng_seed);
     let epoch = now - Duration::days(540);
+    // Its own random stream, so the demo data below is the same with or without it.
+    let mut store_rng = StdRng::seed_from_u64(
+        spec.rng_seed
+            ^ merchant_id
+                .bytes()
+                .fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(b)),
+    );
+    state.add_location(
+        merchant_id,
+        Location {
+            id: seeded_uuid(&mut store_rng),
+            name: MY_STORE.to_owned(),
+            city: None,
+            address: None,
+            created_at: Some(epoch),
+        },
+    );
+
+    let mut rng = StdRng::seed_from_u64(spec.rng_seed);
 
     let mut locations: Vec<(Location, &Store, String)> = Vec::new();
     for index in 0..spec.locations {

@@ -23,8 +23,9 @@ pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 pub const CODE_LENGTH: usize = 8;
 /// Kustom's default enrollment lifetime: 2 h [DOC §5.5].
 pub const DEFAULT_EXPIRES_IN_MS: i64 = 7_200_000;
-/// Accepted `expires_in` range [GAP; INF: one minute to seven days].
-pub const EXPIRES_IN_RANGE_MS: std::ops::RangeInclusive<i64> = 60_000..=604_800_000;
+/// Accepted `expires_in` range [GAP; INF]: any positive lifetime up to seven days. There is no
+/// larger minimum: the docs' own examples use 360 000 (reference) and 36 000 (guide) [DOC §5.5].
+pub const EXPIRES_IN_RANGE_MS: std::ops::RangeInclusive<i64> = 1..=604_800_000;
 /// Metadata write limits [GAP; INF].
 pub const METADATA_MAX_ENTRIES: usize = 50;
 pub const METADATA_MAX_KEY_LEN: usize = 64;
@@ -170,6 +171,16 @@ impl SimState {
             .any(|l| l.merchant_id == merchant_id && l.location.id == id)
     }
 
+    /// A location named in a request must be one of the merchant's: a well-formed id that names
+    /// none is a 404, like an unknown id in a path [INF].
+    fn require_location(&self, merchant_id: &str, id: &str) -> Result<(), SimError> {
+        if self.has_location(merchant_id, id) {
+            Ok(())
+        } else {
+            Err(SimError::NotFound(format!("Location {id} not found")))
+        }
+    }
+
     // ---- Enrollments -------------------------------------------------------------------------
 
     pub fn create_enrollment(
@@ -208,11 +219,10 @@ impl SimState {
                 errors.insert("location_id".to_owned(), "must not be blank".to_owned());
                 None
             }
-            Some(id) if !self.has_location(merchant_id, id) => {
-                errors.insert("location_id".to_owned(), format!("unknown location {id}"));
-                None
+            Some(id) => {
+                self.require_location(merchant_id, id)?;
+                Some(id.to_owned())
             }
-            Some(id) => Some(id.to_owned()),
             None => {
                 // Without a location Kustom uses the only one, or refuses [3P §5.5].
                 let own: Vec<&StoredLocation> = self
@@ -384,6 +394,9 @@ impl SimState {
         location_id: Option<String>,
     ) -> Result<Device, SimError> {
         let index = self.device_position(merchant_id, id)?;
+        if let Some(location) = &location_id {
+            self.require_location(merchant_id, location)?;
+        }
         let mut errors = BTreeMap::new();
         let name = name.trim().to_owned();
         if name.is_empty() {
@@ -393,14 +406,6 @@ impl SimState {
                 "name".to_owned(),
                 format!("must be at most {DEVICE_NAME_MAX_LEN} characters"),
             );
-        }
-        if let Some(location) = &location_id {
-            if !self.has_location(merchant_id, location) {
-                errors.insert(
-                    "location_id".to_owned(),
-                    format!("unknown location {location}"),
-                );
-            }
         }
         validate_metadata(&metadata, "metadata", &mut errors);
         SimError::fields(errors)?;
@@ -465,6 +470,15 @@ impl SimState {
         if hardware_id.trim().is_empty() {
             return Err(SimError::field("hardware_id", "must not be blank"));
         }
+        if name
+            .as_deref()
+            .is_some_and(|n| n.trim().chars().count() > DEVICE_NAME_MAX_LEN)
+        {
+            return Err(SimError::field(
+                "name",
+                format!("must be at most {DEVICE_NAME_MAX_LEN} characters"),
+            ));
+        }
         let matching = |e: &&mut StoredEnrollment| e.enrollment.enrollment_code.as_str() == typed;
         let stored = match self
             .enrollments
@@ -481,8 +495,11 @@ impl SimState {
         };
         match &stored.enrollment.status {
             EnrollmentStatus::Pending => {}
+            // 409 like a used code: the code can no longer be used, the detail says why [INF §6].
             EnrollmentStatus::Expired => {
-                return Err(SimError::Gone("This enrollment code has expired".into()));
+                return Err(SimError::Conflict(
+                    "This enrollment code has expired".into(),
+                ));
             }
             other => {
                 return Err(SimError::Conflict(format!(
@@ -524,21 +541,22 @@ impl SimState {
         now: DateTime<Utc>,
         rng: &mut impl Rng,
     ) -> Result<(Device, String), SimError> {
+        if let Some(location) = &location_id {
+            self.require_location(merchant_id, location)?;
+        }
         if name.trim().is_empty() {
             return Err(SimError::field("name", "must not be blank"));
+        }
+        if name.trim().chars().count() > DEVICE_NAME_MAX_LEN {
+            return Err(SimError::field(
+                "name",
+                format!("must be at most {DEVICE_NAME_MAX_LEN} characters"),
+            ));
         }
         let mut metadata = metadata;
         metadata.insert("simulated".to_owned(), "true".to_owned());
         // Without a location the simulated device stays unassigned (the dev endpoint's location is
         // optional [DOC §11.1]), so create the enrollment directly rather than through the rules.
-        if let Some(location) = &location_id {
-            if !self.has_location(merchant_id, location) {
-                return Err(SimError::field(
-                    "location_id",
-                    format!("unknown location {location}"),
-                ));
-            }
-        }
         let mut errors = BTreeMap::new();
         validate_metadata(&metadata, "metadata", &mut errors);
         SimError::fields(errors)?;
@@ -581,20 +599,12 @@ impl SimState {
     ) -> Result<(Session, Vec<PendingEvent>), SimError> {
         let mut errors = BTreeMap::new();
         if body.device_id.trim().is_empty() {
-            errors.insert("device_id".to_owned(), "must not be blank".to_owned());
-        } else if self.device_position(merchant_id, &body.device_id).is_err() {
-            errors.insert(
-                "device_id".to_owned(),
-                format!("no device {} for this merchant", body.device_id),
-            );
+            return Err(SimError::field("device_id", "must not be blank"));
         }
+        // The device (and location) must be the merchant's: someone else's is as unknown as none.
+        self.device_position(merchant_id, &body.device_id)?;
         if let Some(location) = location_id {
-            if !self.has_location(merchant_id, location) {
-                errors.insert(
-                    "location_id".to_owned(),
-                    format!("unknown location {location}"),
-                );
-            }
+            self.require_location(merchant_id, location)?;
         }
         let currency_ok = body.purchase_currency.len() == 3
             && body
@@ -794,16 +804,25 @@ fn validate_lines(body: &CreateSession, errors: &mut BTreeMap<String, String>) {
     for (index, line) in body.order_items.iter().enumerate() {
         validate_line(index, line, errors);
     }
-    let total: i64 = body.order_items.iter().map(|l| l.total_amount).sum();
-    if total != body.order_amount {
+    // Sums in i128: amounts are any int64, and their sum must not wrap (or panic) [INF].
+    let total: i128 = body
+        .order_items
+        .iter()
+        .map(|l| i128::from(l.total_amount))
+        .sum();
+    if total != i128::from(body.order_amount) {
         errors.insert(
             "order_amount".to_owned(),
             format!("must equal the sum of order_items[].total_amount ({total})"),
         );
     }
-    let tax: i64 = body.order_items.iter().map(|l| l.total_tax_amount).sum();
+    let tax: i128 = body
+        .order_items
+        .iter()
+        .map(|l| i128::from(l.total_tax_amount))
+        .sum();
     if let Some(order_tax) = body.order_tax_amount {
-        if order_tax != tax {
+        if i128::from(order_tax) != tax {
             errors.insert(
                 "order_tax_amount".to_owned(),
                 format!("must equal the sum of order_items[].total_tax_amount ({tax})"),
@@ -835,8 +854,8 @@ fn validate_line(index: usize, line: &OrderLine, errors: &mut BTreeMap<String, S
             "must not be negative".to_owned(),
         );
     }
-    let expected_total = line.unit_price * quantity - discount;
-    if line.total_amount != expected_total {
+    let expected_total = i128::from(line.unit_price) * i128::from(quantity) - i128::from(discount);
+    if i128::from(line.total_amount) != expected_total {
         errors.insert(
             field("total_amount"),
             format!("must equal unit_price × quantity − total_discount_amount ({expected_total})"),
@@ -844,7 +863,7 @@ fn validate_line(index: usize, line: &OrderLine, errors: &mut BTreeMap<String, S
         return;
     }
     let expected_tax = expected_tax(line.total_amount, line.tax_rate);
-    if (line.total_tax_amount - expected_tax).abs() > 1 {
+    if (i128::from(line.total_tax_amount) - i128::from(expected_tax)).abs() > 1 {
         errors.insert(
             field("total_tax_amount"),
             format!("must be the tax included in total_amount at tax_rate ({expected_tax})"),

@@ -75,24 +75,75 @@ impl Client {
 
     /// Cancels one PENDING enrollment: `DELETE /ipp/v1/enrollments/{id}` → 204. The real path is
     /// not documented [GAP §5.6]; this is the simulator's [INF].
+    ///
+    /// Cancelling is safe to repeat. When an attempt's outcome was unknown (a lost answer) and a
+    /// later one is refused with 404 or 409, the enrollment may be cancelled already — by that
+    /// lost attempt — so the state decides: a cancelled enrollment is never listed [DOC §5.3], and
+    /// one that is not listed any more counts as done.
     pub async fn cancel_enrollment(&self, enrollment_id: &str) -> Result<(), ApiError> {
         let id = id_segment("enrollment_id", enrollment_id)?;
-        self.send(Call::new(
+        let call = Call::new(
             Method::DELETE,
             format!("/enrollments/{id}"),
             "cancel an enrollment",
-        ))
-        .await
-        .map(|_| ())
+        )
+        .repeat(Repeat::Safe);
+        match self.send_tracking_uncertainty(call).await {
+            Ok(_) => Ok(()),
+            Err((error @ (ApiError::NotFound(_) | ApiError::Conflict(_)), true)) => {
+                self.settle_cancelled_enrollments(&[enrollment_id.to_owned()], error)
+                    .await
+            }
+            Err((error, _)) => Err(error),
+        }
     }
 
     /// Cancels several PENDING enrollments at once: `DELETE /ipp/v1/enrollments` with
-    /// `{"enrollment_ids": [...]}` [INF §5.6].
+    /// `{"enrollment_ids": [...]}` [INF §5.6]. Settled like [`Client::cancel_enrollment`] after an
+    /// unknown outcome.
     pub async fn cancel_enrollments(&self, enrollment_ids: &[String]) -> Result<(), ApiError> {
         let body = serde_json::json!({ "enrollment_ids": enrollment_ids });
-        self.send(Call::new(Method::DELETE, "/enrollments", "cancel enrollments").json(&body)?)
-            .await
-            .map(|_| ())
+        let call = Call::new(Method::DELETE, "/enrollments", "cancel enrollments")
+            .json(&body)?
+            .repeat(Repeat::Safe);
+        match self.send_tracking_uncertainty(call).await {
+            Ok(_) => Ok(()),
+            Err((error @ (ApiError::NotFound(_) | ApiError::Conflict(_)), true)) => {
+                self.settle_cancelled_enrollments(enrollment_ids, error)
+                    .await
+            }
+            Err((error, _)) => Err(error),
+        }
+    }
+
+    /// After a lost answer: `Ok` when none of `ids` is listed any more (so all are cancelled),
+    /// otherwise the refusal the API gave.
+    async fn settle_cancelled_enrollments(
+        &self,
+        ids: &[String],
+        refusal: ApiError,
+    ) -> Result<(), ApiError> {
+        let query = EnrollmentQuery {
+            include_consumed: Some(true),
+            ..EnrollmentQuery::default()
+        };
+        let mut page = PageRequest::first(PageRequest::MAX_SIZE);
+        // Bounded: a fleet's enrollments fit in far fewer pages; past this, keep the refusal.
+        for _ in 0..crate::paging::MAX_PAGES {
+            let listed = self.list_enrollments(&query, page).await?;
+            if listed
+                .content
+                .iter()
+                .any(|e| ids.contains(&e.enrollment_id))
+            {
+                return Err(refusal);
+            }
+            if listed.last || listed.content.is_empty() {
+                return Ok(());
+            }
+            page.page_number += 1;
+        }
+        Err(refusal)
     }
 
     // ---- Locations ---------------------------------------------------------------------------
@@ -159,8 +210,8 @@ impl Client {
     }
 
     /// `DELETE /ipp/v1/devices/{id}` → 204 [DOC sample; INF]: deregisters the device and revokes
-    /// its token. Retried like a safe call; a 404 after an attempt whose outcome was unknown means
-    /// that attempt did delete it, and counts as success.
+    /// its token. Retried like a safe call. After an attempt whose outcome was unknown, a 404 or
+    /// 409 is settled by the state: a device that cannot be read any more is gone, as wanted.
     pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
         let id = id_segment("device_id", device_id)?;
         let call = Call::new(Method::DELETE, format!("/devices/{id}"), "delete a device")
@@ -168,6 +219,12 @@ impl Client {
         match self.send_tracking_uncertainty(call).await {
             Ok(_) => Ok(()),
             Err((ApiError::NotFound(_), true)) => Ok(()),
+            Err((refusal @ ApiError::Conflict(_), true)) => {
+                match self.get_device(device_id).await {
+                    Err(ApiError::NotFound(_)) => Ok(()),
+                    _ => Err(refusal),
+                }
+            }
             Err((error, _)) => Err(error),
         }
     }
@@ -225,16 +282,24 @@ impl Client {
         .await
     }
 
-    /// `PUT /ipp/v1/sessions/{session_id}/cancel` [DOC §9.5]. Idempotent on CANCELLED [INF], so safe
-    /// to retry; 409 for other terminal states.
+    /// `PUT /ipp/v1/sessions/{session_id}/cancel` [DOC §9.5]. Safe to retry. What a repeat of an
+    /// already applied cancel answers is [GAP] (the simulator: 200; another server may say 409 or
+    /// 404), so after an attempt whose outcome was unknown a refusal is settled by reading the
+    /// session: CANCELLED is what was wanted.
     pub async fn cancel_session(&self, session_id: &str) -> Result<Session, ApiError> {
         let id = id_segment("session_id", session_id)?;
-        self.json(Call::new(
-            Method::PUT,
-            format!("/sessions/{id}/cancel"),
-            "cancel a session",
-        ))
-        .await
+        let context = "cancel a session";
+        let call = Call::new(Method::PUT, format!("/sessions/{id}/cancel"), context);
+        match self.send_tracking_uncertainty(call).await {
+            Ok(body) => crate::client::decode(context, &body),
+            Err((refusal @ (ApiError::Conflict(_) | ApiError::NotFound(_)), true)) => {
+                match self.get_session(session_id).await {
+                    Ok(session) if session.status == SessionStatus::Cancelled => Ok(session),
+                    _ => Err(refusal),
+                }
+            }
+            Err((error, _)) => Err(error),
+        }
     }
 
     // ---- Playground tools (404 in production) -----------------------------------------------

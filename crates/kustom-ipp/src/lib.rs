@@ -21,6 +21,7 @@ pub mod client;
 pub mod error;
 pub mod filter;
 pub mod models;
+pub mod openapi;
 pub mod paging;
 pub mod secret;
 mod string_enum;

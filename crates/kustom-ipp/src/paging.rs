@@ -3,13 +3,23 @@
 //! The first page tells how many there are; the rest are fetched `concurrency` at a time (each
 //! with the client's own retries), and the items are returned in page order. Progress is
 //! reported after every page.
+//!
+//! The server's numbers are not trusted with memory: a claimed page count above [`MAX_PAGES`] or
+//! a negative total is an error before anything else is fetched, nothing is allocated from the
+//! claim, and fetching stops at the first page that says `last` or comes back empty.
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::error::ApiError;
 use crate::models::{Page, PageRequest};
+
+/// The most pages one list may have: 10,000 pages of 100 is a million items, ten times the largest
+/// fleet Fleetdesk is built for. A server that claims more is not believed.
+pub const MAX_PAGES: u32 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PagingOptions {
@@ -36,6 +46,13 @@ pub struct Progress {
     pub items_total: u64,
 }
 
+fn implausible(message: String) -> ApiError {
+    ApiError::Decode {
+        context: "list".to_owned(),
+        message,
+    }
+}
+
 /// Fetches all pages through `fetch_page` and returns the items in order.
 pub async fn fetch_all<T, F, Fut>(
     fetch_page: F,
@@ -53,37 +70,66 @@ where
         ));
     }
     let first = fetch_page(PageRequest::first(options.page_size)).await?;
-    let pages_total = first.total_pages.max(1) as u32;
-    let items_total = first.total_elements.max(0) as u64;
+    if first.total_pages < 0 || first.total_elements < 0 {
+        return Err(implausible(format!(
+            "the API reported {} items on {} pages",
+            first.total_elements, first.total_pages
+        )));
+    }
+    let claimed = first.total_pages.max(1) as u32;
+    if claimed > MAX_PAGES {
+        return Err(implausible(format!(
+            "the API claims {claimed} pages; Fleetdesk reads at most {MAX_PAGES}"
+        )));
+    }
     let mut report = Progress {
         pages_done: 1,
-        pages_total,
+        pages_total: claimed,
         items_done: first.content.len() as u64,
-        items_total,
+        items_total: first.total_elements as u64,
     };
     progress(report);
-
-    let mut pages: Vec<Vec<T>> = Vec::with_capacity(pages_total as usize);
-    pages.push(first.content);
-    pages.resize_with(pages_total as usize, Vec::new);
+    // The number of the last page, as far as we know: lowered when a page says `last` or is empty.
+    let end = AtomicI32::new(if first.last || first.content.is_empty() {
+        0
+    } else {
+        claimed as i32 - 1
+    });
+    let mut pages: BTreeMap<i32, Vec<T>> = BTreeMap::new();
+    pages.insert(0, first.content);
 
     let fetch_page = &fetch_page;
-    let mut rest = stream::iter(1..pages_total as i32)
+    let end = &end;
+    let mut rest = stream::iter(1..claimed as i32)
+        .take_while(|number| std::future::ready(*number <= end.load(Ordering::Relaxed)))
         .map(|number| async move {
             fetch_page(PageRequest::new(number, options.page_size))
                 .await
-                .map(|page| (number as usize, page.content))
+                .map(|page| (number, page))
         })
         .buffer_unordered(options.concurrency.max(1));
-    while let Some((number, content)) = rest.try_next().await? {
-        report.pages_done += 1;
-        report.items_done += content.len() as u64;
-        progress(report);
-        if let Some(slot) = pages.get_mut(number) {
-            *slot = content;
+    while let Some((number, page)) = rest.try_next().await? {
+        if page.last || page.content.is_empty() {
+            end.fetch_min(
+                if page.content.is_empty() {
+                    number - 1
+                } else {
+                    number
+                },
+                Ordering::Relaxed,
+            );
         }
+        report.pages_done += 1;
+        report.items_done += page.content.len() as u64;
+        progress(report);
+        pages.insert(number, page.content);
     }
-    Ok(pages.into_iter().flatten().collect())
+    let end = end.load(Ordering::Relaxed);
+    Ok(pages
+        .into_iter()
+        .take_while(|(number, _)| *number <= end)
+        .flat_map(|(_, content)| content)
+        .collect())
 }
 
 #[cfg(test)]
@@ -133,6 +179,57 @@ mod tests {
         .await
         .unwrap_or_default();
         assert!(items.is_empty());
+    }
+
+    #[tokio::test]
+    async fn absurd_page_counts_and_negative_totals_are_refused_without_allocating() {
+        for (total_pages, total_elements) in [(i32::MAX, 10), (-1, 10), (3, -5)] {
+            let result: Result<Vec<i64>, ApiError> = fetch_all(
+                |request| async move {
+                    let mut page = fake_page(request, 10);
+                    page.total_pages = total_pages;
+                    page.total_elements = total_elements;
+                    page.last = false;
+                    Ok(page)
+                },
+                PagingOptions::default(),
+                |_| {},
+            )
+            .await;
+            assert!(
+                matches!(result, Err(ApiError::Decode { .. })),
+                "{total_pages}/{total_elements}: {result:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn fetching_stops_at_the_page_that_says_last_or_is_empty() {
+        let asked = std::sync::Mutex::new(Vec::new());
+        let items = fetch_all(
+            |request| {
+                if let Ok(mut asked) = asked.lock() {
+                    asked.push(request.page_number);
+                }
+                async move {
+                    // Claims 1,000 pages, but page 3 is the last one with items.
+                    let mut page = fake_page(request, 350);
+                    page.total_pages = 1_000;
+                    page.last = request.page_number == 3;
+                    Ok(page)
+                }
+            },
+            PagingOptions {
+                page_size: 100,
+                concurrency: 2,
+            },
+            |_| {},
+        )
+        .await
+        .unwrap_or_default();
+        assert_eq!(items, (0..350).collect::<Vec<_>>());
+        let asked = asked.lock().map(|a| a.len()).unwrap_or(usize::MAX);
+        assert!(asked < 10, "asked for {asked} pages after the last one");
     }
 
     #[tokio::test]

@@ -1,9 +1,82 @@
 //! Shared set-up for the contract tests: a simulator on a loopback port and a client for it.
+//!
+//! Every client made here talks to the simulator through a recording proxy, and when a test's
+//! [`Sim`] goes away every exchange it saw is checked against the hand-written OpenAPI document
+//! ([`openapi_check`]): a test passes only if all the traffic it caused follows the contract.
 
+pub mod openapi_check;
+pub mod recorder;
+
+use std::ops::Deref;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ipp_sim::{Clock, MerchantConfig, Mode, Running, SeedSpec, SimConfig};
 use kustom_ipp::{Client, ClientConfig, Credentials, RetryPolicy, Secret};
+
+use crate::openapi_check::Contract;
+use crate::recorder::Recorder;
+
+/// A simulator and the recording proxy its clients go through.
+pub struct Sim {
+    running: Option<Running>,
+    recorder: Recorder,
+}
+
+impl Deref for Sim {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        self.running
+            .as_ref()
+            .unwrap_or_else(|| panic!("the simulator was shut down"))
+    }
+}
+
+impl Sim {
+    /// Where clients are pointed: the recording proxy in front of the simulator. (`base_url()`
+    /// is the simulator itself, for raw requests a test sends on purpose outside the contract.)
+    pub fn client_url(&self) -> &str {
+        &self.recorder.url
+    }
+
+    /// The exchanges recorded so far.
+    pub fn exchanges(&self) -> Vec<openapi_check::Exchange> {
+        self.recorder.exchanges()
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+}
+
+/// The document, compiled once per test binary.
+pub fn contract() -> &'static Contract {
+    static CONTRACT: OnceLock<Contract> = OnceLock::new();
+    CONTRACT.get_or_init(Contract::load)
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let exchanges = self.recorder.exchanges();
+        let violations: Vec<String> = exchanges
+            .iter()
+            .flat_map(|exchange| contract().check(exchange))
+            .collect();
+        assert!(
+            violations.is_empty(),
+            "{} of {} recorded exchanges deviate from the OpenAPI document:\n{}",
+            violations.len(),
+            exchanges.len(),
+            violations.join("\n")
+        );
+    }
+}
 
 /// The demo merchant's id in every contract test.
 pub const MERCHANT: &str = "DM20260001";
@@ -22,21 +95,26 @@ pub fn config(mode: Mode, seed: SeedSpec) -> SimConfig {
     SimConfig::new(mode).merchants(vec![MerchantConfig::new(MERCHANT, mode).seed(seed), other])
 }
 
-pub async fn start(config: SimConfig) -> Running {
-    ipp_sim::start(config)
+pub async fn start(config: SimConfig) -> Sim {
+    let running = ipp_sim::start(config)
         .await
-        .unwrap_or_else(|err| panic!("simulator did not start: {err}"))
+        .unwrap_or_else(|err| panic!("simulator did not start: {err}"));
+    let recorder = Recorder::start(&running.base_url()).await;
+    Sim {
+        running: Some(running),
+        recorder,
+    }
 }
 
 /// A playground simulator with the default demo data and a manual clock.
-pub async fn playground() -> (Running, Clock) {
+pub async fn playground() -> (Sim, Clock) {
     let clock = Clock::manual(chrono::Utc::now());
     let running = start(config(Mode::Playground, SeedSpec::default()).clock(clock.clone())).await;
     (running, clock)
 }
 
 /// A client for `merchant` of `running`, with the primary auth form and fast retries.
-pub fn client_for(running: &Running, merchant: &str) -> Client {
+pub fn client_for(running: &Sim, merchant: &str) -> Client {
     let config = running
         .merchants()
         .iter()
@@ -49,12 +127,12 @@ pub fn client_for(running: &Running, merchant: &str) -> Client {
     )
 }
 
-pub fn client(running: &Running) -> Client {
+pub fn client(running: &Sim) -> Client {
     client_for(running, MERCHANT)
 }
 
-pub fn client_with(running: &Running, credentials: Credentials, merchant: Option<&str>) -> Client {
-    let mut config = ClientConfig::new(&running.base_url(), credentials)
+pub fn client_with(running: &Sim, credentials: Credentials, merchant: Option<&str>) -> Client {
+    let mut config = ClientConfig::new(running.client_url(), credentials)
         .unwrap_or_else(|err| panic!("{err}"))
         .retry(fast_retries());
     if let Some(merchant) = merchant {
@@ -186,7 +264,7 @@ pub async fn first_location(client: &Client) -> String {
 pub async fn playground_with_callbacks(
     receiver: &Receiver,
     secret: &kustom_ipp::WebhookSecret,
-) -> Running {
+) -> Sim {
     start(
         config(Mode::Playground, SeedSpec::default())
             .webhook_secret(secret.clone())

@@ -18,7 +18,8 @@ async fn all_three_authorization_forms_are_accepted() {
             .list_locations(PageRequest::default())
             .await
             .ok_or_panic("list locations");
-        assert_eq!(page.total_elements, 6);
+        // "My Store" [DOC help centre] and the six demo stores.
+        assert_eq!(page.total_elements, 7);
     }
     // The third-party client's legacy pair [3P]: base64(merchant_id:shared_secret).
     let legacy = base64::engine::general_purpose::STANDARD.encode(format!(

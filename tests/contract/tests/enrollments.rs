@@ -94,7 +94,15 @@ async fn invalid_creates_are_400_with_field_errors() {
         (
             CreateEnrollment {
                 location_id: Some(location.clone()),
-                expires_in: Some(10),
+                expires_in: Some(0),
+                ..Default::default()
+            },
+            "expires_in",
+        ),
+        (
+            CreateEnrollment {
+                location_id: Some(location.clone()),
+                expires_in: Some(604_800_001),
                 ..Default::default()
             },
             "expires_in",
@@ -136,8 +144,9 @@ async fn invalid_creates_are_400_with_field_errors() {
 
 #[tokio::test]
 async fn without_a_location_the_only_location_is_used() {
+    // No demo stores: the merchant has only "My Store", as a newly enabled one [DOC help centre].
     let seed = SeedSpec {
-        locations: 1,
+        locations: 0,
         ..SeedSpec::default()
     };
     let sim = start(config(Mode::Playground, seed)).await;

@@ -131,7 +131,7 @@ async fn carts_that_do_not_reconcile_are_refused_with_the_field() {
         (
             {
                 let mut b = documented_cart(&device);
-                b.device_id = "00000000-0000-0000-0000-000000000000".into();
+                b.device_id = String::new();
                 b
             },
             "device_id",
@@ -153,7 +153,7 @@ async fn carts_that_do_not_reconcile_are_refused_with_the_field() {
             "{field}: {err:?}"
         );
     }
-    // A device of another merchant is not ours to charge.
+    // A device of another merchant is not ours to charge: to us it does not exist [INF].
     let theirs = client_for(&sim, OTHER_MERCHANT)
         .list_devices(&Default::default(), PageRequest::default())
         .await
@@ -163,7 +163,12 @@ async fn carts_that_do_not_reconcile_are_refused_with_the_field() {
         .clone();
     assert!(matches!(
         client.create_session(None, &documented_cart(&theirs)).await,
-        Err(ApiError::Validation { .. })
+        Err(ApiError::NotFound(_))
+    ));
+    // A device id that is not an id at all is a field error.
+    assert!(matches!(
+        client.create_session(None, &documented_cart("till-7")).await,
+        Err(ApiError::Validation { fields, .. }) if fields.contains_key("device_id")
     ));
 }
 
@@ -340,6 +345,6 @@ async fn production_mode_hides_the_dev_tools() {
             .await
             .ok_or_panic("locations")
             .total_elements,
-        6
+        7
     );
 }

@@ -75,17 +75,24 @@ fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Merchant, SimEr
         .and_then(|value| value.to_str().ok())
         .ok_or(SimError::Unauthorized)?;
     let merchant = resolve(&state.merchants, authorization).ok_or(SimError::Unauthorized)?;
-    let header = headers
-        .get("x-merchant-id")
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim);
-    match header {
-        Some(value) if !value.is_empty() && value != merchant.merchant_id => Err(
-            SimError::Forbidden("x-merchant-id does not match the merchant of the API key".into()),
+    // When sent, the header must be a non-empty string naming the key's merchant [DOC §2.2; INF].
+    let header = match headers.get("x-merchant-id") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .map(str::trim)
+                .map_err(|_| SimError::field("x-merchant-id", "must be text"))?,
         ),
-        Some(value) => Ok(Merchant {
+    };
+    match header {
+        Some("") => Err(SimError::field("x-merchant-id", "must not be blank")),
+        Some(value) if value != merchant.merchant_id => Err(SimError::Forbidden(
+            "x-merchant-id does not match the merchant of the API key".into(),
+        )),
+        Some(_) => Ok(Merchant {
             id: merchant.merchant_id.clone(),
-            header_present: !value.is_empty(),
+            header_present: true,
         }),
         None => Ok(Merchant {
             id: merchant.merchant_id.clone(),

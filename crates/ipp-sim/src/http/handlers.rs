@@ -5,12 +5,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kustom_ipp::{CreateEnrollment, CreateSession, Metadata, MetadataFilter, Platform, TapOutcome};
-use serde::de::DeserializeOwned;
+use kustom_ipp::{Metadata, MetadataFilter, Platform, TapOutcome};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::Merchant;
+use super::bodies::{self, uuid_field};
 use super::query::QueryParams;
 use crate::config::Mode;
 use crate::error::SimError;
@@ -19,11 +19,6 @@ type Result<T> = std::result::Result<T, SimError>;
 
 /// Locations only say `page_size > 0` [DOC]; cap it at something sane [INF].
 const MAX_LOCATION_PAGE: i32 = 1000;
-
-fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|err| SimError::bad_request(format!("Malformed JSON body: {err}")))
-}
 
 fn metadata_filter(query: &QueryParams) -> Result<MetadataFilter> {
     MetadataFilter::parse_entries(query.get_all("metadata")).map_err(|err| match err {
@@ -35,8 +30,13 @@ fn metadata_filter(query: &QueryParams) -> Result<MetadataFilter> {
     })
 }
 
-fn non_blank(value: Option<&str>) -> Option<&str> {
-    value.filter(|v| !v.is_empty())
+/// An optional `location_id` query parameter: when present it must be a UUID (a blank one too is
+/// refused [3P §5.5]).
+fn location_query(query: &QueryParams) -> Result<Option<&str>> {
+    match query.get("location_id") {
+        None => Ok(None),
+        Some(id) => uuid_field("location_id", id).map(|()| Some(id)),
+    }
 }
 
 pub async fn not_found() -> SimError {
@@ -55,7 +55,7 @@ pub async fn list_enrollments(
     let paging = query.paging(100)?;
     let filter = metadata_filter(&query)?;
     let include_consumed = query.bool_or("include_consumed", true)?;
-    let location = non_blank(query.get("location_id"));
+    let location = location_query(&query)?;
     let page = app.read(|sim, _| {
         sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging)
     });
@@ -67,10 +67,10 @@ pub async fn create_enrollment(
     merchant: Merchant,
     body: Bytes,
 ) -> Result<Response> {
-    let body: CreateEnrollment = if body.is_empty() {
-        CreateEnrollment::default()
+    let body = if body.is_empty() {
+        kustom_ipp::CreateEnrollment::default()
     } else {
-        parse_json(&body)?
+        bodies::parse::<bodies::CreateEnrollmentBody>(&body)?.into_request()?
     };
     let enrollment = app.read(|sim, app| {
         let now = app.clock.now();
@@ -94,13 +94,15 @@ pub async fn cancel_enrollments(
     merchant: Merchant,
     body: Bytes,
 ) -> Result<StatusCode> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        enrollment_ids: Vec<String>,
-    }
-    let body: Body = parse_json(&body)?;
+    let body: bodies::CancelEnrollmentsBody = bodies::parse(&body)?;
     if body.enrollment_ids.is_empty() {
         return Err(SimError::field("enrollment_ids", "must not be empty"));
+    }
+    if body.enrollment_ids.len() > bodies::MAX_BULK_CANCEL {
+        return Err(SimError::field(
+            "enrollment_ids",
+            format!("at most {} at once", bodies::MAX_BULK_CANCEL),
+        ));
     }
     app.read(|sim, _| sim.cancel_enrollments(&merchant.id, &body.enrollment_ids))?;
     Ok(StatusCode::NO_CONTENT)
@@ -140,7 +142,7 @@ pub async fn list_devices(
     let query = QueryParams::parse(raw.as_deref());
     let paging = query.paging(100)?;
     let filter = metadata_filter(&query)?;
-    let location = non_blank(query.get("location_id"));
+    let location = location_query(&query)?;
     let page = app.read(|sim, _| sim.list_devices(&merchant.id, location, &filter, paging));
     Ok(Json(page).into_response())
 }
@@ -161,7 +163,7 @@ pub async fn update_device(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
-    let body: Value = parse_json(&body)?;
+    let body: Value = bodies::parse(&body)?;
     let Some(object) = body.as_object() else {
         return Err(SimError::bad_request("The body must be a JSON object"));
     };
@@ -170,15 +172,19 @@ pub async fn update_device(
         None | Some(Value::Null) => String::new(),
         Some(_) => return Err(SimError::field("name", "must be a string")),
     };
+    // Absent metadata is cleared; `null` is not an object and is refused.
     let metadata: Metadata = match object.get("metadata") {
-        None | Some(Value::Null) => Metadata::new(),
+        None => Metadata::new(),
         Some(value) => serde_json::from_value(value.clone())
             .map_err(|_| SimError::field("metadata", "must be an object of string values"))?,
     };
+    // Absent or null unassigns the device.
     let location_id = match object.get("location_id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(id)) if id.is_empty() => None,
-        Some(Value::String(id)) => Some(id.clone()),
+        Some(Value::String(id)) => {
+            uuid_field("location_id", id)?;
+            Some(id.clone())
+        }
         Some(_) => return Err(SimError::field("location_id", "must be a string")),
     };
     let device =
@@ -200,17 +206,29 @@ pub async fn delete_device(
 
 /// The POS app's registration: no authentication [DOC §6]; simulator path [INF].
 pub async fn register_device(State(app): State<AppState>, body: Bytes) -> Result<Response> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        #[serde(default)]
-        enrollment_code: String,
-        #[serde(default)]
-        hardware_id: String,
-        platform: Option<Platform>,
-        name: Option<String>,
+    let body: bodies::RegisterBody = bodies::parse(&body)?;
+    let platform = match body.platform.as_deref().map(Platform::parse) {
+        None => Platform::Android,
+        Some(Platform::Unknown(_)) => {
+            return Err(SimError::field(
+                "platform",
+                "must be one of IOS, ANDROID, TERMINAL",
+            ));
+        }
+        Some(known) => known,
+    };
+    if body.enrollment_code.chars().count() > bodies::MAX_CODE_LEN {
+        return Err(SimError::field(
+            "enrollment_code",
+            format!("must be at most {} characters", bodies::MAX_CODE_LEN),
+        ));
     }
-    let body: Body = parse_json(&body)?;
-    let platform = body.platform.unwrap_or(Platform::Android);
+    if body.hardware_id.chars().count() > bodies::MAX_HARDWARE_ID_LEN {
+        return Err(SimError::field(
+            "hardware_id",
+            format!("must be at most {} characters", bodies::MAX_HARDWARE_ID_LEN),
+        ));
+    }
     let (device, token) = app.read(|sim, app| {
         sim.register_device(
             &body.enrollment_code,
@@ -255,8 +273,8 @@ pub async fn create_session(
     body: Bytes,
 ) -> Result<Response> {
     let query = QueryParams::parse(raw.as_deref());
-    let location = non_blank(query.get("location_id")).map(str::to_owned);
-    let body: CreateSession = parse_json(&body)?;
+    let location = location_query(&query)?.map(str::to_owned);
+    let body = bodies::parse::<bodies::CreateSessionBody>(&body)?.into_request()?;
     let session = app.change(|sim, app| {
         sim.create_session(&merchant.id, location.as_deref(), body, app.clock.now())
     })?;
@@ -298,21 +316,17 @@ pub async fn dev_create_device(
     body: Bytes,
 ) -> Result<Response> {
     playground_only(&app)?;
-    #[derive(serde::Deserialize)]
-    struct Body {
-        #[serde(default)]
-        name: String,
-        location_id: Option<String>,
-        metadata: Option<Metadata>,
+    let body: bodies::SimulatedDeviceBody = bodies::parse(&body)?;
+    if let Some(location) = &body.location_id {
+        uuid_field("location_id", location)?;
     }
-    let body: Body = parse_json(&body)?;
     let (device, token) = app.read(|sim, app| {
         let now = app.clock.now();
         let mut rng = app.rng.lock();
         sim.create_simulated_device(
             &merchant.id,
             &body.name,
-            body.location_id.filter(|l| !l.is_empty()),
+            body.location_id,
             body.metadata.unwrap_or_default(),
             now,
             &mut *rng,

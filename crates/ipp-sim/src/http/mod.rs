@@ -1,6 +1,7 @@
 //! The HTTP face of the simulator: axum routes under `/ipp/v1` onto [`crate::state::SimState`].
 
 mod auth;
+mod bodies;
 mod handlers;
 mod query;
 
@@ -54,6 +55,13 @@ impl AppState {
     }
 }
 
+async fn openapi_document() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        kustom_ipp::openapi::DOCUMENT,
+    )
+}
+
 pub fn router(state: AppState, injector: Arc<FaultInjector>) -> Router {
     let api = Router::new()
         .route(
@@ -94,4 +102,6 @@ pub fn router(state: AppState, injector: Arc<FaultInjector>) -> Router {
     Router::new()
         .nest("/ipp/v1", api)
         .route("/health", get(|| async { "ok" }))
+        // The hand-written contract (kustom-ipp/openapi), for schemathesis and curious integrators.
+        .route("/openapi.json", get(openapi_document))
 }

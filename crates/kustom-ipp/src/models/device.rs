@@ -28,7 +28,8 @@ pub struct Device {
     #[serde(default)]
     pub name: String,
     pub platform: Platform,
-    #[serde(default)]
+    /// Non-string values (a simulated device's `simulated` = true [DOC §7.1]) arrive as text.
+    #[serde(default, deserialize_with = "super::metadata_as_text")]
     pub metadata: Metadata,
     pub created_at: Timestamp,
     /// The cash register currently opened on this device, if any.

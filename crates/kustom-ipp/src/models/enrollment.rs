@@ -68,7 +68,7 @@ pub struct Enrollment {
     pub enrollment_code: EnrollmentCode,
     pub expires_at: Timestamp,
     pub status: EnrollmentStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::metadata_as_text")]
     pub metadata: Metadata,
     /// Not promised by the docs [GAP]; the simulator sends it [INF].
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,10 +5,13 @@ use super::Timestamp;
 
 /// A store, pop-up or event where devices take payments. Read-only through the API [DOC §8].
 ///
-/// The item schema is not documented [GAP]; the third-party client reads `id`, `name`, `city` [3P]
-/// and the simulator adds an address and `created_at` [INF].
+/// The item schema is shown as "any" [DOC §8.1] (the documented page holds `{}` items); the
+/// third-party client reads `id`, `name`, `city` [3P] and the simulator adds an address and
+/// `created_at` [INF]. So nothing is required here: an item without an id parses, and callers skip
+/// what they cannot refer to (see [`Location::is_usable`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct Location {
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub name: String,
@@ -18,6 +21,13 @@ pub struct Location {
     pub address: Option<Address>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+}
+
+impl Location {
+    /// Whether the location can be referred to (it has an id).
+    pub fn is_usable(&self) -> bool {
+        !self.id.trim().is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]

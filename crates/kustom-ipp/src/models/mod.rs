@@ -24,6 +24,26 @@ use std::collections::BTreeMap;
 /// Free-form string → string metadata on enrollments and devices [DOC §3.4].
 pub type Metadata = BTreeMap<String, String>;
 
+/// Reads metadata tolerantly: values are strings [DOC §3.4], but simulated devices carry
+/// `simulated` = true [DOC §7.1], and one odd value must not make a whole page of devices fail to
+/// decode. A non-string value is kept as its JSON text (`true`, `42`, `{"a":1}`); `null` is
+/// dropped (it carries nothing to show).
+pub(crate) fn metadata_as_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Metadata, D::Error> {
+    use serde::Deserialize as _;
+    let raw = Option::<BTreeMap<String, serde_json::Value>>::deserialize(deserializer)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, value)| match value {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(text) => Some((key, text)),
+            other => Some((key, other.to_string())),
+        })
+        .collect())
+}
+
 /// ISO-8601 UTC timestamps; Kustom sends seconds or nanoseconds precision [DOC §3.1].
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
