@@ -1,6 +1,7 @@
 //! Fleetdesk's project tasks. The README's two commands, `cargo xtask run` and `cargo xtask test`,
 //! do all set-up on a fresh machine; `bench`, `e2e`, `bundle` and `bindings` are for developers.
 
+mod api_contract;
 mod bench;
 mod bundle;
 mod e2e;
@@ -17,6 +18,7 @@ usage: cargo xtask <task>
   run       install what is missing, build the UI and the app, open Fleetdesk on the local playground
   test      install test tools, then fmt, clippy, cargo test, UI checks and the end-to-end suite
   e2e       only the end-to-end suite (real window under Xvfb, through tauri-driver)
+  api       only the API contract checks (OpenAPI document validated, schemathesis against ipp-sim)
   bench     start-up time and memory versus a minimal Tauri window, and the later issues' figures
   bundle    build the release .deb and print its size
   bindings  regenerate ui/src/lib/bindings.ts from the Rust commands and events
@@ -40,6 +42,7 @@ fn dispatch(args: &[String]) -> Result<()> {
         "run" => run(),
         "test" => steps::test_all(),
         "e2e" => e2e::run_suite(rest),
+        "api" => api_contract::run(),
         // Internal: the part of the e2e run that lives inside `dbus-run-session`.
         "e2e-in-session" => e2e::in_session(rest),
         "bench" => bench::run(rest),

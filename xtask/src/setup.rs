@@ -29,6 +29,10 @@ const TEST_PACKAGES: &[&str] = &[
     "dbus",
     // pdftotext/pdftoppm: the e2e suite reads exported PDFs and renders them to PNG.
     "poppler-utils",
+    // The integrator's smoke script (crates/ipp-sim/examples/walkthrough.sh) is plain curl.
+    "curl",
+    // schemathesis and openapi-spec-validator live in a virtual environment under target/.
+    "python3-venv",
 ];
 
 /// Installs missing Debian packages with apt when root; otherwise prints the exact command and stops.

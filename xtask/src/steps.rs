@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::setup::{self, Purpose};
-use crate::{e2e, process, workspace};
+use crate::{api_contract, e2e, process, workspace};
 
 struct Step {
     name: &'static str,
@@ -21,7 +21,8 @@ pub fn test_all() -> Result<()> {
         setup::ensure_system_packages(Purpose::Test)?;
         setup::ensure_ui_dependencies()?;
         setup::build_ui()?;
-        setup::ensure_tauri_driver().map(|_| ())
+        setup::ensure_tauri_driver()?;
+        api_contract::ensure_python_tools().map(|_| ())
     });
     let mut step = |name: &'static str, body: &dyn Fn() -> Result<()>| {
         timed(name, &mut steps, body);
@@ -43,6 +44,7 @@ pub fn test_all() -> Result<()> {
         step("cargo test", &|| {
             process::run(setup::cargo().args(["test", "--workspace", "--exclude", "fleetdesk-e2e"]))
         });
+        step("api contract", &api_contract::run);
         step("svelte-check", &|| npm(&["run", "check"]));
         step("vitest", &|| npm(&["test"]));
         step("e2e", &|| e2e::run_suite(&[]));

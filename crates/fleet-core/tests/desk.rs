@@ -101,7 +101,8 @@ async fn a_production_profile_tests_its_connection_and_reports_each_failure() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (report.location_count, report.merchant_id.as_str()),
-        (4, "DM55500001")
+        (5, "DM55500001"),
+        "\"My Store\" and the four demo stores"
     );
 
     // A wrong key: the 401 message.

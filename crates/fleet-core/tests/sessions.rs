@@ -327,3 +327,65 @@ async fn a_callback_and_a_poll_reporting_the_same_change_make_one_entry() {
         .unwrap_or_else(|| panic!("tracked"));
     assert!(finalized.session.order_id.is_some());
 }
+
+/// The documentation's callback examples and the third-party client's minimal delivery, sent
+/// as-is (signed as Kustom signs), are accepted; the minimal one takes its id from `webhook-id`
+/// and its merchant from the secret that signed it.
+#[tokio::test]
+async fn the_documented_callbacks_and_the_minimal_third_party_delivery_are_accepted() {
+    let documented = WebhookSecret::generate();
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "../../kustom-ipp/tests/fixtures/third-party.webhook-delivery.json"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let third_party = WebhookSecret::parse(fixture["secret_example"].as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secrets = Secrets::default();
+    secrets.set_with_merchants(vec![
+        ("DM11917000".to_owned(), documented.clone()),
+        ("DM30300042".to_owned(), third_party.clone()),
+    ]);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let receiver = Receiver::start(0, secrets, store(), tx)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = receiver.url();
+    let now = chrono::Utc::now().timestamp();
+
+    for (body, id) in [
+        (
+            include_str!("../../kustom-ipp/tests/fixtures/callback.ipp.session.activated.json"),
+            "kevt_754uIatTW0hmi10Gggqe2H",
+        ),
+        (
+            include_str!("../../kustom-ipp/tests/fixtures/callback.ipp.session.finalized.json"),
+            "kevt_62EvxyMEaAaHSGeoDTza47",
+        ),
+    ] {
+        let signature = webhooks::sign(&documented, id, now, body.as_bytes());
+        assert_eq!(post(&url, id, now, &signature, body.as_bytes()).await, 200);
+        let event: CallbackEvent = rx.recv().await.unwrap_or_else(|| panic!("no event"));
+        assert_eq!(event.id, id);
+        assert_eq!(event.merchant_id, "DM11917000");
+    }
+
+    // `{type, data}` only, as the third-party client models it: no id, no timestamp, no merchant.
+    let body = fixture["body"].to_string();
+    let webhook_id = fixture["headers"]["webhook-id"]
+        .as_str()
+        .unwrap_or_default();
+    let signature = webhooks::sign(&third_party, webhook_id, now, body.as_bytes());
+    assert_eq!(
+        post(&url, webhook_id, now, &signature, body.as_bytes()).await,
+        200,
+        "a minimal envelope is not a 400"
+    );
+    let event = rx.recv().await.unwrap_or_else(|| panic!("no event"));
+    assert_eq!(event.id, "msg_1");
+    assert_eq!(event.merchant_id, "DM30300042");
+    assert_eq!(event.timestamp.timestamp(), now);
+    assert_eq!(
+        event.data.session_id.as_deref(),
+        Some("660e8400-e29b-41d4-a716-446655440001")
+    );
+}

@@ -12,7 +12,7 @@
 set -euo pipefail
 
 BASE="${IPP_BASE:-http://127.0.0.1:8787}"
-KEY="${IPP_KEY:?set IPP_KEY to the simulator's API key (ipp-sim prints it)}"
+KEY="${IPP_KEY:?set IPP_KEY to the API key that ipp-sim prints}"
 MERCHANT="${IPP_MERCHANT:-DM20260001}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 EXAMPLES="${IPP_EXAMPLES:-$HERE/../../kustom-ipp/tests/fixtures}"

@@ -2,20 +2,34 @@
 //! playground, and the other side of every contract test.
 //!
 //! It follows `shared/kustom-ipp/API.md`: [DOC] facts exactly, [3P] shapes accepted, and these
-//! [INF] choices, all consistent with the `kustom-ipp` client:
+//! [INF] choices, all consistent with the `kustom-ipp` client. The contract itself is written down
+//! independently in `kustom-ipp/openapi/ipp-v1.openapi.json`, which the simulator serves at
+//! `GET /openapi.json` and which `cargo xtask test` fuzzes it against with schemathesis. The
+//! simulator reads requests with its own wire types (`http::bodies`), not the client's, so a
+//! misspelling the client makes is not silently agreed with.
 //!
+//! - Every merchant has the location `My Store` [DOC help centre]; demo stores come on top.
+//! - Integrators following the docs verbatim must succeed: `expires_in` is any positive number of
+//!   milliseconds up to seven days (the guide's own example is 36 000, the reference's 360 000
+//!   [DOC]); integers may be written `2.0` (JSON Schema's `integer`).
+//! - A documented field given the wrong type — an explicit `null` included — is a 400 naming the
+//!   field; so are a non-UUID id, a blank `location_id`, an enum value outside its documented
+//!   values, a non-object body, and text over the document's limits. "Blank" is the document's
+//!   `\S`, i.e. ECMA-262 whitespace (`text`).
+//! - A well-formed id that names nothing of the merchant's — in a path, or a location or device
+//!   named in a body or a create's query — is a 404, checked before any other rule.
 //! - Auth: `Basic <key>`, `Basic base64(<portal user>:<key>)`, and the third-party
 //!   `Basic base64(<merchant id>:<shared secret>)`; anything else is 401. `x-merchant-id` is
 //!   accepted everywhere, required on the list/get endpoints the docs mark (and device list), and a
 //!   mismatch with the key's merchant is 403.
 //! - Errors are `application/problem+json` with `type`, `title`, `status`, `detail`, `errors`.
 //! - Enrollment codes: 8 characters from `ABCDEFGHJKLMNPQRSTUVWXYZ23456789`, unique among PENDING
-//!   codes, matched case-insensitively (spaces and dashes ignored). `expires_in` (ms, 1 min – 7 d)
+//!   codes, matched case-insensitively (spaces and dashes ignored). `expires_in` (ms, 1 ms – 7 d)
 //!   or the `ttl` enum; 2 h by default. Cancel is `DELETE /enrollments/{id}` or a bulk
 //!   `DELETE /enrollments`, PENDING only (409 otherwise).
 //! - Registration: `POST /devices/register` (no auth) → 201 device + credentials; 404 unknown code,
-//!   410 expired, 409 consumed/cancelled. `GET /device/me` with the bearer token checks it (401
-//!   once the device is deleted).
+//!   409 when the code can no longer be used (expired, consumed, cancelled; API.md allows 409 or
+//!   410). `GET /device/me` with the bearer token checks it (401 once the device is deleted).
 //! - `PUT /devices/{id}` replaces name, metadata and location; locations are read-only and seeded.
 //! - Sessions: lines must reconcile (`unit_price × quantity − discount = total_amount`, sum =
 //!   `order_amount`, tax included at `tax_rate` ±1), currency is three capital letters, the device
@@ -25,6 +39,8 @@
 //! - Callbacks are queued and delivered in order to every callback URL, signed per Standard
 //!   Webhooks with the current secret (and the previous one during a rotation window), retried with
 //!   backoff on non-2xx.
+//! - Tests can aim faults at particular requests ([`ScriptedFault`]): a change applied and its
+//!   answer lost, then a chosen status for the retry.
 
 pub mod callbacks;
 pub mod clock;
@@ -34,6 +50,7 @@ pub mod faults;
 pub mod http;
 pub mod seed;
 pub mod state;
+pub mod text;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -17,6 +17,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::SimError;
+use crate::text;
 
 /// Pairing codes: 8 characters from an alphabet without look-alikes (no I, O, 0, 1) [INF §5.2].
 pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -398,7 +399,7 @@ impl SimState {
             self.require_location(merchant_id, location)?;
         }
         let mut errors = BTreeMap::new();
-        let name = name.trim().to_owned();
+        let name = text::trim(&name).to_owned();
         if name.is_empty() {
             errors.insert("name".to_owned(), "must not be blank".to_owned());
         } else if name.chars().count() > DEVICE_NAME_MAX_LEN {
@@ -461,13 +462,13 @@ impl SimState {
     ) -> Result<(Device, String), SimError> {
         let typed: String = code
             .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
+            .filter(|c| !text::is_space(*c) && *c != '-')
             .collect::<String>()
             .to_ascii_uppercase();
         if typed.is_empty() {
             return Err(SimError::field("enrollment_code", "must not be blank"));
         }
-        if hardware_id.trim().is_empty() {
+        if text::is_blank(hardware_id) {
             return Err(SimError::field("hardware_id", "must not be blank"));
         }
         if name
@@ -544,10 +545,10 @@ impl SimState {
         if let Some(location) = &location_id {
             self.require_location(merchant_id, location)?;
         }
-        if name.trim().is_empty() {
+        if text::is_blank(name) {
             return Err(SimError::field("name", "must not be blank"));
         }
-        if name.trim().chars().count() > DEVICE_NAME_MAX_LEN {
+        if text::trim(name).chars().count() > DEVICE_NAME_MAX_LEN {
             return Err(SimError::field(
                 "name",
                 format!("must be at most {DEVICE_NAME_MAX_LEN} characters"),
@@ -598,7 +599,7 @@ impl SimState {
         now: DateTime<Utc>,
     ) -> Result<(Session, Vec<PendingEvent>), SimError> {
         let mut errors = BTreeMap::new();
-        if body.device_id.trim().is_empty() {
+        if text::is_blank(&body.device_id) {
             return Err(SimError::field("device_id", "must not be blank"));
         }
         // The device (and location) must be the merchant's: someone else's is as unknown as none.
@@ -770,7 +771,7 @@ pub fn validate_metadata(metadata: &Metadata, field: &str, errors: &mut BTreeMap
         );
     }
     for (key, value) in metadata {
-        if key.trim().is_empty() {
+        if text::is_blank(key) {
             errors.insert(field.to_owned(), "keys must not be blank".to_owned());
         } else if key.chars().count() > METADATA_MAX_KEY_LEN {
             errors.insert(
@@ -833,7 +834,7 @@ fn validate_lines(body: &CreateSession, errors: &mut BTreeMap<String, String>) {
 
 fn validate_line(index: usize, line: &OrderLine, errors: &mut BTreeMap<String, String>) {
     let field = |name: &str| format!("order_items[{index}].{name}");
-    if line.name.trim().is_empty() {
+    if text::is_blank(&line.name) {
         errors.insert(field("name"), "must not be blank".to_owned());
     }
     let quantity = line.quantity.unwrap_or(1);

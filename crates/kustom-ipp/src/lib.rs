@@ -12,7 +12,19 @@
 //! - `PUT /devices/{id}` replaces all of name, metadata and location [INF, as the 3P client assumes],
 //!   so callers always send the full current body.
 //! - Retries: only requests that are safe to repeat are retried after an unknown outcome; see
-//!   [`client`].
+//!   [`client`]. Cancelling a session and deleting an enrollment or a device are safe to repeat;
+//!   when an earlier attempt's answer was lost, a later 404 or 409 is settled by reading the state
+//!   (a CANCELLED session, an enrollment no longer listed, a device that is gone are what was
+//!   wanted), because what a repeat answers is [GAP].
+//! - Reading is tolerant of what the docs leave open: metadata values that are not strings (a
+//!   simulated device's `simulated` = true [DOC §7.1]) arrive as text; location items without an
+//!   id parse (their schema is "any" [DOC §8.1]); a callback body needs only `type`, its id and
+//!   time falling back to the `webhook-id`/`webhook-timestamp` headers ([`CallbackEnvelope`]).
+//! - Paging trusts no size: at most [`paging::MAX_PAGES`] pages, none allocated from the claim, and
+//!   fetching stops at a page that says `last` or is empty.
+//!
+//! The contract is stated independently of these types in `openapi/ipp-v1.openapi.json`
+//! ([`openapi::DOCUMENT`]); the contract tests hold every exchange to it.
 //!
 //! Nothing here logs or prints a key, a token, a webhook secret or a full enrollment code.
 

@@ -20,12 +20,20 @@ use crate::secret::Secret;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// An HMAC-SHA256 tag is 32 bytes.
+const TAG_LEN: usize = 32;
+
 pub const HEADER_ID: &str = "webhook-id";
 pub const HEADER_TIMESTAMP: &str = "webhook-timestamp";
 pub const HEADER_SIGNATURE: &str = "webhook-signature";
 
 /// The receiver's default clock tolerance (the third-party client uses ±300 s) [3P].
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// The most `v1,…` entries a `webhook-signature` header may carry. A sender signs with one secret,
+/// or two during a rotation [DOC help centre]; a header with more is refused before any HMAC is
+/// computed, so a forged header cannot make a delivery cost thousands of them.
+pub const MAX_SIGNATURES: usize = 8;
 
 /// A signing secret, `whsec_<base64 key>`. Never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -92,6 +100,8 @@ pub enum WebhookError {
     },
     #[error("no signature matches any signing secret")]
     NoMatchingSignature,
+    #[error("the `webhook-signature` header has more than {MAX_SIGNATURES} entries")]
+    TooManySignatures,
     #[error("the signing secret is not valid `whsec_<base64>`")]
     InvalidSecret,
     #[error("no signing secret is configured")]
@@ -103,6 +113,8 @@ pub enum WebhookError {
 pub struct VerifiedDelivery {
     pub webhook_id: String,
     pub timestamp: i64,
+    /// Which of the given secrets signed it (its index).
+    pub secret: usize,
 }
 
 /// The signature of one message with one secret: `v1,<base64>`.
@@ -153,43 +165,56 @@ pub fn verify(
         .map_err(|_| WebhookError::InvalidTimestamp)?;
     let signatures = header(HEADER_SIGNATURE)?;
 
+    // Saturating: a crafted timestamp near i64::MIN/MAX must not overflow (or panic in debug).
     let tolerance_secs = tolerance.as_secs();
-    let age = now - timestamp;
-    if age > tolerance_secs as i64 {
+    let tolerance_i64 = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
+    let age = now.saturating_sub(timestamp);
+    if age > tolerance_i64 {
         return Err(WebhookError::TooOld {
             age_secs: age,
             tolerance_secs,
         });
     }
-    if -age > tolerance_secs as i64 {
+    if age < tolerance_i64.saturating_neg() {
         return Err(WebhookError::TooNew {
-            ahead_secs: -age,
+            ahead_secs: age.saturating_neg(),
             tolerance_secs,
         });
     }
 
-    let candidates: Vec<Vec<u8>> = signatures
-        .split_whitespace()
+    let entries: Vec<&str> = signatures.split_whitespace().collect();
+    if entries.len() > MAX_SIGNATURES {
+        return Err(WebhookError::TooManySignatures);
+    }
+    let candidates: Vec<Vec<u8>> = entries
+        .iter()
         .filter_map(|entry| entry.split_once(','))
         .filter(|(version, _)| *version == "v1")
         .filter_map(|(_, encoded)| BASE64.decode(encoded).ok())
         .collect();
     let prefix = signed_prefix(webhook_id, timestamp);
-    let matches = secrets.iter().any(|secret| {
-        candidates.iter().any(|candidate| {
-            let mut mac = secret.mac();
-            mac.update(prefix.as_bytes());
-            mac.update(raw_body);
-            mac.verify_slice(candidate).is_ok()
-        })
-    });
-    if !matches {
-        return Err(WebhookError::NoMatchingSignature);
+    // One MAC per secret over the body, compared (in constant time) with every candidate.
+    for (index, secret) in secrets.iter().enumerate() {
+        let mut mac = secret.mac();
+        mac.update(prefix.as_bytes());
+        mac.update(raw_body);
+        let expected = mac.finalize();
+        let matched = candidates.iter().any(|candidate| {
+            candidate.len() == TAG_LEN
+                && expected
+                    == hmac::digest::CtOutput::<HmacSha256>::new(
+                        hmac::digest::generic_array::GenericArray::clone_from_slice(candidate),
+                    )
+        });
+        if matched {
+            return Ok(VerifiedDelivery {
+                webhook_id: webhook_id.to_owned(),
+                timestamp,
+                secret: index,
+            });
+        }
     }
-    Ok(VerifiedDelivery {
-        webhook_id: webhook_id.to_owned(),
-        timestamp,
-    })
+    Err(WebhookError::NoMatchingSignature)
 }
 
 fn signed_prefix(webhook_id: &str, timestamp: i64) -> String {
@@ -327,6 +352,53 @@ mod tests {
                 .is_ok()
             );
         }
+    }
+
+    #[test]
+    fn too_many_signatures_are_refused_and_crafted_timestamps_do_not_overflow() {
+        let key = secret(FIXTURE_SECRET);
+        let body = b"{}";
+        let good = sign(&key, "m", NOW, body);
+        let crowded = std::iter::repeat_n("v1,AAAA", MAX_SIGNATURES)
+            .chain([good.as_str()])
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            verify(
+                &headers("m", NOW, &crowded),
+                body,
+                std::slice::from_ref(&key),
+                NOW,
+                DEFAULT_TOLERANCE
+            ),
+            Err(WebhookError::TooManySignatures)
+        );
+        for timestamp in [i64::MIN, i64::MAX] {
+            let result = verify(
+                &headers("m", timestamp, &good),
+                body,
+                std::slice::from_ref(&key),
+                NOW,
+                DEFAULT_TOLERANCE,
+            );
+            assert!(
+                matches!(
+                    result,
+                    Err(WebhookError::TooOld { .. } | WebhookError::TooNew { .. })
+                ),
+                "{result:?}"
+            );
+        }
+        // The matching secret is named.
+        let other = WebhookSecret::generate();
+        let verified = verify(
+            &headers("m", NOW, &good),
+            body,
+            &[other, key],
+            NOW,
+            DEFAULT_TOLERANCE,
+        );
+        assert_eq!(verified.map(|v| v.secret), Ok(1));
     }
 
     #[test]

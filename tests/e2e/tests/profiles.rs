@@ -75,7 +75,7 @@ async fn a_production_profile_is_added_tested_and_switched_to_and_its_key_never_
             .wait_for_text_containing("[data-testid='connection-result']", "Connected")
             .await?;
         ensure!(
-            result.contains("DM77700001") && result.contains("2 locations"),
+            result.contains("DM77700001") && result.contains("3 locations"),
             "{result}"
         );
         app.scroll_to("[data-testid='connection-result']").await?;
@@ -89,7 +89,7 @@ async fn a_production_profile_is_added_tested_and_switched_to_and_its_key_never_
 
         // Use the app on the new profile.
         app.click_view("locations").await?;
-        app.wait_for_text_containing("[data-testid='locations-count']", "2 locations")
+        app.wait_for_text_containing("[data-testid='locations-count']", "3 locations")
             .await?;
         app.click_view("devices").await?;
         app.click_view("settings").await?;

@@ -62,7 +62,12 @@ impl Desk {
             |_| {},
         )
         .await?;
-        Ok(all.into_iter().map(|l| (l.id.clone(), l)).collect())
+        // A location without an id (the docs' items are "any" [DOC §8.1]) cannot be referred to.
+        Ok(all
+            .into_iter()
+            .filter(Location::is_usable)
+            .map(|l| (l.id.clone(), l))
+            .collect())
     }
 
     fn view(enrollment: Enrollment, locations: &HashMap<String, Location>) -> EnrollmentView {

@@ -157,7 +157,10 @@ impl Desk {
     pub(crate) async fn refresh_receiver_secrets(&self) {
         let mut secrets = Vec::new();
         if let Some(playground) = self.playground.lock().await.as_ref() {
-            secrets.push(playground.webhook_secret().clone());
+            secrets.push((
+                playground::MERCHANT_ID.to_owned(),
+                playground.webhook_secret().clone(),
+            ));
         }
         if let Ok(profile) = self.profiles.active() {
             if !profile.is_builtin() {
@@ -169,12 +172,13 @@ impl Desk {
                         stored
                             .expose()
                             .split_whitespace()
-                            .filter_map(|s| WebhookSecret::parse(s).ok()),
+                            .filter_map(|s| WebhookSecret::parse(s).ok())
+                            .map(|secret| (profile.merchant_id.clone(), secret)),
                     );
                 }
             }
         }
-        self.receiver_secrets.set(secrets);
+        self.receiver_secrets.set_with_merchants(secrets);
     }
 
     pub fn store(&self) -> &Store {

@@ -22,8 +22,8 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::Utc;
-use kustom_ipp::CallbackEvent;
 use kustom_ipp::webhooks::{self, WebhookError, WebhookSecret};
+use kustom_ipp::{CallbackEnvelope, CallbackEvent};
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot};
 
@@ -33,16 +33,27 @@ pub const PATH: &str = "/kustom/callbacks";
 pub const MAX_BODY: usize = 64 * 1024;
 const TOLERANCE: Duration = webhooks::DEFAULT_TOLERANCE;
 
-/// The signing secrets deliveries are checked against; updated when the profile changes.
+/// The signing secrets deliveries are checked against, each with the merchant it belongs to when
+/// known; updated when the profile changes.
 #[derive(Clone, Default)]
-pub struct Secrets(Arc<RwLock<Vec<WebhookSecret>>>);
+pub struct Secrets(Arc<RwLock<Vec<MerchantSecret>>>);
+
+/// A signing secret and the merchant it belongs to, when known.
+type MerchantSecret = (Option<String>, WebhookSecret);
 
 impl Secrets {
+    /// Secrets of no particular merchant.
     pub fn set(&self, secrets: Vec<WebhookSecret>) {
-        *self.0.write() = secrets;
+        *self.0.write() = secrets.into_iter().map(|s| (None, s)).collect();
     }
 
-    fn get(&self) -> Vec<WebhookSecret> {
+    /// Secrets with the merchant whose profile holds each: a delivery whose body does not name
+    /// its merchant (the minimal `{type, data}` shape [3P]) belongs to the secret's.
+    pub fn set_with_merchants(&self, secrets: Vec<(String, WebhookSecret)>) {
+        *self.0.write() = secrets.into_iter().map(|(m, s)| (Some(m), s)).collect();
+    }
+
+    fn get(&self) -> Vec<MerchantSecret> {
         self.0.read().clone()
     }
 }
@@ -164,29 +175,38 @@ fn judge(
             return (StatusCode::BAD_REQUEST, "unreadable body");
         }
     };
-    let secrets = shared.secrets.get();
-    match webhooks::verify(headers, &body, &secrets, Utc::now().timestamp(), TOLERANCE) {
-        Ok(_) => {}
-        Err(
-            err @ (WebhookError::TooOld { .. }
-            | WebhookError::TooNew { .. }
-            | WebhookError::InvalidTimestamp),
-        ) => {
-            verdict("stale", Some(err.to_string()));
-            return (StatusCode::BAD_REQUEST, "timestamp outside the tolerance");
-        }
-        Err(err) => {
-            verdict("forged", Some(err.to_string()));
-            return (StatusCode::UNAUTHORIZED, "signature does not verify");
-        }
-    }
-    let event: CallbackEvent = match serde_json::from_slice(&body) {
-        Ok(event) => event,
+    let known = shared.secrets.get();
+    let secrets: Vec<WebhookSecret> = known.iter().map(|(_, s)| s.clone()).collect();
+    let verified =
+        match webhooks::verify(headers, &body, &secrets, Utc::now().timestamp(), TOLERANCE) {
+            Ok(verified) => verified,
+            Err(
+                err @ (WebhookError::TooOld { .. }
+                | WebhookError::TooNew { .. }
+                | WebhookError::InvalidTimestamp),
+            ) => {
+                verdict("stale", Some(err.to_string()));
+                return (StatusCode::BAD_REQUEST, "timestamp outside the tolerance");
+            }
+            Err(err) => {
+                verdict("forged", Some(err.to_string()));
+                return (StatusCode::UNAUTHORIZED, "signature does not verify");
+            }
+        };
+    // Tolerant: only `type` is needed; id and time fall back to the signed headers [3P §10.3].
+    let envelope: CallbackEnvelope = match serde_json::from_slice(&body) {
+        Ok(envelope) => envelope,
         Err(err) => {
             verdict("malformed", Some(err.to_string()));
             return (StatusCode::BAD_REQUEST, "not a callback envelope");
         }
     };
+    let mut event = envelope.into_event(&verified.webhook_id, verified.timestamp);
+    if event.merchant_id.is_empty() {
+        if let Some((Some(merchant), _)) = known.get(verified.secret) {
+            event.merchant_id = merchant.clone();
+        }
+    }
     delivery.event_type = Some(event.event_type.as_str().to_owned());
     delivery.session_id = event.data.session_id.clone();
     let id = delivery

@@ -14,10 +14,15 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::SimError;
 
-/// Parses a JSON body, reporting where it went wrong (`order_items[0].quantity: invalid type…`).
+/// Parses a JSON object body, reporting where it went wrong (`order_items[0].quantity: invalid
+/// type…`). Every documented body is an object; serde would also read a struct from an array.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, SimError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|err| SimError::bad_request(format!("Malformed JSON body: {err}")))?;
+    if !value.is_object() {
+        return Err(SimError::bad_request("The body must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
         if path.is_empty() || path == "." {
@@ -25,11 +30,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, SimError> {
         } else {
             SimError::field(path, message)
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|err| SimError::bad_request(format!("Malformed JSON body: {err}")))?;
-    Ok(value)
+    })
 }
 
 /// For `#[serde(default, deserialize_with = "present")]`: absent is `None`, but an explicit
@@ -324,6 +325,13 @@ mod tests {
             parse::<CreateEnrollmentBody>(b"{} trailing"),
             Err(SimError::BadRequest { .. })
         ));
+        assert!(
+            matches!(
+                parse::<CreateEnrollmentBody>(b"[]"),
+                Err(SimError::BadRequest { .. })
+            ),
+            "an array is not an object, even for a struct of optional fields"
+        );
     }
 
     #[test]
