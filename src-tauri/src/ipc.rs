@@ -33,6 +33,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::enrollments::get_device,
             commands::enrollments::printable_cards,
             commands::enrollments::export_pairing_pdf,
+            commands::enrollments::export_rollout_pdf,
             commands::enrollments::preview_rollout_csv,
             commands::enrollments::preview_rollout_generated,
             commands::enrollments::create_rollout,

@@ -8,6 +8,7 @@ mod data_dir;
 mod events;
 pub mod ipc;
 mod logging;
+mod save_dialog;
 mod startup;
 
 use std::sync::Arc;
@@ -24,8 +25,15 @@ async fn forward_session_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
     loop {
         match updates.recv().await {
             Ok(update) => {
+                let view = match desk.session_view(update.session).await {
+                    Ok(view) => view,
+                    Err(err) => {
+                        tracing::warn!(%err, "could not describe a session change");
+                        continue;
+                    }
+                };
                 let event = events::SessionChanged {
-                    view: desk.session_view(update.session).await,
+                    view,
                     entry: update.entry,
                 };
                 if let Err(err) = event.emit(&app) {
@@ -46,6 +54,16 @@ pub fn run() {
     let ipc = ipc::builder();
 
     let app = tauri::Builder::default()
+        // First: a second start of Fleetdesk brings this window forward and exits, instead of a
+        // second app sharing the database, the playground and the callback port.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("another start of Fleetdesk was redirected to this window");
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc.invoke_handler())

@@ -68,6 +68,12 @@ impl From<ApiError> for AppError {
                         .unwrap_or_default()
                 ),
             },
+            ApiError::OutcomeUnknown { context, cause } => AppError::OutcomeUnknown {
+                message: format!(
+                    "Kustom's answer to “{context}” was lost ({cause}), so it may have been done. \
+                     Check before trying again."
+                ),
+            },
             ApiError::Timeout => AppError::Timeout {
                 message: "Kustom did not answer in time. Check your connection and try again."
                     .to_owned(),

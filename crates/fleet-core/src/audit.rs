@@ -25,6 +25,17 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// Characters kept of any text in an audit entry.
+const MAX_TEXT: usize = 500;
+
+fn bounded(text: &str) -> String {
+    let mut out: String = text.chars().take(MAX_TEXT).collect();
+    if text.chars().nth(MAX_TEXT).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// The OS user running Fleetdesk.
 pub fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
@@ -52,10 +63,12 @@ impl AuditLog {
         outcome: Result<(), &AppError>,
         detail: Option<&str>,
     ) -> Result<(), AppError> {
+        // Bounded: targets and error texts can come from the API or from files.
         let outcome = match outcome {
             Ok(()) => "ok".to_owned(),
-            Err(err) => format!("failed: {err}"),
+            Err(err) => bounded(&format!("failed: {err}")),
         };
+        let (target, detail) = (bounded(target), detail.map(bounded));
         self.store.with(|conn| {
             conn.execute(
                 "INSERT INTO audit_log (at, os_user, profile_id, profile_name, environment, action, target, outcome, detail)

@@ -44,6 +44,12 @@ pub enum AppError {
     /// The API did not answer in time.
     #[error("{message}")]
     Timeout { message: String },
+    /// A create was sent and its answer lost: the thing may exist. Look before trying again.
+    #[error("{message}")]
+    OutcomeUnknown { message: String },
+    /// A destructive action on a production profile needs `expected` typed to confirm it.
+    #[error("{message}")]
+    ConfirmationRequired { message: String, expected: String },
     /// The API failed on its side (5xx) or answered with something unreadable.
     #[error("{message}")]
     Server { message: String },
@@ -70,6 +76,8 @@ impl AppError {
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Offline { .. } => "OFFLINE",
             Self::Timeout { .. } => "TIMEOUT",
+            Self::OutcomeUnknown { .. } => "OUTCOME_UNKNOWN",
+            Self::ConfirmationRequired { .. } => "CONFIRMATION_REQUIRED",
             Self::Server { .. } => "SERVER",
             Self::KeychainUnavailable { .. } => "KEYCHAIN_UNAVAILABLE",
             Self::Storage { .. } => "STORAGE",
@@ -135,6 +143,13 @@ mod tests {
             },
             AppError::Timeout {
                 message: "m".into(),
+            },
+            AppError::OutcomeUnknown {
+                message: "m".into(),
+            },
+            AppError::ConfirmationRequired {
+                message: "m".into(),
+                expected: "3 devices".into(),
             },
             AppError::Server {
                 message: "m".into(),

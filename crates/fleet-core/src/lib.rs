@@ -7,6 +7,7 @@
 
 mod api_error;
 pub mod audit;
+pub mod confirmation;
 pub mod desk;
 pub mod device_edits;
 pub mod enrollments;
@@ -17,6 +18,7 @@ pub mod key_check;
 pub mod metadata_rules;
 pub mod pairing_card;
 pub mod playground;
+pub mod private_files;
 pub mod profile;
 pub mod rollout;
 pub mod sessions;

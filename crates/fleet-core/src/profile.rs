@@ -94,6 +94,21 @@ impl Profile {
     pub fn is_builtin(&self) -> bool {
         self.id == LOCAL_PLAYGROUND_ID
     }
+
+    /// Whether the profile talks to a host other than its environment's documented one.
+    pub fn has_custom_host(&self) -> bool {
+        !self.is_builtin() && self.base_url != self.environment.default_base_url()
+    }
+}
+
+/// Scheme, host and port of a base URL: what a stored key is bound to.
+pub fn origin(base_url: &str) -> Option<(String, String, u16)> {
+    let url = Url::parse(base_url).ok()?;
+    Some((
+        url.scheme().to_owned(),
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
 }
 
 /// What the header needs to know about the active profile.
@@ -123,6 +138,8 @@ pub struct ProfileView {
     pub badge: String,
     pub is_active: bool,
     pub is_builtin: bool,
+    /// Talks to a host other than Kustom's documented one (shown clearly marked).
+    pub custom_host: bool,
     pub api_key: KeyState,
     pub webhook_secret: KeyState,
 }
@@ -132,7 +149,11 @@ pub struct ProfileView {
 pub struct ProfileInput {
     pub name: String,
     pub environment: Environment,
-    /// Empty or absent: the environment's documented host.
+    /// Talk to `base_url` instead of the environment's documented host: a choice the user makes
+    /// explicitly (a test server, a proxy), never the default.
+    #[serde(default)]
+    pub custom_host: bool,
+    /// The custom host's URL; ignored unless `custom_host`.
     pub base_url: Option<String>,
     pub merchant_id: String,
 }
@@ -175,14 +196,23 @@ impl ProfileInput {
                 "A merchant id has no spaces and at most 64 characters.".to_owned(),
             );
         }
-        let base_url = match self
+        let custom = self
             .base_url
             .as_deref()
             .map(str::trim)
-            .filter(|u| !u.is_empty())
-        {
-            None => self.environment.default_base_url().to_owned(),
-            Some(raw) => match check_base_url(raw) {
+            .filter(|u| !u.is_empty());
+        let base_url = match (self.custom_host, custom) {
+            // Kustom's documented host unless a custom one was chosen on purpose: a key is
+            // never sent to a host the user did not clearly pick.
+            (false, _) => self.environment.default_base_url().to_owned(),
+            (true, None) => {
+                fields.insert(
+                    "base_url".to_owned(),
+                    "Enter the custom host's URL, or use Kustom's own host.".to_owned(),
+                );
+                String::new()
+            }
+            (true, Some(raw)) => match check_base_url(raw) {
                 Ok(url) => url,
                 Err(problem) => {
                     fields.insert("base_url".to_owned(), problem);
@@ -203,11 +233,22 @@ impl ProfileInput {
     }
 }
 
-/// A custom host must be https, except on this machine (a local simulator).
-fn check_base_url(raw: &str) -> Result<String, String> {
+/// A custom host must be https, except on this machine (a local simulator), and nothing but a
+/// scheme, a host and a port: credentials, a query or a fragment in it would travel with (or
+/// redirect) every request that carries the key.
+pub fn check_base_url(raw: &str) -> Result<String, String> {
     let url = Url::parse(raw)
         .map_err(|_| "Enter a full URL such as https://api.kustom.co.".to_owned())?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("Enter the host without a user name or password in it.".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() || raw.contains(['?', '#']) {
+        return Err("Enter only the host, without ?… or #… after it.".to_owned());
+    }
     let host = url.host_str().unwrap_or_default();
+    if host.is_empty() {
+        return Err("Enter a full URL such as https://api.kustom.co.".to_owned());
+    }
     let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
     match url.scheme() {
         "https" => {}
@@ -435,6 +476,7 @@ mod tests {
         ProfileInput {
             name: name.into(),
             environment,
+            custom_host: false,
             base_url: None,
             merchant_id: "DM123".into(),
         }
@@ -445,6 +487,7 @@ mod tests {
         let bad = ProfileInput {
             name: " ".into(),
             environment: Environment::KustomProduction,
+            custom_host: true,
             base_url: Some("http://api.example.com".into()),
             merchant_id: "has space".into(),
         };
@@ -463,7 +506,15 @@ mod tests {
             .validate()
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(prod.base_url, "https://api.kustom.co");
+        // A URL typed without choosing a custom host is not used: the documented host is.
+        let mut sneaky = input("Prod", Environment::KustomProduction);
+        sneaky.base_url = Some("https://attacker.example".into());
+        assert_eq!(
+            sneaky.validate().map(|v| v.base_url).ok().as_deref(),
+            Some("https://api.kustom.co")
+        );
         let mut local = input("Sim", Environment::KustomProduction);
+        local.custom_host = true;
         local.base_url = Some("http://127.0.0.1:8787/".into());
         assert_eq!(
             local.validate().map(|v| v.base_url).ok().as_deref(),
@@ -471,7 +522,48 @@ mod tests {
         );
         local.base_url = Some("https://host/ipp/v1".into());
         assert!(local.validate().is_err());
+        local.base_url = None;
+        assert!(local.validate().is_err(), "a custom host needs its URL");
         assert!(input("x", Environment::LocalPlayground).validate().is_err());
+    }
+
+    #[test]
+    fn base_urls_with_credentials_a_query_or_a_fragment_are_refused() {
+        for bad in [
+            "https://user:pass@api.kustom.co",
+            "https://user@api.kustom.co",
+            "https://api.kustom.co/?next=https://evil.example",
+            "https://api.kustom.co/#x",
+            "https://api.kustom.co?",
+            "http://api.example.com",
+            "ftp://api.kustom.co",
+            "https://",
+            "api.kustom.co",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad} was accepted");
+        }
+        assert_eq!(
+            check_base_url("https://API.Example.com:8443/")
+                .ok()
+                .as_deref(),
+            Some("https://api.example.com:8443")
+        );
+    }
+
+    #[test]
+    fn origins_name_scheme_host_and_port() {
+        assert_eq!(
+            origin("https://api.kustom.co"),
+            origin("https://API.kustom.co:443/")
+        );
+        assert_ne!(
+            origin("https://api.kustom.co"),
+            origin("https://api.playground.kustom.co")
+        );
+        assert_ne!(
+            origin("http://127.0.0.1:8787"),
+            origin("http://127.0.0.1:8788")
+        );
     }
 
     #[test]

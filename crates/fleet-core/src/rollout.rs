@@ -29,6 +29,10 @@ pub const ROW_KEY: &str = "fleetdesk_row";
 const CONCURRENCY: usize = 4;
 /// The most rows one batch may have.
 pub const MAX_ROWS: usize = 2_000;
+/// The largest rollout file read (2,000 rows of generous width fit ten times over).
+pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
+/// The longest device label (as the create form allows).
+pub const MAX_LABEL_CHARS: usize = 60;
 
 // ---- Preview ---------------------------------------------------------------------------------
 
@@ -106,6 +110,15 @@ fn sniff_delimiter(header_line: &str) -> u8 {
 /// Reads a rollout CSV: a location column (id or name), an optional device label column, and any
 /// number of metadata columns. A UTF-8 BOM, `;` or `,` delimiters and quoted fields are handled.
 pub fn parse_csv(text: &str, locations: &[Location]) -> Result<RolloutPreview, AppError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(AppError::invalid_field(
+            "file",
+            format!(
+                "The file is larger than {} MB; a rollout has at most {MAX_ROWS} rows.",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
     let text = text.trim_start_matches('\u{feff}');
     let header_line = text.lines().next().unwrap_or_default();
     if header_line.trim().is_empty() {
@@ -196,6 +209,14 @@ pub fn parse_csv(text: &str, locations: &[Location]) -> Result<RolloutPreview, A
             .and_then(|i| record.get(i))
             .filter(|l| !l.is_empty())
             .map(str::to_owned);
+        if device_label
+            .as_deref()
+            .is_some_and(|l| l.chars().count() > MAX_LABEL_CHARS)
+        {
+            errors.push(format!(
+                "The device label is longer than {MAX_LABEL_CHARS} characters."
+            ));
+        }
         let rows_in: Vec<MetadataRow> = metadata_columns
             .iter()
             .filter_map(|(i, key)| {
@@ -352,11 +373,70 @@ pub fn row_token(batch_id: &str, row_number: u32) -> String {
 #[derive(Clone)]
 pub struct Rollouts {
     store: Store,
+    /// Batches being run right now: one run per batch at a time.
+    running: std::sync::Arc<parking_lot::Mutex<std::collections::HashSet<String>>>,
+}
+
+/// Holds a batch's run lock until dropped.
+struct RunGuard {
+    batch_id: String,
+    running: std::sync::Arc<parking_lot::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        self.running.lock().remove(&self.batch_id);
+    }
 }
 
 impl Rollouts {
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            store,
+            running: std::sync::Arc::default(),
+        }
+    }
+
+    /// The profile a batch was made for: every operation on it uses that profile's account.
+    pub fn profile_of(&self, batch_id: &str) -> Result<String, AppError> {
+        self.store
+            .with(|conn| {
+                conn.query_row(
+                    "SELECT profile_id FROM rollout_batches WHERE id = ?1",
+                    [batch_id],
+                    |row| row.get(0),
+                )
+                .optional()
+            })?
+            .ok_or_else(|| AppError::NotFound {
+                message: "That rollout no longer exists.".to_owned(),
+            })
+    }
+
+    /// Forgets the codes of rows whose code can no longer be used (consumed, expired, cancelled):
+    /// a pairing code is a credential while pending and worth nothing after.
+    pub fn purge_spent_codes(&self) -> Result<usize, AppError> {
+        let now = Utc::now();
+        self.store.with(|conn| {
+            conn.execute(
+                "UPDATE rollout_rows SET code = NULL
+                 WHERE code IS NOT NULL
+                   AND (live_status IN ('CONSUMED', 'EXPIRED', 'CANCELLED') OR expires_at < ?1)",
+                [now],
+            )
+        })
+    }
+
+    fn lock(&self, batch_id: &str) -> Result<RunGuard, AppError> {
+        if !self.running.lock().insert(batch_id.to_owned()) {
+            return Err(AppError::Conflict {
+                message: "This rollout is already running; wait for it to finish.".to_owned(),
+            });
+        }
+        Ok(RunGuard {
+            batch_id: batch_id.to_owned(),
+            running: self.running.clone(),
+        })
     }
 
     /// Saves a batch of the preview's valid rows; nothing is sent yet.
@@ -523,21 +603,37 @@ impl Rollouts {
         })
     }
 
+    /// Runs database work of this batch store on the blocking pool.
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Rollouts) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|err| AppError::internal(format!("a database task failed: {err}")))?
+    }
+
     /// Creates every row that has no code yet (pending, interrupted, failed), `CONCURRENCY` at a
-    /// time, reporting progress after each row. Safe to call again at any point.
+    /// time, reporting progress after each row. Safe to call again at any point; a second call
+    /// while one runs is refused (both would create codes for the same pending rows).
     pub async fn run(
         &self,
         client: &Client,
         batch_id: &str,
         mut progress: impl FnMut(BatchProgress),
     ) -> Result<BatchDetail, AppError> {
-        let expires_in = self.expires_in(batch_id)?;
-        let rows = self.rows(batch_id)?;
+        let _running = self.lock(batch_id)?;
+        let id = batch_id.to_owned();
+        let (expires_in, rows) = self
+            .db(move |r| Ok((r.expires_in(&id)?, r.rows(&id)?)))
+            .await?;
         let total = rows.len() as u32;
+        let created = rows.iter().filter(|r| r.state == RowState::Created).count() as u32;
         let mut report = BatchProgress {
-            done: rows.iter().filter(|r| r.state == RowState::Created).count() as u32,
+            done: created,
             total,
-            created: rows.iter().filter(|r| r.state == RowState::Created).count() as u32,
+            created,
             failed: 0,
         };
         progress(report);
@@ -553,24 +649,26 @@ impl Rollouts {
             .buffer_unordered(CONCURRENCY);
         while let Some((row_number, outcome)) = outcomes.next().await {
             report.done += 1;
+            let id = batch_id.to_owned();
             match outcome {
                 Ok(enrollment) => {
-                    self.record_created(batch_id, row_number, &enrollment)?;
+                    self.db(move |r| r.record_created(&id, row_number, &enrollment))
+                        .await?;
                     report.created += 1;
                 }
                 Err(err) => {
-                    self.set_state(
-                        batch_id,
-                        row_number,
-                        RowState::Failed,
-                        Some(&err.to_string()),
-                    )?;
+                    let message = err.to_string();
+                    self.db(move |r| {
+                        r.set_state(&id, row_number, RowState::Failed, Some(&message))
+                    })
+                    .await?;
                     report.failed += 1;
                 }
             }
             progress(report);
         }
-        self.detail(batch_id)
+        let id = batch_id.to_owned();
+        self.db(move |r| r.detail(&id)).await
     }
 
     /// One row: find its code if an earlier attempt made one, otherwise create it.
@@ -589,23 +687,39 @@ impl Rollouts {
                 return Ok(existing);
             }
         }
-        self.set_state(batch_id, row.row_number, RowState::Creating, None)?;
+        let (id, number) = (batch_id.to_owned(), row.row_number);
+        self.db(move |r| r.set_state(&id, number, RowState::Creating, None))
+            .await?;
         let mut metadata = row.metadata.clone();
         if let Some(label) = &row.device_label {
             metadata.insert(DEVICE_LABEL_KEY.to_owned(), label.clone());
         }
         metadata.insert(BATCH_KEY.to_owned(), tag(batch_id));
-        metadata.insert(ROW_KEY.to_owned(), token);
+        metadata.insert(ROW_KEY.to_owned(), token.clone());
         let request = CreateEnrollment {
             metadata: Some(metadata),
             expires_in: Some(expires_in),
             location_id: Some(row.location_id.clone()),
             ttl: None,
         };
-        Ok(client.create_enrollment(&request).await?)
+        match client.create_enrollment(&request).await {
+            // The answer was lost: the row's tag finds the code if it was made.
+            Err(kustom_ipp::ApiError::OutcomeUnknown { cause, .. }) => {
+                find_by_token(client, &row.location_id, batch_id, &token)
+                    .await?
+                    .ok_or_else(|| AppError::OutcomeUnknown {
+                        message: format!(
+                            "Kustom's answer was lost ({cause}); run the rollout again to check \
+                             and finish this row."
+                        ),
+                    })
+            }
+            other => Ok(other?),
+        }
     }
 
-    /// Asks the API where every code of the batch stands (pending, consumed, expired) and records it.
+    /// Asks the API where every code of the batch stands (pending, consumed, expired), records
+    /// it, and forgets the codes that can no longer be used.
     pub async fn reconcile(
         &self,
         client: &Client,
@@ -625,28 +739,33 @@ impl Rollouts {
             |_| {},
         )
         .await?;
-        let by_token: HashMap<&str, &Enrollment> = live
-            .iter()
-            .filter_map(|e| e.metadata.get(ROW_KEY).map(|t| (t.as_str(), e)))
-            .collect();
-        for row in self.rows(batch_id)? {
-            let token = row_token(batch_id, row.row_number);
-            let status = match by_token.get(token.as_str()) {
-                Some(enrollment) => enrollment.status.as_str().to_owned(),
-                // Cancelled codes are never listed [DOC §5.3].
-                None if row.state == RowState::Created => {
-                    EnrollmentStatus::Cancelled.as_str().to_owned()
-                }
-                None => continue,
-            };
-            self.store.with(|conn| {
-                conn.execute(
-                    "UPDATE rollout_rows SET live_status = ?3 WHERE batch_id = ?1 AND row_number = ?2",
-                    rusqlite::params![batch_id, row.row_number, status],
-                )
-            })?;
-        }
-        self.detail(batch_id)
+        let id = batch_id.to_owned();
+        self.db(move |r| {
+            let by_token: HashMap<&str, &Enrollment> = live
+                .iter()
+                .filter_map(|e| e.metadata.get(ROW_KEY).map(|t| (t.as_str(), e)))
+                .collect();
+            for row in r.rows(&id)? {
+                let token = row_token(&id, row.row_number);
+                let status = match by_token.get(token.as_str()) {
+                    Some(enrollment) => enrollment.status.as_str().to_owned(),
+                    // Cancelled codes are never listed [DOC §5.3].
+                    None if row.state == RowState::Created => {
+                        EnrollmentStatus::Cancelled.as_str().to_owned()
+                    }
+                    None => continue,
+                };
+                r.store.with(|conn| {
+                    conn.execute(
+                        "UPDATE rollout_rows SET live_status = ?3 WHERE batch_id = ?1 AND row_number = ?2",
+                        rusqlite::params![id, row.row_number, status],
+                    )
+                })?;
+            }
+            r.purge_spent_codes()?;
+            r.detail(&id)
+        })
+        .await
     }
 }
 

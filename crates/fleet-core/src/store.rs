@@ -1,16 +1,29 @@
 //! The local SQLite database: one file in the app-data dir, schema by numbered migrations.
 //!
-//! Holds profiles, settings and the audit log (and, as the app grows, the fleet cache, tracked
-//! sessions and rollout batches). Never a secret: keys live in the OS keychain.
+//! Holds profiles, settings, the audit log, the fleet cache, tracked sessions and rollout batches.
+//! Never a secret: keys live in the OS keychain.
+//!
+//! Access goes through a small pool of connections (WAL, so a long write — a fleet sync — does
+//! not stall readers; `busy_timeout`, so writers queue instead of failing). Code running on the
+//! async runtime uses [`Store::run`], which does the work on the blocking pool, never on an async
+//! worker. A database that fails its integrity check at start is moved aside and a fresh one
+//! created ([`Store::open`] reports it); the folder and the files are private to the user.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use parking_lot::Mutex;
-use rusqlite::Connection;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
+use specta::Type;
 
 use crate::AppError;
+
+/// How long a writer waits for another to finish before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections in the pool: a writer and a few readers (SQLite serialises the writers anyway).
+const POOL_SIZE: u32 = 4;
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(
@@ -118,58 +131,143 @@ const MIGRATIONS: &[M<'static>] = &[
         detail      TEXT
     );",
     ),
+    // Only verified deliveries are remembered, by id, to refuse their replays; rejected ones are
+    // kept in memory only (sessions::receiver). Pruned past the replay window.
+    M::up(
+        "DROP TABLE webhook_deliveries;
+    CREATE TABLE webhook_replay (
+        webhook_id  TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX webhook_replay_by_age ON webhook_replay (received_at);",
+    ),
 ];
+
+/// A database found damaged at start and moved aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct DamagedDatabase {
+    /// Where the damaged file now is.
+    pub moved_to: String,
+    /// What the check said.
+    pub reason: String,
+}
 
 /// A shared handle on the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    pool: r2d2::Pool<SqliteConnectionManager>,
+    /// Keeps a temporary database's folder alive as long as a handle exists.
+    _temporary: Option<std::sync::Arc<tempfile::TempDir>>,
+}
+
+/// Settings every pooled connection starts with.
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl r2d2::CustomizeConnection<Connection, rusqlite::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Self, AppError> {
+    /// Opens (creating if needed) the database file and brings its schema up to date. A file that
+    /// is not a readable database, or fails SQLite's integrity check, is renamed aside
+    /// (`fleetdesk.sqlite3.damaged-<time>`) and a fresh database is created; the second value
+    /// says so, for the app to tell the user. Profiles' keys stay in the keychain either way.
+    pub fn open(path: &Path) -> Result<(Self, Option<DamagedDatabase>), AppError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|err| storage("create the data folder", err))?;
+            crate::private_files::create_private_dir(dir)
+                .map_err(|err| storage("create the data folder", err))?;
         }
-        let conn = Connection::open(path).map_err(|err| storage("open the local database", err))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|err| storage("configure the local database", err))?;
-        Self::from_connection(conn)
+        let damaged = match check(path) {
+            Ok(()) => None,
+            Err(reason) => Some(set_aside(path, reason)?),
+        };
+        if !path.exists() {
+            // Created empty and private before SQLite opens it (its -wal and -shm files copy
+            // the database file's permissions).
+            crate::private_files::create_private_file(path)
+                .map_err(|err| storage("create the local database", err))?;
+        }
+        let store = Self::from_manager(SqliteConnectionManager::file(path), None)?;
+        Ok((store, damaged))
     }
 
-    /// An in-memory database (tests).
+    /// A private, temporary database that disappears with its last handle (tests, benches).
     pub fn in_memory() -> Result<Self, AppError> {
-        let conn = Connection::open_in_memory().map_err(|err| storage("open a database", err))?;
-        Self::from_connection(conn)
+        let dir = tempfile::tempdir().map_err(|err| storage("create a temporary database", err))?;
+        let path = dir.path().join("fleetdesk.sqlite3");
+        Self::from_manager(
+            SqliteConnectionManager::file(path),
+            Some(std::sync::Arc::new(dir)),
+        )
     }
 
-    fn from_connection(mut conn: Connection) -> Result<Self, AppError> {
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|err| storage("configure the local database", err))?;
-        Migrations::from_slice(MIGRATIONS)
-            .to_latest(&mut conn)
-            .map_err(|err| storage("upgrade the local database", err))?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+    fn from_manager(
+        manager: SqliteConnectionManager,
+        temporary: Option<std::sync::Arc<tempfile::TempDir>>,
+    ) -> Result<Self, AppError> {
+        let manager = manager.with_flags(
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        );
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_customizer(Box::new(ConnectionSetup))
+            .build(manager)
+            .map_err(|err| storage("open the local database", err))?;
+        let store = Self {
+            pool,
+            _temporary: temporary,
+        };
+        store.with(|conn| conn.pragma_update(None, "journal_mode", "WAL"))?;
+        {
+            let mut conn = store.connection()?;
+            Migrations::from_slice(MIGRATIONS)
+                .to_latest(&mut conn)
+                .map_err(|err| storage("upgrade the local database", err))?;
+        }
+        Ok(store)
     }
 
-    /// Runs `f` with the connection.
+    fn connection(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, AppError> {
+        self.pool
+            .get()
+            .map_err(|err| storage("reach the local database", err))
+    }
+
+    /// Runs `f` with a connection, on the calling thread. For code that is not on the async
+    /// runtime (blocking tasks, tests); async code uses [`Store::run`].
     pub fn with<T>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, AppError> {
-        let conn = self.conn.lock();
+        let conn = self.connection()?;
         f(&conn).map_err(|err| storage("read or write the local database", err))
     }
 
-    /// Runs `f` in a transaction, committed if it returns `Ok`.
+    /// Runs `f` with a connection on the blocking pool, so an async worker never waits on SQLite.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.with(f))
+            .await
+            .map_err(|err| AppError::internal(format!("a database task failed: {err}")))?
+    }
+
+    /// Runs `f` in a transaction, committed if it returns `Ok` (on the calling thread).
     pub fn transaction<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let mut conn = self.conn.lock();
+        let mut conn = self.connection()?;
         let tx = conn
             .transaction()
             .map_err(|err| storage("start a database transaction", err))?;
@@ -177,6 +275,17 @@ impl Store {
         tx.commit()
             .map_err(|err| storage("save to the local database", err))?;
         Ok(value)
+    }
+
+    /// [`Store::transaction`] on the blocking pool.
+    pub async fn run_transaction<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.transaction(f))
+            .await
+            .map_err(|err| AppError::internal(format!("a database task failed: {err}")))?
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, AppError> {
@@ -197,6 +306,41 @@ impl Store {
             .map(|_| ())
         })
     }
+}
+
+/// Whether an existing database file opens and passes SQLite's quick integrity check.
+fn check(path: &Path) -> Result<(), String> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|err| err.to_string())?;
+    let verdict: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
+        .map_err(|err| err.to_string())?;
+    if verdict == "ok" {
+        Ok(())
+    } else {
+        Err(verdict)
+    }
+}
+
+/// Renames a damaged database (and its WAL and shared-memory files) aside.
+fn set_aside(path: &Path, reason: String) -> Result<DamagedDatabase, AppError> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let aside = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
+    std::fs::rename(path, &aside).map_err(|err| storage("move the damaged database aside", err))?;
+    for suffix in ["-wal", "-shm"] {
+        let companion = PathBuf::from(format!("{}{suffix}", path.display()));
+        if companion.exists() {
+            let _ = std::fs::rename(&companion, format!("{}{suffix}", aside.display()));
+        }
+    }
+    tracing::warn!(%reason, moved_to = %aside.display(), "the local database was damaged and was set aside");
+    Ok(DamagedDatabase {
+        moved_to: aside.display().to_string(),
+        reason,
+    })
 }
 
 pub(crate) fn storage(what: &str, err: impl std::fmt::Display) -> AppError {
@@ -241,7 +385,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("db/fleetdesk.sqlite3");
         {
-            let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            let (store, damaged) = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(damaged.is_none());
             store
                 .set_setting("theme", "dark")
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -249,11 +394,84 @@ mod tests {
                 .set_setting("theme", "light")
                 .unwrap_or_else(|e| panic!("{e}"));
         }
-        let store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let (store, _) = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             store.setting("theme").ok().flatten().as_deref(),
             Some("light")
         );
         assert_eq!(store.setting("missing").ok().flatten(), None);
+    }
+
+    #[test]
+    fn a_damaged_database_is_set_aside_and_a_fresh_one_opens() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("fleetdesk.sqlite3");
+        {
+            let (store, _) = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            store
+                .set_setting("theme", "dark")
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // Scribble over the middle of the file, as a failing disk or a half-copied file would.
+        let mut bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        for byte in bytes.iter_mut().skip(100) {
+            *byte = 0xA5;
+        }
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_file(dir.path().join("fleetdesk.sqlite3-wal"));
+
+        let (store, damaged) = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let damaged = damaged.unwrap_or_else(|| panic!("the damage went unnoticed"));
+        assert!(std::path::Path::new(&damaged.moved_to).exists());
+        assert_eq!(
+            store.setting("theme").ok().flatten(),
+            None,
+            "a fresh database"
+        );
+        store
+            .set_setting("theme", "light")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_folder_and_the_database_are_private_to_the_user() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("data/fleetdesk.sqlite3");
+        let _store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or_default()
+        };
+        assert_eq!(mode(&dir.path().join("data")), 0o700);
+        assert_eq!(mode(&path), 0o600);
+    }
+
+    #[tokio::test]
+    async fn run_works_off_the_async_workers_and_writers_wait_for_each_other() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let writes = (0..40).map(|i| {
+            let store = store.clone();
+            async move {
+                store
+                    .run(move |conn| {
+                        conn.execute(
+                            "INSERT INTO settings (key, value) VALUES (?1, 'x')",
+                            [format!("k{i}")],
+                        )
+                    })
+                    .await
+            }
+        });
+        for result in futures::future::join_all(writes).await {
+            result.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let count: i64 = store
+            .run(|conn| conn.query_row("SELECT COUNT(*) FROM settings", [], |r| r.get(0)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(count, 40);
     }
 }

@@ -39,6 +39,7 @@ fn input(name: &str, base_url: &str, merchant_id: &str) -> ProfileInput {
     ProfileInput {
         name: name.into(),
         environment: Environment::KustomProduction,
+        custom_host: true,
         base_url: Some(base_url.into()),
         merchant_id: merchant_id.into(),
     }
@@ -49,7 +50,10 @@ async fn first_start_is_the_local_playground_and_it_answers() {
     let _keychain = mock_keychain().await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let desk = open(dir.path()).await;
-    let active = desk.active_summary().unwrap_or_else(|e| panic!("{e}"));
+    let active = desk
+        .active_summary()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         (active.id.as_str(), active.environment),
         (LOCAL_PLAYGROUND_ID, Environment::LocalPlayground)
@@ -75,6 +79,7 @@ async fn a_production_profile_tests_its_connection_and_reports_each_failure() {
 
     let profile = desk
         .create_profile(&input("Stores NO", &sim.base_url(), "DM55500001"))
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     // Without a key: a clear message, no request.
     let missing = desk.test_connection(&profile.id).await;
@@ -131,16 +136,35 @@ async fn a_production_profile_tests_its_connection_and_reports_each_failure() {
         "{wrong_mid:?}"
     );
 
-    // An unreachable host.
+    // An unreachable host. Moving the profile to another host removes its key: a key goes only
+    // to the host it was entered for, so it must be entered again.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap_or_else(|e| panic!("{e}"));
-    desk.update_profile(
-        &profile.id,
-        &input("Stores NO", &format!("http://{closed}"), "DM55500001"),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let saved = desk
+        .update_profile(
+            &profile.id,
+            &input("Stores NO", &format!("http://{closed}"), "DM55500001"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(saved.key_removed);
+    assert_eq!(
+        vault::state(
+            Environment::KustomProduction,
+            &profile.id,
+            SecretKind::ApiKey
+        ),
+        KeyState::Missing,
+        "no key is left behind for the new host"
+    );
+    assert!(matches!(
+        desk.test_connection(&profile.id).await,
+        Err(AppError::Unauthorized { message }) if message.contains("No API key")
+    ));
+    desk.store_api_key(&profile.id, &key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let offline = desk.test_connection(&profile.id).await;
     assert!(
         matches!(offline, Err(AppError::Offline { .. })),
@@ -150,6 +174,9 @@ async fn a_production_profile_tests_its_connection_and_reports_each_failure() {
     // TLS to something that does not speak it.
     let tls = format!("https://{}", sim.addr);
     desk.update_profile(&profile.id, &input("Stores NO", &tls, "DM55500001"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_api_key(&profile.id, &key, false)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let tls_error = desk.test_connection(&profile.id).await;
@@ -167,6 +194,7 @@ async fn keys_that_do_not_match_the_environment_need_confirmation() {
     let desk = open(dir.path()).await;
     let profile = desk
         .create_profile(&input("Prod", "https://api.kustom.co", "DM1"))
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     let asked = desk
         .store_api_key(&profile.id, "kco_test_api_abcdefgh1234", false)
@@ -201,6 +229,7 @@ async fn duplicate_copies_secrets_delete_removes_them_and_the_active_profile_sur
     let desk = open(dir.path()).await;
     let profile = desk
         .create_profile(&input("Stores SE", "https://api.kustom.co", "DM1"))
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     desk.store_api_key(&profile.id, "kco_live_api_original9876", false)
         .await
@@ -228,13 +257,24 @@ async fn duplicate_copies_secrets_delete_removes_them_and_the_active_profile_sur
     drop(desk);
     let reopened = open(dir.path()).await;
     assert_eq!(
-        reopened.active_summary().map(|a| a.id).ok(),
+        reopened.active_summary().await.map(|a| a.id).ok(),
         Some(copy.id.clone()),
         "the active profile survives a restart"
     );
 
+    // Production: deleting needs the profile's name typed, checked here in Rust.
+    assert!(matches!(
+        reopened.delete_profile(&profile.id, None).await,
+        Err(AppError::ConfirmationRequired { expected, .. }) if expected == "Stores SE"
+    ));
+    assert!(
+        reopened
+            .delete_profile(&profile.id, Some("Stores"))
+            .await
+            .is_err()
+    );
     reopened
-        .delete_profile(&profile.id)
+        .delete_profile(&profile.id, Some("Stores SE"))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     for kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
@@ -280,6 +320,7 @@ async fn without_a_keychain_secrets_are_refused_never_stored_elsewhere() {
     let desk = open(dir.path()).await;
     let profile = desk
         .create_profile(&input("Prod", "https://api.kustom.co", "DM1"))
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     let refused = desk
         .store_api_key(&profile.id, "kco_live_api_secretvalue1", false)

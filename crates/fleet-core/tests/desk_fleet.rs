@@ -31,9 +31,11 @@ async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
         .create_profile(&ProfileInput {
             name: "Lab".into(),
             environment: Environment::KustomPlayground,
+            custom_host: true,
             base_url: Some(sim.base_url()),
             merchant_id: "DM40400001".into(),
         })
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     desk.store_api_key(&profile.id, &key, false)
         .await
@@ -94,15 +96,16 @@ async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
         matches!(&refused, Err(AppError::Offline { message }) if message.contains("read-only")),
         "{refused:?}"
     );
-    let bulk = desk
-        .bulk_run(
+    let plan = desk
+        .bulk_preview(
             &BulkAction::Deregister,
             &DeviceSelection::Ids {
                 ids: vec![device.id.clone()],
             },
-            |_| {},
         )
-        .await;
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bulk = desk.bulk_run(&plan.plan_id, None, |_| {}).await;
     assert!(matches!(bulk, Err(AppError::Offline { .. })));
 
     // A restart still opens the cached fleet.

@@ -20,9 +20,11 @@ async fn a_key_is_stored_read_back_and_removed_with_its_profile() {
         .create_profile(&ProfileInput {
             name: "Secret Service check".into(),
             environment: Environment::KustomPlayground,
+            custom_host: false,
             base_url: None,
             merchant_id: "DM424242".into(),
         })
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     let key = format!("kco_test_api_real{}", std::process::id());
     desk.store_api_key(&profile.id, &key, false)
@@ -48,7 +50,7 @@ async fn a_key_is_stored_read_back_and_removed_with_its_profile() {
         }
     );
 
-    desk.delete_profile(&profile.id)
+    desk.delete_profile(&profile.id, None)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let gone = vault::read(

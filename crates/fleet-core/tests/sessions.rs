@@ -68,6 +68,7 @@ fn store() -> SessionStore {
 async fn post(url: &str, id: &str, timestamp: i64, signature: &str, body: &[u8]) -> u16 {
     reqwest::Client::new()
         .post(url)
+        .header("content-type", "application/json")
         .header("webhook-id", id)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
@@ -159,13 +160,8 @@ async fn the_receiver_refuses_bad_deliveries_and_accepts_rotated_secrets() {
         accepted.push(event);
     }
     assert_eq!(accepted.len(), 2);
-    let verdicts: Vec<String> = store
-        .deliveries(20)
-        .unwrap_or_default()
-        .into_iter()
-        .rev()
-        .map(|d| d.verdict)
-        .collect();
+    let report = receiver.report();
+    let verdicts: Vec<String> = report.recent.into_iter().rev().map(|d| d.verdict).collect();
     assert_eq!(
         verdicts,
         [
@@ -193,6 +189,7 @@ async fn polling_backs_off_while_quiet_and_stops_at_a_terminal_status() {
     let watcher = SessionWatcher::start(store.clone(), 50.0);
     watcher
         .track("p", &client, &session, None, EventSource::App)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(watcher.interval_of(&session.session_id), Some(FAST));
     tokio::time::sleep(Duration::from_millis(3_000)).await;
@@ -278,6 +275,7 @@ async fn a_callback_and_a_poll_reporting_the_same_change_make_one_entry() {
         .unwrap_or_else(|e| panic!("{e}"));
     watcher
         .track("p", &client, &session, None, EventSource::App)
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     client
         .dev_simulate_tap(&session.session_id, &TapOutcome::DeclinedGeneric)

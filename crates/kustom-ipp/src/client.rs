@@ -244,18 +244,20 @@ impl Client {
             .map_err(|err| ApiError::Config(format!("invalid request URL for {path}: {err}")))
     }
 
-    /// Sends a call (with retries) and decodes a JSON body.
+    /// Sends a call (with retries) and decodes a JSON body. A create that is not safe to repeat
+    /// and whose outcome is unknown (timed out, dropped mid-answer, a 5xx) fails with
+    /// [`ApiError::OutcomeUnknown`]: the thing may exist, and must be looked for, not re-created.
     pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, ApiError> {
         let context = call.context.to_owned();
-        let body = self.send(call).await?;
-        decode(&context, &body)
-    }
-
-    /// Sends a call (with retries) and returns the successful reply.
-    pub(crate) async fn send(&self, call: Call<'_>) -> Result<Reply, ApiError> {
-        self.send_tracking_uncertainty(call)
-            .await
-            .map_err(|(error, _)| error)
+        let unsafe_to_repeat = call.repeat == Repeat::Unsafe;
+        match self.send_tracking_uncertainty(call).await {
+            Ok(body) => decode(&context, &body),
+            Err((error, true)) if unsafe_to_repeat => Err(ApiError::OutcomeUnknown {
+                context,
+                cause: Box::new(error),
+            }),
+            Err((error, _)) => Err(error),
+        }
     }
 
     /// Like [`Client::send`]; a failure also says whether an earlier attempt may have been applied.
@@ -278,6 +280,7 @@ impl Client {
             let outcome = self.attempt(&url, &call).await;
             let (error, may_repeat, wait) = match outcome {
                 Attempt::Done(body) => return Ok(body),
+                Attempt::Refused(error) => return Err((error, uncertain)),
                 Attempt::Failed(status, problem, retry_after) => {
                     let error = ApiError::from_status(status.as_u16(), problem, retry_after);
                     let (may_repeat, applied_maybe) = match status.as_u16() {
@@ -347,37 +350,88 @@ impl Client {
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json, application/problem+json"),
         );
-        let response = match request.headers(headers).send().await {
+        let mut response = match request.headers(headers).send().await {
             Ok(response) => response,
             Err(err) => return classify_send_error(&err),
         };
         let status = response.status();
         let retry_after = parse_retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
-            // Headers arrived, the body did not: the request may well have been processed.
-            Err(err) => {
-                return Attempt::Unknown(if err.is_timeout() {
-                    ApiError::Timeout
-                } else {
-                    ApiError::Offline(format!("the connection dropped mid-response ({err})"))
+        // Sizes are not trusted: an answer is read only up to a limit (an error's far lower).
+        let limit = if status.is_success() {
+            MAX_BODY
+        } else {
+            MAX_ERROR_BODY
+        };
+        let mut body = Vec::new();
+        let mut cut = false;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = limit - body.len();
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        cut = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                // Headers arrived, the body did not: the request may well have been processed.
+                Err(err) => {
+                    return Attempt::Unknown(if err.is_timeout() {
+                        ApiError::Timeout
+                    } else {
+                        ApiError::Offline(format!(
+                            "the connection dropped mid-response ({})",
+                            bounded(&err.to_string())
+                        ))
+                    });
+                }
+            }
+        }
+        if status.is_success() {
+            if cut {
+                return Attempt::Refused(ApiError::Decode {
+                    context: call.context.to_owned(),
+                    message: format!(
+                        "the answer is larger than {} MiB; Fleetdesk does not read it",
+                        MAX_BODY / (1024 * 1024)
+                    ),
                 });
             }
-        };
-        if status.is_success() {
             Attempt::Done(body)
         } else {
-            let problem = serde_json::from_slice::<Problem>(&body).unwrap_or_else(|_| Problem {
-                detail: plain_text(&body),
-                ..Problem::default()
-            });
+            let problem = serde_json::from_slice::<Problem>(&body)
+                .unwrap_or_else(|_| Problem {
+                    detail: plain_text(&body),
+                    ..Problem::default()
+                })
+                .bounded();
             Attempt::Failed(status, problem, retry_after)
         }
     }
 }
 
+/// The largest successful answer read (a page of 100 devices is well under 1 MiB).
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The largest error answer read: past that, an error text is of no use to anyone.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Characters kept of any text from the API that Fleetdesk shows or records.
+pub const MAX_TEXT: usize = 300;
+
+/// `text`, cut to [`MAX_TEXT`] characters (marked when cut).
+pub fn bounded(text: &str) -> String {
+    let mut out: String = text.chars().take(MAX_TEXT).collect();
+    if text.chars().nth(MAX_TEXT).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 enum Attempt {
     Done(Vec<u8>),
+    /// Answered in a way that will not change if asked again (too large to read).
+    Refused(ApiError),
     Failed(StatusCode, Problem, Option<Duration>),
     /// Certainly not processed (never connected).
     NotSent(ApiError),
@@ -436,14 +490,21 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
+/// A non-JSON error body as text, if it is short enough to mean something (an HTML error page
+/// is not shown).
 fn plain_text(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body).trim().to_owned();
-    (!text.is_empty() && text.len() <= 200).then_some(text)
+    let looks_like_markup = text.starts_with('<');
+    (!text.is_empty() && text.len() <= 200 && !looks_like_markup).then_some(text)
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(context: &str, body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|err| ApiError::Decode {
         context: context.to_owned(),
-        message: err.to_string(),
+        message: if body.trim_ascii_start().starts_with(b"<") {
+            "the answer is HTML, not JSON (a proxy or login page?)".to_owned()
+        } else {
+            bounded(&err.to_string())
+        },
     })
 }

@@ -23,6 +23,24 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// The same problem with every text cut to [`crate::client::MAX_TEXT`] characters and at most
+    /// 20 field errors: what an API sends is shown and recorded, so it is bounded.
+    pub fn bounded(self) -> Self {
+        use crate::client::bounded;
+        Self {
+            problem_type: self.problem_type.as_deref().map(bounded),
+            title: self.title.as_deref().map(bounded),
+            status: self.status,
+            detail: self.detail.as_deref().map(bounded),
+            errors: self
+                .errors
+                .into_iter()
+                .take(20)
+                .map(|(field, message)| (bounded(&field), bounded(&message)))
+                .collect(),
+        }
+    }
+
     /// The most specific human text in the body.
     pub fn summary(&self) -> Option<String> {
         match (&self.title, &self.detail) {
@@ -65,6 +83,13 @@ pub enum ApiError {
     /// No answer within the configured time.
     #[error("the request timed out")]
     Timeout,
+    /// A request that is not safe to repeat (a create) may or may not have been applied: its
+    /// answer was lost or was a server error. Look before sending it again.
+    #[error("the outcome of “{context}” is unknown ({cause})")]
+    OutcomeUnknown {
+        context: String,
+        cause: Box<ApiError>,
+    },
     /// The host could not be reached, or the connection dropped.
     #[error("could not reach the API: {0}")]
     Offline(String),
@@ -134,6 +159,7 @@ impl ApiError {
             self,
             Self::RateLimited { .. } | Self::Server { .. } | Self::Timeout | Self::Offline(_)
         )
+        // (An unknown outcome is not: repeating may do the thing twice.)
     }
 }
 

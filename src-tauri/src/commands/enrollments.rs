@@ -1,12 +1,10 @@
 //! Pairing codes, pairing cards and store rollouts.
 
-use std::path::PathBuf;
-
 use fleet_core::AppError;
-use fleet_core::desk::{EnrollmentPage, PairingDetails};
+use fleet_core::desk::{EnrollmentPage, PairingDetails, RolloutDraft};
 use fleet_core::enrollments::{EnrollmentDraft, EnrollmentFilters, ExpiryPreset};
 use fleet_core::pairing_card::{self, PairingCard, Paper};
-use fleet_core::rollout::{BatchDetail, BatchSummary, PreviewRow, RolloutPreview};
+use fleet_core::rollout::{BatchDetail, BatchSummary};
 use kustom_ipp::{Device, Enrollment, PageRequest};
 use serde::Serialize;
 use specta::Type;
@@ -15,6 +13,7 @@ use tauri_specta::Event;
 
 use super::DeskState;
 use crate::events::RolloutProgress;
+use crate::save_dialog::{self, Exported};
 
 #[tauri::command]
 #[specta::specta]
@@ -53,11 +52,17 @@ pub async fn refresh_enrollment(
     desk.refresh_enrollment(&enrollment).await
 }
 
+/// Cancels a pending code. On production, `confirmation` is the code as the user typed it.
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_enrollment(desk: DeskState<'_>, enrollment_id: String) -> Result<(), AppError> {
+pub async fn cancel_enrollment(
+    desk: DeskState<'_>,
+    enrollment: Enrollment,
+    confirmation: Option<String>,
+) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.cancel_enrollment(&enrollment_id).await
+    desk.cancel_enrollment(&enrollment, confirmation.as_deref())
+        .await
 }
 
 /// Plays the clerk entering a code (local playground only).
@@ -105,17 +110,65 @@ pub fn printable_cards(cards: Vec<PairingCard>) -> Result<Vec<PrintableCard>, Ap
         .collect()
 }
 
-/// Writes a PDF of cards to the path the user chose in the save dialog.
+/// Asks where to save (a dialog opened here, in Rust) and writes a PDF of the cards there.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_pairing_pdf(
+    app: AppHandle,
     desk: DeskState<'_>,
-    path: PathBuf,
     cards: Vec<PairingCard>,
     paper: Paper,
-) -> Result<(), AppError> {
+    suggested_name: String,
+) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
-    desk.export_cards(&path, &cards, paper, "Fleetdesk pairing cards")
+    let Some(path) = save_dialog::ask(
+        &app,
+        "Save the pairing cards",
+        &suggested_name,
+        ("PDF", &["pdf"]),
+    )
+    .await?
+    else {
+        return Ok(Exported::Cancelled);
+    };
+    let count = cards.len() as u32;
+    desk.export_cards(&path, cards, paper, "Fleetdesk pairing cards")
+        .await?;
+    Ok(Exported::Saved {
+        file_name: save_dialog::file_name(&path),
+        count,
+    })
+}
+
+/// Asks where to save and writes a rollout's pending codes as a PDF sheet.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_rollout_pdf(
+    app: AppHandle,
+    desk: DeskState<'_>,
+    batch_id: String,
+    paper: Paper,
+    suggested_name: String,
+) -> Result<Exported, AppError> {
+    let desk = desk.get().await?;
+    let cards = desk.rollout_cards(&batch_id).await?;
+    let Some(path) = save_dialog::ask(
+        &app,
+        "Save the pairing sheet",
+        &suggested_name,
+        ("PDF", &["pdf"]),
+    )
+    .await?
+    else {
+        return Ok(Exported::Cancelled);
+    };
+    let count = cards.len() as u32;
+    desk.export_cards(&path, cards, paper, "Fleetdesk pairing cards")
+        .await?;
+    Ok(Exported::Saved {
+        file_name: save_dialog::file_name(&path),
+        count,
+    })
 }
 
 #[tauri::command]
@@ -123,7 +176,7 @@ pub async fn export_pairing_pdf(
 pub async fn preview_rollout_csv(
     desk: DeskState<'_>,
     text: String,
-) -> Result<RolloutPreview, AppError> {
+) -> Result<RolloutDraft, AppError> {
     let desk = desk.get().await?;
     desk.preview_rollout_csv(&text).await
 }
@@ -135,22 +188,23 @@ pub async fn preview_rollout_generated(
     location_id: String,
     count: u32,
     label_prefix: String,
-) -> Result<RolloutPreview, AppError> {
+) -> Result<RolloutDraft, AppError> {
     let desk = desk.get().await?;
     desk.preview_rollout_generated(&location_id, count, &label_prefix)
         .await
 }
 
+/// Saves a batch from a preview Fleetdesk made (`plan_id`, from a preview command).
 #[tauri::command]
 #[specta::specta]
 pub async fn create_rollout(
     desk: DeskState<'_>,
+    plan_id: String,
     name: String,
     expiry: ExpiryPreset,
-    rows: Vec<PreviewRow>,
 ) -> Result<String, AppError> {
     let desk = desk.get().await?;
-    desk.create_rollout(&name, expiry, &rows)
+    desk.create_rollout(&plan_id, &name, expiry).await
 }
 
 /// Creates the batch's missing codes (first run, resume, or retry of failed rows), emitting
@@ -179,14 +233,14 @@ pub async fn run_rollout(
 #[specta::specta]
 pub async fn list_rollouts(desk: DeskState<'_>) -> Result<Vec<BatchSummary>, AppError> {
     let desk = desk.get().await?;
-    desk.rollouts()
+    desk.rollouts().await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_rollout(desk: DeskState<'_>, batch_id: String) -> Result<BatchDetail, AppError> {
     let desk = desk.get().await?;
-    desk.rollout(&batch_id)
+    desk.rollout(&batch_id).await
 }
 
 #[tauri::command]
@@ -206,5 +260,5 @@ pub async fn rollout_cards(
     batch_id: String,
 ) -> Result<Vec<PairingCard>, AppError> {
     let desk = desk.get().await?;
-    desk.rollout_cards(&batch_id)
+    desk.rollout_cards(&batch_id).await
 }

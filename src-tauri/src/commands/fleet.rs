@@ -1,10 +1,8 @@
 //! The device fleet: sync, find, one device's detail and edits, bulk actions, export, views.
 
-use std::path::PathBuf;
-
 use fleet_core::AppError;
-use fleet_core::desk::{DeviceRow, DeviceSelection, FleetOverview, FleetPage};
-use fleet_core::device_edits::{BulkAction, BulkPreviewRow, BulkReport, DeviceChange};
+use fleet_core::desk::{BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage};
+use fleet_core::device_edits::{BulkAction, BulkReport, DeviceChange};
 use fleet_core::fleet_cache::SyncInfo;
 use fleet_core::fleet_index::{FleetQuery, Sort};
 use kustom_ipp::Device;
@@ -13,6 +11,7 @@ use tauri_specta::Event;
 
 use super::DeskState;
 use crate::events::{BulkProgressed, FleetSyncProgress};
+use crate::save_dialog::{self, Exported};
 
 #[tauri::command]
 #[specta::specta]
@@ -71,35 +70,43 @@ pub async fn change_device(
     desk.change_device(&device_id, &change).await
 }
 
+/// Deregisters a device. On production, `confirmation` is the device's name as typed.
 #[tauri::command]
 #[specta::specta]
-pub async fn deregister_device(desk: DeskState<'_>, device_id: String) -> Result<(), AppError> {
+pub async fn deregister_device(
+    desk: DeskState<'_>,
+    device_id: String,
+    confirmation: Option<String>,
+) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.deregister_device(&device_id).await
+    desk.deregister_device(&device_id, confirmation.as_deref())
+        .await
 }
 
+/// The dry run of a bulk action, kept as a plan: running it acts on exactly these devices.
 #[tauri::command]
 #[specta::specta]
 pub async fn bulk_preview(
     desk: DeskState<'_>,
     action: BulkAction,
     selection: DeviceSelection,
-) -> Result<Vec<BulkPreviewRow>, AppError> {
+) -> Result<BulkPlan, AppError> {
     let desk = desk.get().await?;
     desk.bulk_preview(&action, &selection).await
 }
 
-/// Runs a bulk action, emitting `BulkProgressed` per device.
+/// Runs a previewed bulk plan, emitting `BulkProgressed` per device. On production,
+/// `confirmation` is the plan's `confirm_text` as typed.
 #[tauri::command]
 #[specta::specta]
 pub async fn bulk_run(
     app: AppHandle,
     desk: DeskState<'_>,
-    action: BulkAction,
-    selection: DeviceSelection,
+    plan_id: String,
+    confirmation: Option<String>,
 ) -> Result<BulkReport, AppError> {
     let desk = desk.get().await?;
-    desk.bulk_run(&action, &selection, |progress| {
+    desk.bulk_run(&plan_id, confirmation.as_deref(), |progress| {
         if let Err(err) = (BulkProgressed { progress }).emit(&app) {
             tracing::warn!(%err, "could not report bulk progress");
         }
@@ -107,17 +114,26 @@ pub async fn bulk_run(
     .await
 }
 
-/// Writes the matching devices as CSV to the path chosen in the save dialog; returns how many.
+/// Asks where to save (a dialog opened here, in Rust) and writes the matching devices as CSV.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_devices_csv(
+    app: AppHandle,
     desk: DeskState<'_>,
-    path: PathBuf,
     query: FleetQuery,
     sort: Sort,
-) -> Result<u32, AppError> {
+) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
-    desk.export_devices_csv(&path, &query, sort).await
+    let Some(path) =
+        save_dialog::ask(&app, "Export devices", "devices.csv", ("CSV", &["csv"])).await?
+    else {
+        return Ok(Exported::Cancelled);
+    };
+    let count = desk.export_devices_csv(&path, &query, sort).await?;
+    Ok(Exported::Saved {
+        file_name: save_dialog::file_name(&path),
+        count,
+    })
 }
 
 #[tauri::command]
@@ -128,12 +144,12 @@ pub async fn save_view(
     query: FleetQuery,
 ) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.save_view(&name, &query)
+    desk.save_view(&name, &query).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_view(desk: DeskState<'_>, name: String) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.delete_view(&name)
+    desk.delete_view(&name).await
 }

@@ -1,5 +1,6 @@
 //! Profiles, their secrets (write-only), connection tests and the local playground.
 
+use fleet_core::desk::SavedProfile;
 use fleet_core::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView};
 use fleet_core::vault::KeyState;
 use fleet_core::{AppError, ConnectionReport, StoreKeyOutcome};
@@ -26,7 +27,7 @@ pub async fn list_profiles(desk: DeskState<'_>) -> Result<Vec<ProfileView>, AppE
 #[specta::specta]
 pub async fn create_profile(desk: DeskState<'_>, input: ProfileInput) -> Result<Profile, AppError> {
     let desk = desk.get().await?;
-    desk.create_profile(&input)
+    desk.create_profile(&input).await
 }
 
 #[tauri::command]
@@ -36,14 +37,14 @@ pub async fn update_profile(
     desk: DeskState<'_>,
     id: String,
     input: ProfileInput,
-) -> Result<Profile, AppError> {
+) -> Result<SavedProfile, AppError> {
     let desk = desk.get().await?;
-    let profile = desk.update_profile(&id, &input).await?;
-    let active = desk.active_summary()?;
-    if active.id == profile.id {
+    let saved = desk.update_profile(&id, &input).await?;
+    let active = desk.active_summary().await?;
+    if active.id == saved.profile.id {
         announce(&app, active);
     }
-    Ok(profile)
+    Ok(saved)
 }
 
 #[tauri::command]
@@ -54,18 +55,20 @@ pub async fn duplicate_profile(desk: DeskState<'_>, id: String) -> Result<Profil
 }
 
 /// Deletes a profile and its keychain entries; if it was active, the local playground takes over.
+/// A production profile needs its name as `confirmation`.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_profile(
     app: AppHandle,
     desk: DeskState<'_>,
     id: String,
+    confirmation: Option<String>,
 ) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    let was_active = desk.active_summary()?.id == id;
-    desk.delete_profile(&id).await?;
+    let was_active = desk.active_summary().await?.id == id;
+    desk.delete_profile(&id, confirmation.as_deref()).await?;
     if was_active {
-        announce(&app, desk.active_summary()?);
+        announce(&app, desk.active_summary().await?);
     }
     Ok(())
 }

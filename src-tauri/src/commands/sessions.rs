@@ -3,8 +3,9 @@
 
 use fleet_core::AppError;
 use fleet_core::desk::{ReceiverInfo, SessionDetail, SessionSettings, SessionView};
+use fleet_core::sessions::SessionFilter;
 use fleet_core::sessions::cart::{self, CartLine, CartTotals};
-use fleet_core::sessions::{Delivery, SessionFilter};
+use fleet_core::sessions::receiver::DeliveryReport;
 use kustom_ipp::{Device, TapOutcome};
 
 use super::DeskState;
@@ -40,14 +41,17 @@ pub async fn lookup_session(
     desk.lookup_session(&session_id).await
 }
 
+/// Cancels a session. On production, `confirmation` is its reference (or id) as typed.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_session(
     desk: DeskState<'_>,
     session_id: String,
+    confirmation: Option<String>,
 ) -> Result<SessionView, AppError> {
     let desk = desk.get().await?;
-    desk.cancel_session(&session_id).await
+    desk.cancel_session(&session_id, confirmation.as_deref())
+        .await
 }
 
 /// The cart's totals as Kustom will check them (for the editor, before sending).
@@ -101,16 +105,16 @@ pub async fn receiver_info(desk: DeskState<'_>) -> Result<ReceiverInfo, AppError
 
 #[tauri::command]
 #[specta::specta]
-pub async fn recent_deliveries(desk: DeskState<'_>) -> Result<Vec<Delivery>, AppError> {
+pub async fn recent_deliveries(desk: DeskState<'_>) -> Result<Option<DeliveryReport>, AppError> {
     let desk = desk.get().await?;
-    desk.deliveries(50)
+    Ok(desk.deliveries())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_session_settings(desk: DeskState<'_>) -> Result<SessionSettings, AppError> {
     let desk = desk.get().await?;
-    desk.session_settings()
+    desk.session_settings().await
 }
 
 #[tauri::command]
@@ -120,5 +124,5 @@ pub async fn set_session_settings(
     settings: SessionSettings,
 ) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.set_session_settings(&settings)
+    desk.set_session_settings(&settings).await
 }

@@ -14,6 +14,10 @@ pub struct AppInfo {
     pub active_profile: ActiveProfileSummary,
     /// Why the OS keychain cannot be used, if it cannot (shown as a banner).
     pub keychain_problem: Option<String>,
+    /// The local database was damaged and set aside at start (shown as a banner).
+    pub damaged_database: Option<fleet_core::store::DamagedDatabase>,
+    /// Why callbacks cannot be received, if they cannot (shown as a banner).
+    pub receiver_problem: Option<String>,
     pub theme: Theme,
 }
 
@@ -28,8 +32,8 @@ pub enum Theme {
 
 const THEME: &str = "theme";
 
-fn theme(desk: &fleet_core::Desk) -> Result<Theme, AppError> {
-    Ok(match desk.store().setting(THEME)?.as_deref() {
+async fn theme(desk: &fleet_core::Desk) -> Result<Theme, AppError> {
+    Ok(match desk.setting(THEME).await?.as_deref() {
         Some("light") => Theme::Light,
         Some("dark") => Theme::Dark,
         _ => Theme::System,
@@ -43,9 +47,11 @@ pub async fn app_info(desk: DeskState<'_>) -> Result<AppInfo, AppError> {
     let desk = desk.get().await?;
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        active_profile: desk.active_summary()?,
+        active_profile: desk.active_summary().await?,
         keychain_problem: desk.keychain_problem().map(ToString::to_string),
-        theme: theme(&desk)?,
+        damaged_database: desk.damaged_database().cloned(),
+        receiver_problem: desk.receiver_problem().map(str::to_owned),
+        theme: theme(&desk).await?,
     })
 }
 
@@ -67,6 +73,6 @@ pub async fn set_theme(desk: DeskState<'_>, theme: Theme) -> Result<Theme, AppEr
         Theme::Light => "light",
         Theme::Dark => "dark",
     };
-    desk.store().set_setting(THEME, value)?;
+    desk.set_setting(THEME, value).await?;
     Ok(theme)
 }

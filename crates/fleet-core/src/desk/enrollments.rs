@@ -4,20 +4,23 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use kustom_ipp::{
-    Device, Enrollment, Location, PageRequest, PagingOptions, Platform, RegisterDevice, fetch_all,
+    Client, CreateEnrollment, Device, Enrollment, EnrollmentQuery, EnrollmentStatus, Location,
+    MetadataFilter, PageRequest, Platform, RegisterDevice,
 };
 use serde::Serialize;
 use specta::Type;
 
-use super::Desk;
+use super::plans::Kept;
+use super::{Desk, blocking};
 use crate::AppError;
 use crate::enrollments::{
     DEVICE_LABEL_KEY, EnrollmentDraft, EnrollmentFilters, ExpiryPreset, build_request,
     query_to_find,
 };
 use crate::pairing_card::{self, PairingCard, Paper};
-use crate::profile::Environment;
+use crate::profile::{Environment, Profile};
 use crate::rollout::{self, BatchDetail, BatchProgress, BatchSummary, RolloutPreview};
 use crate::store::storage;
 
@@ -50,26 +53,31 @@ pub struct PairingDetails {
     pub can_simulate_clerk: bool,
 }
 
-impl Desk {
-    pub(crate) async fn locations_by_id(&self) -> Result<HashMap<String, Location>, AppError> {
-        let (_, client) = self.active_client().await?;
-        let all = fetch_all(
-            |page| {
-                let client = client.clone();
-                async move { client.list_locations(page).await }
-            },
-            PagingOptions::default(),
-            |_| {},
-        )
-        .await?;
-        // A location without an id (the docs' items are "any" [DOC §8.1]) cannot be referred to.
-        Ok(all
-            .into_iter()
-            .filter(Location::is_usable)
-            .map(|l| (l.id.clone(), l))
-            .collect())
-    }
+/// A rollout's preview, kept in Rust under `plan_id` until it is created.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct RolloutDraft {
+    pub plan_id: String,
+    pub preview: RolloutPreview,
+}
 
+/// A checked preview and the profile it was made for.
+#[derive(Clone)]
+pub(crate) struct RolloutPlan {
+    profile_id: String,
+    preview: RolloutPreview,
+}
+
+/// The plans the Desk keeps between a preview and its run.
+#[derive(Default)]
+pub(crate) struct Plans {
+    pub rollouts: Kept<RolloutPlan>,
+    pub bulk: Kept<super::fleet::StoredBulk>,
+}
+
+/// The longest rollout name.
+const MAX_ROLLOUT_NAME: usize = 80;
+
+impl Desk {
     fn view(enrollment: Enrollment, locations: &HashMap<String, Location>) -> EnrollmentView {
         EnrollmentView {
             location_name: enrollment
@@ -83,36 +91,52 @@ impl Desk {
         }
     }
 
-    async fn details(&self, enrollment: Enrollment) -> Result<PairingDetails, AppError> {
-        let locations = self.locations_by_id().await?;
+    async fn details(
+        &self,
+        profile: &Profile,
+        enrollment: Enrollment,
+    ) -> Result<PairingDetails, AppError> {
+        let locations = self.locations_of(profile).await?;
         let qr_svg = pairing_card::qr_svg(enrollment.enrollment_code.as_str())?;
         let expiry_label = pairing_card::expiry_label(enrollment.expires_at);
-        let can_simulate_clerk = self.active_profile()?.environment == Environment::LocalPlayground;
         Ok(PairingDetails {
             view: Self::view(enrollment, &locations),
             qr_svg,
             expiry_label,
-            can_simulate_clerk,
+            can_simulate_clerk: profile.environment == Environment::LocalPlayground,
         })
     }
 
-    /// Creates a pairing code from the form.
+    /// Creates a pairing code from the form. When the answer is lost, Fleetdesk looks for the
+    /// code before saying anything: found, it is the result; not found, the error says so.
     pub async fn create_enrollment(
         &self,
         draft: &EnrollmentDraft,
     ) -> Result<PairingDetails, AppError> {
         let request = build_request(draft)?;
         let (profile, client) = self.active_client().await?;
-        let result = client
-            .create_enrollment(&request)
-            .await
-            .map_err(AppError::from);
+        let started = Utc::now();
+        let result = match client.create_enrollment(&request).await {
+            Err(kustom_ipp::ApiError::OutcomeUnknown { cause, .. }) => {
+                match find_created(&client, &request, started).await {
+                    Some(found) => Ok(found),
+                    None => Err(AppError::OutcomeUnknown {
+                        message: format!(
+                            "Kustom's answer was lost ({cause}) and the code is not in the list \
+                             yet. Look at the code list in a minute before creating another one."
+                        ),
+                    }),
+                }
+            }
+            other => other.map_err(AppError::from),
+        };
         let target = draft
             .device_label
             .clone()
             .unwrap_or_else(|| draft.location_id.clone());
-        self.audit_result(Some(&profile), "enrollment.create", &target, &result);
-        self.details(result?).await
+        self.audit_result(Some(&profile), "enrollment.create", &target, &result)
+            .await;
+        self.details(&profile, result?).await
     }
 
     pub async fn list_enrollments(
@@ -121,11 +145,11 @@ impl Desk {
         page: PageRequest,
     ) -> Result<EnrollmentPage, AppError> {
         let query = filters.to_query()?;
-        let (_, client) = self.active_client().await?;
+        let (profile, client) = self.active_client().await?;
         let result = client.list_enrollments(&query, page).await?;
-        let locations = self.locations_by_id().await?;
+        let locations = self.locations_of(&profile).await?;
         Ok(EnrollmentPage {
-            total_elements: result.total_elements.max(0) as u32,
+            total_elements: result.total_elements.clamp(0, i64::from(u32::MAX)) as u32,
             total_pages: result.total_pages.max(0) as u32,
             page_number: result.page_number.max(0) as u32,
             items: result
@@ -138,36 +162,46 @@ impl Desk {
 
     /// The current state of an enrollment the UI holds (there is no get-by-id in the API).
     pub async fn refresh_enrollment(&self, known: &Enrollment) -> Result<PairingDetails, AppError> {
-        let (_, client) = self.active_client().await?;
-        let query = query_to_find(known);
-        let mut page = PageRequest::new(0, PageRequest::MAX_SIZE);
-        loop {
-            let result = client.list_enrollments(&query, page).await?;
-            if let Some(found) = result
-                .content
-                .into_iter()
-                .find(|e| e.enrollment_id == known.enrollment_id)
-            {
-                return self.details(found).await;
+        let (profile, client) = self.active_client().await?;
+        let current = match find_listed(&client, known).await? {
+            Some(found) => found,
+            None => {
+                // Only cancelled enrollments are never listed [DOC §5.3].
+                let mut cancelled = known.clone();
+                cancelled.status = EnrollmentStatus::Cancelled;
+                cancelled
             }
-            if result.last || page.page_number >= 20 {
-                break;
-            }
-            page.page_number += 1;
-        }
-        // Only cancelled enrollments are never listed [DOC §5.3].
-        let mut cancelled = known.clone();
-        cancelled.status = kustom_ipp::EnrollmentStatus::Cancelled;
-        self.details(cancelled).await
+        };
+        self.details(&profile, current).await
     }
 
-    pub async fn cancel_enrollment(&self, enrollment_id: &str) -> Result<(), AppError> {
+    /// Cancels a pending code. On production the confirmation is the code itself, as Kustom has
+    /// it (looked up here, not taken from the UI).
+    pub async fn cancel_enrollment(
+        &self,
+        known: &Enrollment,
+        confirmation: Option<&str>,
+    ) -> Result<(), AppError> {
         let (profile, client) = self.active_client().await?;
+        if profile.environment.is_production() {
+            let live = find_listed(&client, known)
+                .await?
+                .ok_or_else(|| AppError::NotFound {
+                    message: "That code is no longer listed; it was cancelled already.".to_owned(),
+                })?;
+            crate::confirmation::require(&profile, live.enrollment_code.as_str(), confirmation)?;
+        }
         let result = client
-            .cancel_enrollment(enrollment_id)
+            .cancel_enrollment(&known.enrollment_id)
             .await
             .map_err(AppError::from);
-        self.audit_result(Some(&profile), "enrollment.cancel", enrollment_id, &result);
+        self.audit_result(
+            Some(&profile),
+            "enrollment.cancel",
+            &known.enrollment_id,
+            &result,
+        )
+        .await;
         result
     }
 
@@ -198,7 +232,8 @@ impl Desk {
             "enrollment.simulate_clerk",
             "pairing code",
             &result,
-        );
+        )
+        .await;
         result
     }
 
@@ -207,23 +242,43 @@ impl Desk {
         Ok(client.get_device(device_id).await?)
     }
 
-    /// Writes a PDF of pairing cards to `path`.
-    pub fn export_cards(
+    /// Writes a PDF of pairing cards to `path` (a place the user chose), atomically.
+    pub async fn export_cards(
         &self,
         path: &Path,
-        cards: &[PairingCard],
+        cards: Vec<PairingCard>,
         paper: Paper,
         title: &str,
     ) -> Result<(), AppError> {
-        let pdf = pairing_card::sheet_pdf(cards, paper, title)?;
-        std::fs::write(path, pdf).map_err(|err| storage("save the PDF", err))
+        let (path, title) = (path.to_path_buf(), title.to_owned());
+        blocking(move || {
+            let pdf = pairing_card::sheet_pdf(&cards, paper, &title)?;
+            crate::private_files::write_atomically(&path, &pdf)
+                .map_err(|err| storage("save the PDF", err))
+        })
+        .await
     }
 
     // ---- Rollouts ----------------------------------------------------------------------------
 
-    pub async fn preview_rollout_csv(&self, text: &str) -> Result<RolloutPreview, AppError> {
-        let locations: Vec<Location> = self.locations_by_id().await?.into_values().collect();
-        rollout::parse_csv(text, &locations)
+    async fn draft(&self, profile: &Profile, preview: RolloutPreview) -> RolloutDraft {
+        let plan_id = self.plans.rollouts.keep(RolloutPlan {
+            profile_id: profile.id.clone(),
+            preview: preview.clone(),
+        });
+        RolloutDraft { plan_id, preview }
+    }
+
+    pub async fn preview_rollout_csv(&self, text: &str) -> Result<RolloutDraft, AppError> {
+        let profile = self.active_profile().await?;
+        let locations: Vec<Location> = self
+            .locations_of(&profile)
+            .await?
+            .values()
+            .cloned()
+            .collect();
+        let preview = rollout::parse_csv(text, &locations)?;
+        Ok(self.draft(&profile, preview).await)
     }
 
     pub async fn preview_rollout_generated(
@@ -231,65 +286,105 @@ impl Desk {
         location_id: &str,
         count: u32,
         label_prefix: &str,
-    ) -> Result<RolloutPreview, AppError> {
-        let locations = self.locations_by_id().await?;
+    ) -> Result<RolloutDraft, AppError> {
+        let profile = self.active_profile().await?;
+        let locations = self.locations_of(&profile).await?;
         let location = locations
             .get(location_id)
             .ok_or_else(|| AppError::invalid_field("location_id", "Choose a location."))?;
-        rollout::generate(location, count, label_prefix)
+        if label_prefix.chars().count() > rollout::MAX_LABEL_CHARS - 6 {
+            return Err(AppError::invalid_field(
+                "label_prefix",
+                "Use a shorter label (the number is added to it).",
+            ));
+        }
+        let preview = rollout::generate(location, count, label_prefix)?;
+        Ok(self.draft(&profile, preview).await)
     }
 
-    pub fn create_rollout(
+    /// Saves a batch from a preview Fleetdesk made (`plan_id`), for the profile it was made for.
+    pub async fn create_rollout(
         &self,
+        plan_id: &str,
         name: &str,
         expiry: ExpiryPreset,
-        rows: &[rollout::PreviewRow],
     ) -> Result<String, AppError> {
-        let profile = self.active_profile()?;
-        let id = self.rollouts.create(&profile.id, name, expiry, rows);
-        self.audit_result(Some(&profile), "rollout.create", name, &id);
+        if name.trim().chars().count() > MAX_ROLLOUT_NAME {
+            return Err(AppError::invalid_field(
+                "name",
+                format!("Use at most {MAX_ROLLOUT_NAME} characters."),
+            ));
+        }
+        let plan = self
+            .plans
+            .rollouts
+            .get(plan_id)
+            .ok_or_else(|| AppError::Conflict {
+                message: "That preview is no longer available; preview the rollout again."
+                    .to_owned(),
+            })?;
+        let profile = self.profile(&plan.profile_id).await?;
+        let (rollouts, owned_name, profile_id) =
+            (self.rollouts.clone(), name.to_owned(), profile.id.clone());
+        let id =
+            blocking(move || rollouts.create(&profile_id, &owned_name, expiry, &plan.preview.rows))
+                .await;
+        if id.is_ok() {
+            self.plans.rollouts.take(plan_id);
+        }
+        self.audit_result(Some(&profile), "rollout.create", name, &id)
+            .await;
         id
     }
 
-    /// Creates the batch's missing codes (also resumes and retries), reporting progress.
+    /// Creates the batch's missing codes (also resumes and retries), reporting progress — with
+    /// the account of the profile the batch was made for, whichever profile is active now.
     pub async fn run_rollout(
         &self,
         batch_id: &str,
         progress: impl FnMut(BatchProgress),
     ) -> Result<BatchDetail, AppError> {
-        let (profile, client) = self.active_client().await?;
+        let (profile, client) = self.batch_client(batch_id).await?;
         let result = self.rollouts.run(&client, batch_id, progress).await;
         let detail = result
             .as_ref()
             .map(|d| format!("{} created, {} failed", d.summary.created, d.summary.failed));
-        if let Err(err) = self.audit.record(
+        self.audit_detail(
             Some(&profile),
             "rollout.run",
             batch_id,
-            result.as_ref().map(|_| ()),
+            result.as_ref().err(),
             detail.as_deref().ok(),
-        ) {
-            tracing::warn!(%err, "could not write the audit log");
-        }
+        )
+        .await;
         result
     }
 
-    pub fn rollouts(&self) -> Result<Vec<BatchSummary>, AppError> {
-        self.rollouts.list(&self.active_profile()?.id)
+    async fn batch_client(&self, batch_id: &str) -> Result<(Profile, Client), AppError> {
+        let (rollouts, id) = (self.rollouts.clone(), batch_id.to_owned());
+        let profile_id = blocking(move || rollouts.profile_of(&id)).await?;
+        self.client_of(&profile_id).await
     }
 
-    pub fn rollout(&self, batch_id: &str) -> Result<BatchDetail, AppError> {
-        self.rollouts.detail(batch_id)
+    pub async fn rollouts(&self) -> Result<Vec<BatchSummary>, AppError> {
+        let profile = self.active_profile().await?;
+        let rollouts = self.rollouts.clone();
+        blocking(move || rollouts.list(&profile.id)).await
+    }
+
+    pub async fn rollout(&self, batch_id: &str) -> Result<BatchDetail, AppError> {
+        let (rollouts, id) = (self.rollouts.clone(), batch_id.to_owned());
+        blocking(move || rollouts.detail(&id)).await
     }
 
     pub async fn reconcile_rollout(&self, batch_id: &str) -> Result<BatchDetail, AppError> {
-        let (_, client) = self.active_client().await?;
+        let (_, client) = self.batch_client(batch_id).await?;
         self.rollouts.reconcile(&client, batch_id).await
     }
 
-    /// The batch's created codes as cards.
-    pub fn rollout_cards(&self, batch_id: &str) -> Result<Vec<PairingCard>, AppError> {
-        let detail = self.rollouts.detail(batch_id)?;
+    /// The batch's pending codes as cards (spent codes are purged and not printed).
+    pub async fn rollout_cards(&self, batch_id: &str) -> Result<Vec<PairingCard>, AppError> {
+        let detail = self.rollout(batch_id).await?;
         Ok(detail
             .rows
             .into_iter()
@@ -303,4 +398,61 @@ impl Desk {
             })
             .collect())
     }
+}
+
+/// The enrollment the UI holds, as Kustom lists it now (`None` once cancelled: never listed).
+async fn find_listed(client: &Client, known: &Enrollment) -> Result<Option<Enrollment>, AppError> {
+    let query = query_to_find(known);
+    let mut page = PageRequest::new(0, PageRequest::MAX_SIZE);
+    loop {
+        let result = client.list_enrollments(&query, page).await?;
+        let last = result.last || result.content.is_empty();
+        if let Some(found) = result
+            .content
+            .into_iter()
+            .find(|e| e.enrollment_id == known.enrollment_id)
+        {
+            return Ok(Some(found));
+        }
+        if last || page.page_number >= 20 {
+            return Ok(None);
+        }
+        page.page_number += 1;
+    }
+}
+
+/// After a lost answer: a pending enrollment at the same location with the same metadata, made
+/// since `started` (or, where the API gives no creation time, expiring when this one would).
+async fn find_created(
+    client: &Client,
+    request: &CreateEnrollment,
+    started: DateTime<Utc>,
+) -> Option<Enrollment> {
+    let metadata = request.metadata.clone().unwrap_or_default();
+    let query = EnrollmentQuery {
+        location_id: request.location_id.clone(),
+        metadata: MetadataFilter::from_pairs(
+            metadata
+                .iter()
+                .take(MetadataFilter::MAX_ENTRIES)
+                .map(|(k, v)| (k.clone(), v.clone())),
+        )
+        .unwrap_or_default(),
+        include_consumed: Some(false),
+    };
+    let page = client
+        .list_enrollments(&query, PageRequest::new(0, PageRequest::MAX_SIZE))
+        .await
+        .ok()?;
+    let expected_expiry =
+        started + chrono::Duration::milliseconds(request.expires_in.unwrap_or(7_200_000));
+    let slack = chrono::Duration::minutes(2);
+    page.content
+        .into_iter()
+        .filter(|e| e.status == EnrollmentStatus::Pending && e.metadata == metadata)
+        .filter(|e| match e.created_at {
+            Some(created) => created >= started - slack,
+            None => (e.expires_at - expected_expiry).abs() <= slack,
+        })
+        .max_by_key(|e| e.created_at.unwrap_or(e.expires_at))
 }

@@ -9,16 +9,17 @@ use kustom_ipp::{Device, PagingOptions, Progress, fetch_all};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use super::Desk;
+use super::{Desk, blocking};
 use crate::AppError;
 use crate::device_edits::{
     self, Applied, BulkAction, BulkPreviewRow, BulkProgress, BulkReport, DeviceChange,
 };
 use crate::fleet_cache::SyncInfo;
 use crate::fleet_index::{FleetIndex, FleetQuery, Sort};
+use crate::profile::Profile;
 use crate::store::storage;
 
-/// The fleet of the active profile as Fleetdesk holds it.
+/// The fleet of one profile as Fleetdesk holds it.
 pub(crate) struct FleetState {
     profile_id: String,
     index: Arc<FleetIndex>,
@@ -81,10 +82,47 @@ pub enum DeviceSelection {
     },
 }
 
+/// A bulk action's dry run, kept in Rust under `plan_id`: running it acts on exactly these devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BulkPlan {
+    pub plan_id: String,
+    pub rows: Vec<BulkPreviewRow>,
+    /// On production, what must be typed to run it ("12 devices"); otherwise nothing.
+    pub confirm_text: Option<String>,
+}
+
+/// What a bulk plan remembers: for which profile, what to do, to which devices.
+#[derive(Clone)]
+pub(crate) struct StoredBulk {
+    profile_id: String,
+    action: BulkAction,
+    targets: Vec<(String, String)>,
+}
+
+/// The most devices one bulk action may touch (the whole of a very large fleet).
+const MAX_BULK: usize = 100_000;
+
+/// `N devices`, what production asks to be typed for a bulk action.
+fn devices_phrase(count: usize) -> String {
+    if count == 1 {
+        "1 device".to_owned()
+    } else {
+        format!("{count} devices")
+    }
+}
+
+/// A spreadsheet cell that starts like a formula is written as text: `'=…` (CSV injection).
+fn neutralised(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 impl Desk {
-    /// The fleet state of the active profile, loaded from the cache on first use.
-    async fn fleet(&self) -> Result<Arc<FleetIndex>, AppError> {
-        let profile = self.active_profile()?;
+    /// The fleet of `profile`, loaded from the cache on first use.
+    pub(crate) async fn fleet_of(&self, profile: &Profile) -> Result<Arc<FleetIndex>, AppError> {
         if let Some(state) = self
             .fleet
             .lock()
@@ -93,15 +131,12 @@ impl Desk {
         {
             return Ok(state.index.clone());
         }
-        let cache = self.fleet_cache.clone();
-        let id = profile.id.clone();
-        let devices = tokio::task::spawn_blocking(move || cache.load(&id))
-            .await
-            .map_err(|err| AppError::internal(err.to_string()))??;
-        let index = Arc::new(FleetIndex::build(devices));
-        let sync = self.fleet_cache.sync_info(&profile.id)?;
+        let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
+        let (devices, sync) =
+            blocking(move || Ok((cache.load(&id)?, cache.sync_info(&id)?))).await?;
+        let index = Arc::new(blocking(move || Ok(FleetIndex::build(devices))).await?);
         *self.fleet.lock() = Some(FleetState {
-            profile_id: profile.id,
+            profile_id: profile.id.clone(),
             index: index.clone(),
             sync,
             online: true,
@@ -109,14 +144,30 @@ impl Desk {
         Ok(index)
     }
 
-    fn set_online(&self, online: bool) {
-        if let Some(state) = self.fleet.lock().as_mut() {
+    async fn fleet(&self) -> Result<(Profile, Arc<FleetIndex>), AppError> {
+        let profile = self.active_profile().await?;
+        let index = self.fleet_of(&profile).await?;
+        Ok((profile, index))
+    }
+
+    fn set_online(&self, profile_id: &str, online: bool) {
+        if let Some(state) = self
+            .fleet
+            .lock()
+            .as_mut()
+            .filter(|s| s.profile_id == profile_id)
+        {
             state.online = online;
         }
     }
 
-    fn ensure_online(&self) -> Result<(), AppError> {
-        let online = self.fleet.lock().as_ref().is_none_or(|s| s.online);
+    fn ensure_online(&self, profile_id: &str) -> Result<(), AppError> {
+        let online = self
+            .fleet
+            .lock()
+            .as_ref()
+            .filter(|s| s.profile_id == profile_id)
+            .is_none_or(|s| s.online);
         if online {
             Ok(())
         } else {
@@ -128,18 +179,21 @@ impl Desk {
     }
 
     /// Remembers whether an API failure means we are offline.
-    fn note(&self, result: &Result<impl Sized, AppError>) {
+    fn note(&self, profile_id: &str, result: &Result<impl Sized, AppError>) {
         match result {
-            Ok(_) => self.set_online(true),
-            Err(AppError::Offline { .. } | AppError::Timeout { .. }) => self.set_online(false),
+            Ok(_) => self.set_online(profile_id, true),
+            Err(AppError::Offline { .. } | AppError::Timeout { .. }) => {
+                self.set_online(profile_id, false)
+            }
             Err(_) => {}
         }
     }
 
-    /// Fetches the whole fleet (bounded concurrency, with progress) into the cache.
+    /// Fetches the whole fleet (bounded concurrency, with progress) into the cache, and the
+    /// locations with it.
     pub async fn sync_fleet(&self, progress: impl FnMut(Progress)) -> Result<SyncInfo, AppError> {
         let (profile, client) = self.active_client().await?;
-        self.fleet().await?;
+        self.fleet_of(&profile).await?;
         let result = fetch_all(
             |page| {
                 let client = client.clone();
@@ -157,14 +211,14 @@ impl Desk {
         )
         .await
         .map_err(AppError::from);
-        self.note(&result);
+        self.note(&profile.id, &result);
         let devices = result?;
-        let cache = self.fleet_cache.clone();
-        let id = profile.id.clone();
-        let (info, index) =
-            tokio::task::spawn_blocking(move || cache.store_and_index(&id, devices))
-                .await
-                .map_err(|err| AppError::internal(err.to_string()))??;
+        // Locations are refreshed with the fleet (new stores show up at the same moment).
+        if let Err(err) = self.refresh_locations(&profile).await {
+            tracing::warn!(%err, "could not refresh the locations with the fleet");
+        }
+        let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
+        let (info, index) = blocking(move || cache.store_and_index(&id, devices)).await?;
         *self.fleet.lock() = Some(FleetState {
             profile_id: profile.id,
             index: Arc::new(index),
@@ -174,16 +228,19 @@ impl Desk {
         Ok(info)
     }
 
-    async fn location_names(&self) -> HashMap<String, String> {
-        match self.locations_by_id().await {
-            Ok(locations) => locations.into_iter().map(|(id, l)| (id, l.name)).collect(),
+    async fn location_names(&self, profile: &Profile) -> HashMap<String, String> {
+        match self.locations_of(profile).await {
+            Ok(locations) => locations
+                .iter()
+                .map(|(id, l)| (id.clone(), l.name.clone()))
+                .collect(),
             Err(_) => HashMap::new(),
         }
     }
 
     pub async fn fleet_overview(&self) -> Result<FleetOverview, AppError> {
-        let index = self.fleet().await?;
-        let names = self.location_names().await;
+        let (profile, index) = self.fleet().await?;
+        let names = self.location_names(&profile).await;
         let mut locations: Vec<LocationCount> = index
             .location_counts()
             .into_iter()
@@ -226,21 +283,22 @@ impl Desk {
             .fleet
             .lock()
             .as_ref()
+            .filter(|s| s.profile_id == profile.id)
             .map(|s| (s.sync, s.online))
             .unwrap_or((None, true));
-        let profile = self.active_profile()?;
+        let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
+        let saved_views = blocking(move || cache.views(&id))
+            .await?
+            .into_iter()
+            .map(|(name, query)| SavedView { name, query })
+            .collect();
         Ok(FleetOverview {
             total: index.len() as u32,
             sync,
             online,
             locations,
             suggestions,
-            saved_views: self
-                .fleet_cache
-                .views(&profile.id)?
-                .into_iter()
-                .map(|(name, query)| SavedView { name, query })
-                .collect(),
+            saved_views,
         })
     }
 
@@ -252,8 +310,8 @@ impl Desk {
         offset: u32,
         limit: u32,
     ) -> Result<FleetPage, AppError> {
-        let index = self.fleet().await?;
-        let names = self.location_names().await;
+        let (profile, index) = self.fleet().await?;
+        let names = self.location_names(&profile).await;
         let mut rows = index.find(query);
         index.sort(&mut rows, sort, &names);
         let total = rows.len() as u32;
@@ -277,13 +335,13 @@ impl Desk {
         })
     }
 
-    /// The ids of the devices a selection means, in name order.
-    pub async fn resolve_selection(
+    /// The devices a selection means, in name order.
+    async fn resolve_selection(
         &self,
+        index: &FleetIndex,
         selection: &DeviceSelection,
-    ) -> Result<Vec<Device>, AppError> {
-        let index = self.fleet().await?;
-        Ok(match selection {
+    ) -> Vec<Device> {
+        match selection {
             DeviceSelection::Ids { ids } => {
                 ids.iter().filter_map(|id| index.get(id)).cloned().collect()
             }
@@ -293,18 +351,18 @@ impl Desk {
                 .filter_map(|r| index.device(*r))
                 .cloned()
                 .collect(),
-        })
+        }
     }
 
     /// One device, fresh from the API when it can be reached, else from the cache.
     pub async fn device_detail(&self, device_id: &str) -> Result<DeviceRow, AppError> {
-        let index = self.fleet().await?;
-        let (_, client) = self.active_client().await?;
+        let (profile, index) = self.fleet().await?;
+        let client = self.client_for(&profile).await?;
         let fetched = client.get_device(device_id).await.map_err(AppError::from);
-        self.note(&fetched);
+        self.note(&profile.id, &fetched);
         let device = match fetched {
             Ok(device) => {
-                self.remember(vec![Applied::Updated(device.clone())])
+                self.remember(&profile.id, vec![Applied::Updated(device.clone())])
                     .await?;
                 device
             }
@@ -316,7 +374,7 @@ impl Desk {
                 })?,
             Err(err) => return Err(err),
         };
-        let names = self.location_names().await;
+        let names = self.location_names(&profile).await;
         Ok(DeviceRow {
             location_name: device
                 .location_id
@@ -332,47 +390,62 @@ impl Desk {
         device_id: &str,
         change: &DeviceChange,
     ) -> Result<Device, AppError> {
-        self.ensure_online()?;
         let (profile, client) = self.active_client().await?;
+        self.ensure_online(&profile.id)?;
         let result = device_edits::apply_change(&client, device_id, change).await;
-        self.note(&result);
+        self.note(&profile.id, &result);
         let label = match change {
             DeviceChange::Rename { .. } => "device.rename",
             DeviceChange::Metadata { .. } => "device.metadata",
             DeviceChange::Move { .. } => "device.move",
         };
-        self.audit_result(Some(&profile), label, device_id, &result);
+        self.audit_result(Some(&profile), label, device_id, &result)
+            .await;
         let device = result?;
-        self.remember(vec![Applied::Updated(device.clone())])
+        self.remember(&profile.id, vec![Applied::Updated(device.clone())])
             .await?;
         Ok(device)
     }
 
     /// Deregisters a device: it is removed and its token revoked; the clerk must re-enroll it.
-    pub async fn deregister_device(&self, device_id: &str) -> Result<(), AppError> {
-        self.ensure_online()?;
+    /// On production the confirmation is the device's name, as Kustom has it.
+    pub async fn deregister_device(
+        &self,
+        device_id: &str,
+        confirmation: Option<&str>,
+    ) -> Result<(), AppError> {
         let (profile, client) = self.active_client().await?;
+        self.ensure_online(&profile.id)?;
+        if profile.environment.is_production() {
+            let device = client.get_device(device_id).await?;
+            crate::confirmation::require(&profile, &device.name, confirmation)?;
+        }
         let result = client
             .delete_device(device_id)
             .await
             .map_err(AppError::from);
-        self.note(&result);
-        self.audit_result(Some(&profile), "device.deregister", device_id, &result);
+        self.note(&profile.id, &result);
+        self.audit_result(Some(&profile), "device.deregister", device_id, &result)
+            .await;
         result?;
-        self.remember(vec![Applied::Removed(device_id.to_owned())])
+        self.remember(&profile.id, vec![Applied::Removed(device_id.to_owned())])
             .await
     }
 
-    /// Writes API answers into the cache and rebuilds the index once.
-    pub(crate) async fn remember(&self, applied: Vec<Applied>) -> Result<(), AppError> {
+    /// Writes API answers into the cache of `profile_id` — the profile the change was made on,
+    /// whichever is active by the time it finished — and rebuilds its index once.
+    pub(crate) async fn remember(
+        &self,
+        profile_id: &str,
+        applied: Vec<Applied>,
+    ) -> Result<(), AppError> {
         if applied.is_empty() {
             return Ok(());
         }
-        let profile = self.active_profile()?;
-        let index = self.fleet().await?;
-        let cache = self.fleet_cache.clone();
-        let id = profile.id.clone();
-        let rebuilt = tokio::task::spawn_blocking(move || {
+        let profile = self.profile(profile_id).await?;
+        let index = self.fleet_of(&profile).await?;
+        let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
+        let rebuilt = blocking(move || {
             let mut devices: HashMap<String, Device> = index
                 .devices()
                 .iter()
@@ -390,10 +463,9 @@ impl Desk {
                     }
                 }
             }
-            Ok::<_, AppError>(FleetIndex::build(devices.into_values().collect()))
+            Ok(FleetIndex::build(devices.into_values().collect()))
         })
-        .await
-        .map_err(|err| AppError::internal(err.to_string()))??;
+        .await?;
         if let Some(state) = self
             .fleet
             .lock()
@@ -405,139 +477,194 @@ impl Desk {
         Ok(())
     }
 
-    /// The dry run of a bulk action: each device's change.
+    /// The dry run of a bulk action: each device's change. Kept as a plan: running it acts on
+    /// exactly the devices listed here.
     pub async fn bulk_preview(
         &self,
         action: &BulkAction,
         selection: &DeviceSelection,
-    ) -> Result<Vec<BulkPreviewRow>, AppError> {
-        let devices = self.resolve_selection(selection).await?;
-        let names = self.location_names().await;
-        let refs: Vec<&Device> = devices.iter().collect();
-        Ok(device_edits::preview(action, &refs, &names))
-    }
-
-    /// Runs a bulk action (also "retry failed": pass the failed ids), reporting progress.
-    pub async fn bulk_run(
-        &self,
-        action: &BulkAction,
-        selection: &DeviceSelection,
-        progress: impl FnMut(BulkProgress),
-    ) -> Result<BulkReport, AppError> {
-        self.ensure_online()?;
-        let devices = self.resolve_selection(selection).await?;
+    ) -> Result<BulkPlan, AppError> {
+        let (profile, index) = self.fleet().await?;
+        let devices = self.resolve_selection(&index, selection).await;
         if devices.is_empty() {
             return Err(AppError::invalid_field(
                 "selection",
                 "Select at least one device.",
             ));
         }
-        let (profile, client) = self.active_client().await?;
-        let names = self.location_names().await;
-        let label = action.describe(&names);
-        let targets = devices.into_iter().map(|d| (d.id, d.name)).collect();
-        let (report, applied) =
-            device_edits::run_bulk(&client, action, targets, label.clone(), progress).await;
-        self.remember(applied).await?;
-        let detail = format!("{} ok, {} failed", report.succeeded, report.failed);
-        if let Err(err) =
-            self.audit
-                .record(Some(&profile), "device.bulk", &label, Ok(()), Some(&detail))
-        {
-            tracing::warn!(%err, "could not write the audit log");
+        if devices.len() > MAX_BULK {
+            return Err(AppError::invalid_field(
+                "selection",
+                format!("At most {MAX_BULK} devices at once."),
+            ));
         }
+        let names = self.location_names(&profile).await;
+        let refs: Vec<&Device> = devices.iter().collect();
+        let rows = device_edits::preview(action, &refs, &names);
+        let confirm_text = profile
+            .environment
+            .is_production()
+            .then(|| devices_phrase(devices.len()));
+        let plan_id = self.plans.bulk.keep(StoredBulk {
+            profile_id: profile.id.clone(),
+            action: action.clone(),
+            targets: devices.into_iter().map(|d| (d.id, d.name)).collect(),
+        });
+        Ok(BulkPlan {
+            plan_id,
+            rows,
+            confirm_text,
+        })
+    }
+
+    /// Runs a previewed bulk action on the devices its preview listed, with the account it was
+    /// previewed on, reporting progress. On production, `confirmation` must be "N devices".
+    pub async fn bulk_run(
+        &self,
+        plan_id: &str,
+        confirmation: Option<&str>,
+        progress: impl FnMut(BulkProgress),
+    ) -> Result<BulkReport, AppError> {
+        let plan = self
+            .plans
+            .bulk
+            .get(plan_id)
+            .ok_or_else(|| AppError::Conflict {
+                message: "That preview is no longer available; preview the change again."
+                    .to_owned(),
+            })?;
+        let (profile, client) = self.client_of(&plan.profile_id).await?;
+        self.ensure_online(&profile.id)?;
+        crate::confirmation::require(&profile, &devices_phrase(plan.targets.len()), confirmation)?;
+        self.plans.bulk.take(plan_id);
+        let names = self.location_names(&profile).await;
+        let label = plan.action.describe(&names);
+        let (report, applied) =
+            device_edits::run_bulk(&client, &plan.action, plan.targets, label.clone(), progress)
+                .await;
+        self.remember(&profile.id, applied).await?;
+        let detail = format!("{} ok, {} failed", report.succeeded, report.failed);
+        self.audit_detail(Some(&profile), "device.bulk", &label, None, Some(&detail))
+            .await;
         Ok(report)
     }
 
-    /// Writes the devices matching `query` as CSV, metadata flattened to `metadata.<key>` columns.
+    /// Writes the devices matching `query` as CSV to `path` (a place the user chose), atomically;
+    /// metadata flattened to `metadata.<key>` columns, cells that look like formulas neutralised.
     pub async fn export_devices_csv(
         &self,
         path: &Path,
         query: &FleetQuery,
         sort: Sort,
     ) -> Result<u32, AppError> {
-        let index = self.fleet().await?;
-        let names = self.location_names().await;
-        let mut rows = index.find(query);
-        index.sort(&mut rows, sort, &names);
-        let devices: Vec<&Device> = rows.iter().filter_map(|r| index.device(*r)).collect();
-        let keys: Vec<String> = devices
-            .iter()
-            .flat_map(|d| d.metadata.keys().cloned())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let mut writer =
-            csv::Writer::from_path(path).map_err(|err| storage("create the CSV file", err))?;
-        let mut header = vec![
-            "id",
-            "name",
-            "platform",
-            "hardware_id",
-            "location_id",
-            "location_name",
-            "created_at",
-            "open_cash_register_id",
-        ]
-        .into_iter()
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
-        header.extend(keys.iter().map(|k| format!("metadata.{k}")));
-        writer
-            .write_record(&header)
-            .map_err(|err| storage("write the CSV file", err))?;
-        for device in &devices {
-            let mut record = vec![
-                device.id.clone(),
-                device.name.clone(),
-                device.platform.as_str().to_owned(),
-                device.hardware_id.clone(),
-                device.location_id.clone().unwrap_or_default(),
-                device
-                    .location_id
-                    .as_ref()
-                    .and_then(|id| names.get(id).cloned())
-                    .unwrap_or_default(),
-                device.created_at.to_rfc3339(),
-                device
-                    .open_cash_register_id
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-            ];
-            record.extend(
-                keys.iter()
-                    .map(|k| device.metadata.get(k).cloned().unwrap_or_default()),
-            );
+        let (profile, index) = self.fleet().await?;
+        let names = self.location_names(&profile).await;
+        let (query, path_buf) = (query.clone(), path.to_path_buf());
+        let count = blocking(move || {
+            let mut rows = index.find(&query);
+            index.sort(&mut rows, sort, &names);
+            let devices: Vec<&Device> = rows.iter().filter_map(|r| index.device(*r)).collect();
+            let keys: Vec<String> = devices
+                .iter()
+                .flat_map(|d| d.metadata.keys().cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let mut header = [
+                "id",
+                "name",
+                "platform",
+                "hardware_id",
+                "location_id",
+                "location_name",
+                "created_at",
+                "open_cash_register_id",
+            ]
+            .map(str::to_owned)
+            .to_vec();
+            header.extend(keys.iter().map(|k| neutralised(format!("metadata.{k}"))));
             writer
-                .write_record(&record)
+                .write_record(&header)
                 .map_err(|err| storage("write the CSV file", err))?;
-        }
-        writer
-            .flush()
-            .map_err(|err| storage("write the CSV file", err))?;
-        let profile = self.active_profile()?;
-        let _ = self.audit.record(
+            for device in &devices {
+                let mut record = vec![
+                    device.id.clone(),
+                    device.name.clone(),
+                    device.platform.as_str().to_owned(),
+                    device.hardware_id.clone(),
+                    device.location_id.clone().unwrap_or_default(),
+                    device
+                        .location_id
+                        .as_ref()
+                        .and_then(|id| names.get(id).cloned())
+                        .unwrap_or_default(),
+                    device.created_at.to_rfc3339(),
+                    device
+                        .open_cash_register_id
+                        .map(|n| n.to_string())
+                        .unwrap_or_default(),
+                ];
+                record.extend(
+                    keys.iter()
+                        .map(|k| device.metadata.get(k).cloned().unwrap_or_default()),
+                );
+                writer
+                    .write_record(record.into_iter().map(neutralised))
+                    .map_err(|err| storage("write the CSV file", err))?;
+            }
+            let bytes = writer
+                .into_inner()
+                .map_err(|err| storage("write the CSV file", err))?;
+            crate::private_files::write_atomically(&path_buf, &bytes)
+                .map_err(|err| storage("save the CSV file", err))?;
+            Ok(devices.len() as u32)
+        })
+        .await?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.audit_detail(
             Some(&profile),
             "device.export_csv",
-            &path.display().to_string(),
-            Ok(()),
+            &file_name,
             None,
-        );
-        Ok(devices.len() as u32)
+            Some(&format!("{count} devices")),
+        )
+        .await;
+        Ok(count)
     }
 
-    pub fn save_view(&self, name: &str, query: &FleetQuery) -> Result<(), AppError> {
-        self.fleet_cache
-            .save_view(&self.active_profile()?.id, name, query)
+    pub async fn save_view(&self, name: &str, query: &FleetQuery) -> Result<(), AppError> {
+        let profile = self.active_profile().await?;
+        let (cache, name, query) = (self.fleet_cache.clone(), name.to_owned(), query.clone());
+        blocking(move || cache.save_view(&profile.id, &name, &query)).await
     }
 
-    pub fn delete_view(&self, name: &str) -> Result<(), AppError> {
-        self.fleet_cache
-            .delete_view(&self.active_profile()?.id, name)
+    pub async fn delete_view(&self, name: &str) -> Result<(), AppError> {
+        let profile = self.active_profile().await?;
+        let (cache, name) = (self.fleet_cache.clone(), name.to_owned());
+        blocking(move || cache.delete_view(&profile.id, &name)).await
     }
 
-    /// A device as the cached fleet knows it.
+    /// A device as the cached fleet of the active profile knows it.
     pub(crate) async fn fleet_device(&self, device_id: &str) -> Option<Device> {
-        self.fleet().await.ok()?.get(device_id).cloned()
+        self.fleet().await.ok()?.1.get(device_id).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_written_as_text() {
+        for cell in ["=1+1", "+46 70", "-5", "@SUM(A1)", "\tx", "\r=x"] {
+            assert!(neutralised(cell.to_owned()).starts_with('\''), "{cell}");
+        }
+        assert_eq!(neutralised("Till 1".to_owned()), "Till 1");
+        assert_eq!(devices_phrase(1), "1 device");
+        assert_eq!(devices_phrase(12), "12 devices");
     }
 }

@@ -6,7 +6,7 @@ use kustom_ipp::{CreateSimulatedDevice, Device, Metadata, TapOutcome};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use super::Desk;
+use super::{Desk, blocking};
 use crate::AppError;
 use crate::device_edits::Applied;
 use crate::sessions::cart::{self, CartLine};
@@ -48,20 +48,24 @@ pub struct ReceiverInfo {
 pub const DEFAULT_RECEIVER_PORT: u16 = 8765;
 
 impl Desk {
-    pub fn session_settings(&self) -> Result<SessionSettings, AppError> {
-        let read = |key: &str| self.store.setting(key);
-        Ok(SessionSettings {
-            stuck_after_minutes: read("stuck_after_minutes")?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(5),
-            notifications: read("session_notifications")?.is_none_or(|v| v != "off"),
-            receiver_port: read("receiver_port")?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(DEFAULT_RECEIVER_PORT),
+    pub async fn session_settings(&self) -> Result<SessionSettings, AppError> {
+        let store = self.store.clone();
+        blocking(move || {
+            let read = |key: &str| store.setting(key);
+            Ok(SessionSettings {
+                stuck_after_minutes: read("stuck_after_minutes")?
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(5),
+                notifications: read("session_notifications")?.is_none_or(|v| v != "off"),
+                receiver_port: read("receiver_port")?
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(DEFAULT_RECEIVER_PORT),
+            })
         })
+        .await
     }
 
-    pub fn set_session_settings(&self, settings: &SessionSettings) -> Result<(), AppError> {
+    pub async fn set_session_settings(&self, settings: &SessionSettings) -> Result<(), AppError> {
         if settings.stuck_after_minutes == 0 || settings.stuck_after_minutes > 24 * 60 {
             return Err(AppError::invalid_field(
                 "stuck_after_minutes",
@@ -74,59 +78,82 @@ impl Desk {
                 "Use a port from 1024 to 65535 (or 0 for any free port).",
             ));
         }
-        self.store.set_setting(
-            "stuck_after_minutes",
-            &settings.stuck_after_minutes.to_string(),
-        )?;
-        self.store.set_setting(
-            "session_notifications",
-            if settings.notifications { "on" } else { "off" },
-        )?;
-        self.store
-            .set_setting("receiver_port", &settings.receiver_port.to_string())
+        let (store, settings) = (self.store.clone(), *settings);
+        blocking(move || {
+            store.set_setting(
+                "stuck_after_minutes",
+                &settings.stuck_after_minutes.to_string(),
+            )?;
+            store.set_setting(
+                "session_notifications",
+                if settings.notifications { "on" } else { "off" },
+            )?;
+            store.set_setting("receiver_port", &settings.receiver_port.to_string())
+        })
+        .await
     }
 
+    /// Where callbacks arrive, or why they cannot.
     pub fn receiver_info(&self) -> Result<ReceiverInfo, AppError> {
-        let guard = self.receiver.lock();
-        let receiver = guard
-            .as_ref()
-            .ok_or_else(|| AppError::internal("the callback receiver is not running"))?;
+        let receiver = self.receiver.as_ref().ok_or_else(|| AppError::Conflict {
+            message: self
+                .receiver_problem
+                .clone()
+                .unwrap_or_else(|| "The callback receiver is not running.".to_owned()),
+        })?;
         Ok(ReceiverInfo {
             url: receiver.url(),
             port: receiver.addr.port(),
         })
     }
 
-    /// Decorates a tracked session for the board.
-    pub async fn session_view(&self, tracked: TrackedSession) -> SessionView {
+    /// Decorates tracked sessions for the board: device and location names from the cached
+    /// fleet and locations (one lookup for the whole list, not one per row).
+    pub async fn session_views(
+        &self,
+        tracked: Vec<TrackedSession>,
+    ) -> Result<Vec<SessionView>, AppError> {
         let stuck_after = self
             .session_settings()
+            .await
             .map(|s| s.stuck_after_minutes)
             .unwrap_or(5);
-        let stuck = !tracked.session.status.is_terminal()
-            && (Utc::now() - tracked.status_since).num_minutes() >= i64::from(stuck_after);
-        let device = self.fleet_device(&tracked.session.device_id).await;
-        let location_id = tracked
-            .location_id
-            .clone()
-            .or_else(|| device.as_ref().and_then(|d| d.location_id.clone()));
-        let location_name = match location_id {
-            Some(id) => self
-                .locations_by_id()
-                .await
-                .ok()
-                .and_then(|l| l.get(&id).map(|l| l.name.clone())),
-            None => None,
-        };
-        SessionView {
-            device_name: device.map(|d| d.name),
-            location_name,
-            stuck,
-            tracked,
-        }
+        let profile = self.active_profile().await?;
+        let locations = self.locations_of(&profile).await.unwrap_or_default();
+        let fleet = self.fleet_of(&profile).await.ok();
+        Ok(tracked
+            .into_iter()
+            .map(|tracked| {
+                let stuck = !tracked.session.status.is_terminal()
+                    && (Utc::now() - tracked.status_since).num_minutes() >= i64::from(stuck_after);
+                let device = fleet
+                    .as_ref()
+                    .and_then(|f| f.get(&tracked.session.device_id));
+                let location_id = tracked
+                    .location_id
+                    .clone()
+                    .or_else(|| device.and_then(|d| d.location_id.clone()));
+                SessionView {
+                    device_name: device.map(|d| d.name.clone()),
+                    location_name: location_id
+                        .and_then(|id| locations.get(&id).map(|l| l.name.clone())),
+                    stuck,
+                    tracked,
+                }
+            })
+            .collect())
     }
 
-    /// Creates a test payment for a device and follows it.
+    /// One session for the board.
+    pub async fn session_view(&self, tracked: TrackedSession) -> Result<SessionView, AppError> {
+        self.session_views(vec![tracked])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("a session view went missing"))
+    }
+
+    /// Creates a test payment for a device and follows it. A lost answer is not retried (a
+    /// second payment could be made); the session, if it exists, is announced by its callback.
     pub async fn create_test_payment(
         &self,
         device_id: &str,
@@ -134,25 +161,43 @@ impl Desk {
         lines: &[CartLine],
     ) -> Result<SessionView, AppError> {
         let (profile, client) = self.active_client().await?;
+        if !profile.environment.has_dev_tools() {
+            return Err(AppError::Forbidden {
+                message:
+                    "Test payments are for playground profiles: on production a payment is real."
+                        .to_owned(),
+            });
+        }
         let reference = format!("TEST-{}", Utc::now().format("%H%M%S"));
         let body = cart::session_request(device_id, currency, lines, &reference)?;
         let location = self
             .fleet_device(device_id)
             .await
             .and_then(|d| d.location_id);
-        let result = client
-            .create_session(location.as_deref(), &body)
-            .await
-            .map_err(AppError::from);
-        self.audit_result(Some(&profile), "session.test_payment", device_id, &result);
+        let result = match client.create_session(location.as_deref(), &body).await {
+            Err(kustom_ipp::ApiError::OutcomeUnknown { cause, .. }) => {
+                Err(AppError::OutcomeUnknown {
+                    message: format!(
+                        "Kustom's answer was lost ({cause}), so the payment may have been \
+                         created. If it was, it appears on the board within a minute; do not \
+                         create another one before then."
+                    ),
+                })
+            }
+            other => other.map_err(AppError::from),
+        };
+        self.audit_result(Some(&profile), "session.test_payment", device_id, &result)
+            .await;
         let session = result?;
-        self.watcher.track(
-            &profile.id,
-            &client,
-            &session,
-            location.as_deref(),
-            EventSource::App,
-        )?;
+        self.watcher
+            .track(
+                &profile.id,
+                &client,
+                &session,
+                location.as_deref(),
+                EventSource::App,
+            )
+            .await?;
         self.tracked(&session.session_id).await
     }
 
@@ -161,20 +206,38 @@ impl Desk {
         let (profile, client) = self.active_client().await?;
         let session = client.get_session(session_id.trim()).await?;
         self.watcher
-            .track(&profile.id, &client, &session, None, EventSource::Poll)?;
+            .track(&profile.id, &client, &session, None, EventSource::Poll)
+            .await?;
         self.tracked(&session.session_id).await
     }
 
-    pub async fn cancel_session(&self, session_id: &str) -> Result<SessionView, AppError> {
+    /// Cancels a session. On production the confirmation is the session's reference (or its id
+    /// when it has none), as Kustom has it.
+    pub async fn cancel_session(
+        &self,
+        session_id: &str,
+        confirmation: Option<&str>,
+    ) -> Result<SessionView, AppError> {
         let (profile, client) = self.active_client().await?;
+        if profile.environment.is_production() {
+            let session = client.get_session(session_id).await?;
+            let expected = session
+                .merchant_reference1
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or(session.session_id);
+            crate::confirmation::require(&profile, &expected, confirmation)?;
+        }
         let result = client
             .cancel_session(session_id)
             .await
             .map_err(AppError::from);
-        self.audit_result(Some(&profile), "session.cancel", session_id, &result);
+        self.audit_result(Some(&profile), "session.cancel", session_id, &result)
+            .await;
         let session = result?;
         self.watcher
-            .track(&profile.id, &client, &session, None, EventSource::App)?;
+            .track(&profile.id, &client, &session, None, EventSource::App)
+            .await?;
         self.tracked(session_id).await
     }
 
@@ -192,7 +255,8 @@ impl Desk {
         }
         let session = client.dev_simulate_tap(session_id, outcome).await?;
         self.watcher
-            .track(&profile.id, &client, &session, None, EventSource::App)?;
+            .track(&profile.id, &client, &session, None, EventSource::App)
+            .await?;
         self.tracked(session_id).await
     }
 
@@ -217,9 +281,10 @@ impl Desk {
             .await
             .map(|r| r.device)
             .map_err(AppError::from);
-        self.audit_result(Some(&profile), "device.simulate", name, &result);
+        self.audit_result(Some(&profile), "device.simulate", name, &result)
+            .await;
         let device = result?;
-        self.remember(vec![Applied::Updated(device.clone())])
+        self.remember(&profile.id, vec![Applied::Updated(device.clone())])
             .await?;
         Ok(device)
     }
@@ -228,28 +293,24 @@ impl Desk {
         let tracked = self
             .watcher
             .store()
-            .get(session_id)?
+            .get_async(session_id)
+            .await?
             .ok_or_else(|| AppError::internal("a tracked session was not saved"))?;
-        Ok(self.session_view(tracked).await)
+        self.session_view(tracked).await
     }
 
     /// Sessions of the active profile: the board (`active_only`) or the history.
     pub async fn sessions(&self, filter: &SessionFilter) -> Result<Vec<SessionView>, AppError> {
-        let profile = self.active_profile()?;
-        let mut out = Vec::new();
-        for tracked in self.watcher.store().list(&profile.id, filter)? {
-            out.push(self.session_view(tracked).await);
-        }
-        Ok(out)
+        let profile = self.active_profile().await?;
+        let (store, filter) = (self.watcher.store().clone(), filter.clone());
+        let tracked = blocking(move || store.list(&profile.id, &filter)).await?;
+        self.session_views(tracked).await
     }
 
     pub async fn session_detail(&self, session_id: &str) -> Result<SessionDetail, AppError> {
         let view = self.tracked(session_id).await?;
-        let timeline = self.watcher.store().timeline(session_id)?;
+        let (store, id) = (self.watcher.store().clone(), session_id.to_owned());
+        let timeline = blocking(move || store.timeline(&id)).await?;
         Ok(SessionDetail { view, timeline })
-    }
-
-    pub fn deliveries(&self, limit: u32) -> Result<Vec<crate::sessions::Delivery>, AppError> {
-        self.watcher.store().deliveries(limit)
     }
 }

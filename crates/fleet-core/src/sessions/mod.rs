@@ -91,14 +91,15 @@ pub struct SessionFilter {
     pub active_only: bool,
 }
 
-/// One callback delivery as the receiver judged it.
+/// One callback delivery as the receiver judged it (values truncated; kept in memory only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct Delivery {
     pub received_at: DateTime<Utc>,
     pub webhook_id: Option<String>,
     pub event_type: Option<String>,
     pub session_id: Option<String>,
-    /// "accepted", "duplicate", "forged", "stale", "too_large", "malformed".
+    /// "accepted", "duplicate", "unsupported", "forged", "stale", "too_large", "malformed",
+    /// "unrecorded".
     pub verdict: String,
     pub http_status: u16,
     pub detail: Option<String>,
@@ -116,6 +117,23 @@ fn status_key(status: &SessionStatus) -> String {
 impl SessionStore {
     pub fn new(store: Store) -> Self {
         Self { store }
+    }
+
+    /// Runs work on this store on the blocking pool (async callers: the watcher, the receiver).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SessionStore) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || f(&this))
+            .await
+            .map_err(|err| AppError::internal(format!("a database task failed: {err}")))?
+    }
+
+    /// [`SessionStore::get`] on the blocking pool.
+    pub async fn get_async(&self, session_id: &str) -> Result<Option<TrackedSession>, AppError> {
+        let id = session_id.to_owned();
+        self.run(move |store| store.get(&id)).await
     }
 
     /// Saves the latest state of a session; returns the status it had before (if known).
@@ -274,57 +292,32 @@ impl SessionStore {
         })
     }
 
-    pub fn record_delivery(&self, delivery: &Delivery) -> Result<(), AppError> {
-        self.store.with(|conn| {
-            conn.execute(
-                "INSERT INTO webhook_deliveries (received_at, webhook_id, event_type, session_id, verdict, http_status, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                rusqlite::params![
-                    delivery.received_at,
-                    delivery.webhook_id,
-                    delivery.event_type,
-                    delivery.session_id,
-                    delivery.verdict,
-                    delivery.http_status,
-                    delivery.detail
-                ],
-            )
-            .map(|_| ())
-        })
-    }
-
-    /// Whether a delivery with this webhook id was already accepted (survives restarts).
-    pub fn seen(&self, webhook_id: &str) -> Result<bool, AppError> {
-        self.store.with(|conn| {
-            conn.query_row(
-                "SELECT 1 FROM webhook_deliveries WHERE webhook_id = ?1 AND verdict = 'accepted' LIMIT 1",
-                [webhook_id],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|found| found.is_some())
-        })
-    }
-
-    pub fn deliveries(&self, limit: u32) -> Result<Vec<Delivery>, AppError> {
-        self.store.with(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT received_at, webhook_id, event_type, session_id, verdict, http_status, detail
-                 FROM webhook_deliveries ORDER BY id DESC LIMIT ?1",
-            )?;
-            stmt.query_map([limit], |row| {
-                Ok(Delivery {
-                    received_at: row.get(0)?,
-                    webhook_id: row.get(1)?,
-                    event_type: row.get(2)?,
-                    session_id: row.get(3)?,
-                    verdict: row.get(4)?,
-                    http_status: row.get(5)?,
-                    detail: row.get(6)?,
-                })
-            })?
-            .collect()
-        })
+    /// Remembers a verified delivery's id; `true` the first time it is seen within `window`.
+    /// Ids older than the window are dropped as new ones arrive (the table stays small, and only
+    /// verified deliveries ever reach it). On the blocking pool.
+    pub async fn remember_delivery(
+        &self,
+        webhook_id: &str,
+        window: std::time::Duration,
+    ) -> Result<bool, AppError> {
+        let id = webhook_id.to_owned();
+        let now = Utc::now();
+        let horizon = now - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(3));
+        self.store
+            .run(move |conn| {
+                let inserted = conn.execute(
+                    "INSERT OR IGNORE INTO webhook_replay (webhook_id, received_at) VALUES (?1, ?2)",
+                    rusqlite::params![id, now],
+                )?;
+                if inserted == 1 {
+                    conn.execute(
+                        "DELETE FROM webhook_replay WHERE received_at < ?1",
+                        [horizon],
+                    )?;
+                }
+                Ok(inserted == 1)
+            })
+            .await
     }
 }
 

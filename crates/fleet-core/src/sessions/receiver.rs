@@ -1,37 +1,70 @@
 //! The local callback receiver: an axum server on 127.0.0.1 that takes Kustom's callbacks, checks
 //! their Standard Webhooks signature against the profile's signing secret(s), and hands accepted
-//! events on. It answers fast and records every delivery, accepted or not:
+//! events on.
+//!
+//! Settings tells people to expose this port with a tunnel, so anyone may send it anything. The
+//! receiver is built for that:
+//!
+//! - Cheap checks come first and need no cryptography: only `application/json` (a web page the
+//!   user visits cannot send that across origins without a preflight this server never grants),
+//!   at most 64 KiB of body, headers of sane length, a timestamp within ±5 min, at most
+//!   [`webhooks::MAX_SIGNATURES`] signature entries. Then one HMAC per configured secret.
+//! - Only verified deliveries touch the database: their ids, kept to refuse replays and repeats
+//!   ([`REPLAY_WINDOW`]), in an indexed table pruned as it goes. Rejected deliveries are counted and
+//!   kept in a bounded in-memory ring, values truncated, for Settings to show; beyond a rate
+//!   (a token bucket) they are answered 429 and only counted, so a flood cannot make the app do
+//!   more than verify and drop. A genuine delivery is verified first, so a flood never refuses it.
 //!
 //! | delivery | answer | verdict |
 //! |---|---|---|
 //! | valid, first time | 200 | accepted |
 //! | valid, already accepted (a retry or a replay) | 200, not processed again | duplicate |
-//! | bad or missing signature | 401 | forged |
+//! | not JSON | 415 | unsupported |
+//! | bad or missing signature, too many entries | 401 | forged |
 //! | timestamp outside ±5 min | 400 | stale |
 //! | body over 64 KiB | 413 | too_large |
-//! | not a callback envelope | 400 | malformed |
+//! | not a callback envelope, oversized headers | 400 | malformed |
+//! | any rejection past the rate | 429 | (counted only) |
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::Utc;
 use kustom_ipp::webhooks::{self, WebhookError, WebhookSecret};
 use kustom_ipp::{CallbackEnvelope, CallbackEvent};
 use parking_lot::{Mutex, RwLock};
+use serde::Serialize;
+use specta::Type;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Delivery, SessionStore};
 
 pub const PATH: &str = "/kustom/callbacks";
 pub const MAX_BODY: usize = 64 * 1024;
+/// Longest `webhook-id` kept or compared (Standard Webhooks ids are short: `msg_…`, `kevt_…`).
+pub const MAX_ID_LEN: usize = 256;
 const TOLERANCE: Duration = webhooks::DEFAULT_TOLERANCE;
+/// How long accepted ids are remembered. A replayed capture is refused by its timestamp after
+/// five minutes; ids are kept far longer because Kustom re-sends a delivery it saw no 2xx for,
+/// with the same id and a fresh signature, on a schedule it does not document [GAP]: three days
+/// covers the retry schedules of Standard Webhooks senders.
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(3 * 24 * 3600);
+/// Rejected deliveries kept for Settings.
+pub const RING_SIZE: usize = 100;
+/// Rejections answered in full per second (burst, then refill); past that, 429 and a count.
+const REJECTIONS_BURST: f64 = 20.0;
+const REJECTIONS_PER_SECOND: f64 = 5.0;
+/// Characters kept of any value a rejected delivery brought with it.
+const SHOWN_CHARS: usize = 80;
 
 /// The signing secrets deliveries are checked against, each with the merchant it belongs to when
 /// known; updated when the profile changes.
@@ -58,18 +91,87 @@ impl Secrets {
     }
 }
 
+/// What Settings shows about deliveries since the app started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct DeliveryReport {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    /// Rejections past the rate limit, answered 429 and not kept below.
+    pub suppressed: u64,
+    /// The latest deliveries, accepted or not, newest first (at most [`RING_SIZE`]).
+    pub recent: Vec<Delivery>,
+}
+
+/// Counters and the ring, shared by the handler and Settings.
+#[derive(Default)]
+struct Journal {
+    accepted: u64,
+    duplicates: u64,
+    rejected: u64,
+    suppressed: u64,
+    recent: VecDeque<Delivery>,
+}
+
+impl Journal {
+    fn keep(&mut self, delivery: Delivery) {
+        if self.recent.len() == RING_SIZE {
+            self.recent.pop_back();
+        }
+        self.recent.push_front(delivery);
+    }
+}
+
+/// A token bucket for rejections.
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn new() -> Self {
+        Self {
+            tokens: REJECTIONS_BURST,
+            last: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens
+            + REJECTIONS_PER_SECOND * now.duration_since(self.last).as_secs_f64())
+        .min(REJECTIONS_BURST);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Shared {
     secrets: Secrets,
     store: SessionStore,
     events: mpsc::UnboundedSender<CallbackEvent>,
-    /// Ids accepted in this run (the store remembers earlier runs).
-    recent: Arc<Mutex<std::collections::HashSet<String>>>,
+    journal: Arc<Mutex<Journal>>,
+    bucket: Arc<Mutex<Bucket>>,
 }
 
 pub struct Receiver {
     pub addr: SocketAddr,
+    journal: Arc<Mutex<Journal>>,
     shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// The receiver's port is taken (another program, or another Fleetdesk window of this user).
+#[derive(Debug, thiserror::Error)]
+#[error("port {port} on 127.0.0.1 is in use ({source})")]
+pub struct PortTaken {
+    pub port: u16,
+    source: std::io::Error,
 }
 
 impl Receiver {
@@ -78,27 +180,27 @@ impl Receiver {
         format!("http://{}{PATH}", self.addr)
     }
 
-    /// Binds 127.0.0.1:`port` (0 for any free port; a taken port falls back to a free one).
+    /// Binds 127.0.0.1:`port` (0 for any free port). A taken port is an error: quietly moving to
+    /// another one would leave the tunnel Kustom posts to pointing at something else.
     pub async fn start(
         port: u16,
         secrets: Secrets,
         store: SessionStore,
         events: mpsc::UnboundedSender<CallbackEvent>,
-    ) -> std::io::Result<Self> {
-        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-            Ok(listener) => listener,
-            Err(err) if port != 0 => {
-                tracing::warn!(%err, port, "callback port taken; using a free one");
-                tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?
-            }
-            Err(err) => return Err(err),
-        };
-        let addr = listener.local_addr()?;
+    ) -> Result<Self, PortTaken> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|source| PortTaken { port, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| PortTaken { port, source })?;
+        let journal: Arc<Mutex<Journal>> = Arc::default();
         let shared = Shared {
             secrets,
             store,
             events,
-            recent: Arc::new(Mutex::new(Default::default())),
+            journal: journal.clone(),
+            bucket: Arc::new(Mutex::new(Bucket::new())),
         };
         let app = Router::new()
             .route(PATH, post(receive))
@@ -115,8 +217,21 @@ impl Receiver {
         });
         Ok(Self {
             addr,
+            journal,
             shutdown: Some(shutdown),
         })
+    }
+
+    /// Counters and the latest deliveries.
+    pub fn report(&self) -> DeliveryReport {
+        let journal = self.journal.lock();
+        DeliveryReport {
+            accepted: journal.accepted,
+            duplicates: journal.duplicates,
+            rejected: journal.rejected,
+            suppressed: journal.suppressed,
+            recent: journal.recent.iter().cloned().collect(),
+        }
     }
 }
 
@@ -128,53 +243,125 @@ impl Drop for Receiver {
     }
 }
 
+/// At most [`SHOWN_CHARS`] characters, marked when cut.
+fn shown(text: &str) -> String {
+    let mut out: String = text.chars().take(SHOWN_CHARS).collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// How a delivery was judged, before it is recorded.
+struct Judgement {
+    status: StatusCode,
+    verdict: &'static str,
+    detail: Option<String>,
+    event: Option<CallbackEvent>,
+}
+
+impl Judgement {
+    fn reject(status: StatusCode, verdict: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            verdict,
+            detail: Some(detail.into()),
+            event: None,
+        }
+    }
+}
+
 async fn receive(
     State(shared): State<Shared>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> (StatusCode, &'static str) {
+) -> Response {
+    let judged = judge(&shared, &headers, body).await;
     let webhook_id = headers
         .get(webhooks::HEADER_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let mut delivery = Delivery {
+        .map(|v| shown(&String::from_utf8_lossy(v.as_bytes())));
+    let delivery = Delivery {
         received_at: Utc::now(),
-        webhook_id: webhook_id.clone(),
-        event_type: None,
-        session_id: None,
-        verdict: String::new(),
-        http_status: 200,
-        detail: None,
+        webhook_id,
+        event_type: judged.event.as_ref().map(|e| shown(e.event_type.as_str())),
+        session_id: judged
+            .event
+            .as_ref()
+            .and_then(|e| e.data.session_id.as_deref().map(shown)),
+        verdict: judged.verdict.to_owned(),
+        http_status: judged.status.as_u16(),
+        detail: judged.detail.as_deref().map(shown),
     };
-    let answer = judge(&shared, &headers, body, &mut delivery);
-    delivery.http_status = answer.0.as_u16();
-    if let Err(err) = shared.store.record_delivery(&delivery) {
-        tracing::warn!(%err, "could not record a callback delivery");
+    let rejected = judged.status != StatusCode::OK;
+    if rejected && !shared.bucket.lock().take() {
+        shared.journal.lock().suppressed += 1;
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            "too many rejected deliveries",
+        )
+            .into_response();
     }
-    answer
+    {
+        let mut journal = shared.journal.lock();
+        match judged.verdict {
+            "accepted" => journal.accepted += 1,
+            "duplicate" => journal.duplicates += 1,
+            _ => journal.rejected += 1,
+        }
+        journal.keep(delivery);
+    }
+    if let (Some(event), "accepted") = (judged.event, judged.verdict) {
+        let _ = shared.events.send(event);
+    }
+    let text = match judged.verdict {
+        "accepted" => "ok",
+        "duplicate" => "already received",
+        other => other,
+    };
+    (judged.status, text.to_owned()).into_response()
 }
 
-fn judge(
+async fn judge(
     shared: &Shared,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    delivery: &mut Delivery,
-) -> (StatusCode, &'static str) {
-    let mut verdict = |verdict: &str, detail: Option<String>| {
-        delivery.verdict = verdict.to_owned();
-        delivery.detail = detail;
-    };
+) -> Judgement {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Judgement::reject(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported",
+            "callbacks are application/json",
+        );
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            verdict("too_large", Some(format!("over {MAX_BODY} bytes")));
-            return (StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
+            return Judgement::reject(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("over {MAX_BODY} bytes"),
+            );
         }
         Err(rejection) => {
-            verdict("malformed", Some(rejection.body_text()));
-            return (StatusCode::BAD_REQUEST, "unreadable body");
+            return Judgement::reject(StatusCode::BAD_REQUEST, "malformed", rejection.body_text());
         }
     };
+    let oversized = [webhooks::HEADER_ID, webhooks::HEADER_TIMESTAMP]
+        .into_iter()
+        .any(|name| headers.get(name).is_some_and(|v| v.len() > MAX_ID_LEN));
+    if oversized {
+        return Judgement::reject(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            format!("a webhook header is longer than {MAX_ID_LEN} bytes"),
+        );
+    }
     let known = shared.secrets.get();
     let secrets: Vec<WebhookSecret> = known.iter().map(|(_, s)| s.clone()).collect();
     let verified =
@@ -184,21 +371,16 @@ fn judge(
                 err @ (WebhookError::TooOld { .. }
                 | WebhookError::TooNew { .. }
                 | WebhookError::InvalidTimestamp),
-            ) => {
-                verdict("stale", Some(err.to_string()));
-                return (StatusCode::BAD_REQUEST, "timestamp outside the tolerance");
-            }
+            ) => return Judgement::reject(StatusCode::BAD_REQUEST, "stale", err.to_string()),
             Err(err) => {
-                verdict("forged", Some(err.to_string()));
-                return (StatusCode::UNAUTHORIZED, "signature does not verify");
+                return Judgement::reject(StatusCode::UNAUTHORIZED, "forged", err.to_string());
             }
         };
     // Tolerant: only `type` is needed; id and time fall back to the signed headers [3P §10.3].
     let envelope: CallbackEnvelope = match serde_json::from_slice(&body) {
         Ok(envelope) => envelope,
         Err(err) => {
-            verdict("malformed", Some(err.to_string()));
-            return (StatusCode::BAD_REQUEST, "not a callback envelope");
+            return Judgement::reject(StatusCode::BAD_REQUEST, "malformed", err.to_string());
         }
     };
     let mut event = envelope.into_event(&verified.webhook_id, verified.timestamp);
@@ -207,19 +389,33 @@ fn judge(
             event.merchant_id = merchant.clone();
         }
     }
-    delivery.event_type = Some(event.event_type.as_str().to_owned());
-    delivery.session_id = event.data.session_id.clone();
-    let id = delivery
-        .webhook_id
-        .clone()
-        .unwrap_or_else(|| event.id.clone());
-    let fresh = shared.recent.lock().insert(id.clone()) && !shared.store.seen(&id).unwrap_or(false);
-    if !fresh {
+    // Only now, for a verified delivery, is the database asked (on the blocking pool).
+    let first_time = shared
+        .store
+        .remember_delivery(&verified.webhook_id, REPLAY_WINDOW)
+        .await;
+    match first_time {
+        Ok(true) => Judgement {
+            status: StatusCode::OK,
+            verdict: "accepted",
+            detail: None,
+            event: Some(event),
+        },
         // Kustom retries until it gets a 2xx: acknowledge, but never process twice.
-        verdict("duplicate", None);
-        return (StatusCode::OK, "already received");
+        Ok(false) => Judgement {
+            status: StatusCode::OK,
+            verdict: "duplicate",
+            detail: None,
+            event: Some(event),
+        },
+        Err(err) => {
+            // Not a 2xx: Kustom will deliver it again, and it will be checked again then.
+            tracing::warn!(%err, "could not record a callback delivery");
+            Judgement::reject(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unrecorded",
+                "the local database is busy; Kustom will retry",
+            )
+        }
     }
-    verdict("accepted", None);
-    let _ = shared.events.send(event);
-    (StatusCode::OK, "ok")
 }

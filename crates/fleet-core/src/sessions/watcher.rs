@@ -110,7 +110,7 @@ impl SessionWatcher {
     }
 
     /// Follows a session the app knows in full (just created, or looked up).
-    pub fn track(
+    pub async fn track(
         &self,
         profile_id: &str,
         client: &Client,
@@ -132,7 +132,7 @@ impl SessionWatcher {
                 },
             );
         }
-        observe(&self.inner, profile_id, session, location_id, source, None)
+        observe(&self.inner, profile_id, session, location_id, source, None).await
     }
 
     /// Merges a verified callback. An unknown session is looked up with `client` and tracked.
@@ -145,13 +145,26 @@ impl SessionWatcher {
         let Some(session_id) = event.data.session_id.clone() else {
             return Ok(());
         };
-        let known = self.inner.store.get(&session_id)?;
-        let Some(mut tracked) = known else {
-            // Announced by a callback: fetch it, follow it, then apply what the callback said.
-            let session = client.get_session(&session_id).await?;
-            self.inner.requests.fetch_add(1, Ordering::Relaxed);
-            self.track(profile_id, client, &session, None, EventSource::Poll)?;
-            return Box::pin(self.on_callback(event, profile_id, client)).await;
+        let mut tracked = match self.inner.store.get_async(&session_id).await? {
+            Some(tracked) => tracked,
+            None => {
+                // Announced by a callback: fetch it and follow it; then apply what it said.
+                let session = client.get_session(&session_id).await?;
+                self.inner.requests.fetch_add(1, Ordering::Relaxed);
+                if session.session_id != session_id {
+                    return Err(AppError::Server {
+                        message: "Kustom answered with another session than the one asked for."
+                            .to_owned(),
+                    });
+                }
+                self.track(profile_id, client, &session, None, EventSource::Poll)
+                    .await?;
+                self.inner
+                    .store
+                    .get_async(&session_id)
+                    .await?
+                    .ok_or_else(|| AppError::internal("a tracked session was not saved"))?
+            }
         };
         let entry_event = match &event.event_type {
             EventType::PaymentFailed => Some(TimelineEvent::PaymentFailed {
@@ -191,17 +204,26 @@ impl SessionWatcher {
             source: EventSource::Callback,
             callback_id: Some(event.id.clone()),
         };
-        self.inner.store.upsert(
-            &tracked.profile_id,
-            &tracked.session,
-            tracked.location_id.as_deref(),
-        )?;
-        let added = self.inner.store.append(&session_id, &entry)?;
-        if tracked.session.status.is_terminal() {
+        let terminal = tracked.session.status.is_terminal();
+        let added = {
+            let (entry, id) = (entry.clone(), session_id.clone());
+            self.inner
+                .store
+                .run(move |store| {
+                    store.upsert(
+                        &tracked.profile_id,
+                        &tracked.session,
+                        tracked.location_id.as_deref(),
+                    )?;
+                    store.append(&id, &entry)
+                })
+                .await?
+        };
+        if terminal {
             self.inner.tracks.lock().remove(&session_id);
         }
         if added {
-            publish(&self.inner, &session_id, Some(entry))?;
+            publish(&self.inner, &session_id, Some(entry)).await?;
         }
         Ok(())
     }
@@ -223,7 +245,7 @@ fn status_event(session: &mut Session, status: SessionStatus) -> Option<Timeline
 }
 
 /// Records what a poll (or the app) saw; adds a timeline entry when the status changed.
-fn observe(
+async fn observe(
     inner: &Inner,
     profile_id: &str,
     session: &Session,
@@ -231,25 +253,36 @@ fn observe(
     source: EventSource,
     callback_id: Option<String>,
 ) -> Result<(), AppError> {
-    let stored = inner.store.get(&session.session_id)?;
-    // Never let an older answer move a session backwards.
-    let mut latest = session.clone();
-    if let Some(stored) = &stored {
-        if rank(&stored.session.status) > rank(&session.status) {
-            latest.status = stored.session.status.clone();
-        }
-    }
-    let previous = inner.store.upsert(profile_id, &latest, location_id)?;
-    let changed = previous.as_deref() != Some(latest.status.as_str());
-    let entry = TimelineEntry {
-        at: Utc::now(),
-        event: TimelineEvent::Status {
-            status: latest.status.as_str().to_owned(),
-        },
-        source,
-        callback_id,
-    };
-    let added = inner.store.append(&latest.session_id, &entry)?;
+    let (profile_id, session, location_id) = (
+        profile_id.to_owned(),
+        session.clone(),
+        location_id.map(str::to_owned),
+    );
+    let (latest, changed, added, first_sight, entry) = inner
+        .store
+        .run(move |store| {
+            let stored = store.get(&session.session_id)?;
+            // Never let an older answer move a session backwards.
+            let mut latest = session.clone();
+            if let Some(stored) = &stored {
+                if rank(&stored.session.status) > rank(&session.status) {
+                    latest.status = stored.session.status.clone();
+                }
+            }
+            let previous = store.upsert(&profile_id, &latest, location_id.as_deref())?;
+            let changed = previous.as_deref() != Some(latest.status.as_str());
+            let entry = TimelineEntry {
+                at: Utc::now(),
+                event: TimelineEvent::Status {
+                    status: latest.status.as_str().to_owned(),
+                },
+                source,
+                callback_id,
+            };
+            let added = store.append(&latest.session_id, &entry)?;
+            Ok((latest, changed, added, stored.is_none(), entry))
+        })
+        .await?;
     {
         let mut tracks = inner.tracks.lock();
         if latest.status.is_terminal() {
@@ -263,14 +296,18 @@ fn observe(
             track.in_flight = false;
         }
     }
-    if changed || added || stored.is_none() {
-        publish(inner, &latest.session_id, added.then_some(entry))?;
+    if changed || added || first_sight {
+        publish(inner, &latest.session_id, added.then_some(entry)).await?;
     }
     Ok(())
 }
 
-fn publish(inner: &Inner, session_id: &str, entry: Option<TimelineEntry>) -> Result<(), AppError> {
-    if let Some(session) = inner.store.get(session_id)? {
+async fn publish(
+    inner: &Inner,
+    session_id: &str,
+    entry: Option<TimelineEntry>,
+) -> Result<(), AppError> {
+    if let Some(session) = inner.store.get_async(session_id).await? {
         // Nobody listening is fine (tests, no window yet).
         let _ = inner.updates.send(SessionUpdate { session, entry });
     }
@@ -316,6 +353,13 @@ async fn run(inner: std::sync::Weak<Inner>) {
             tokio::spawn(async move {
                 inner.requests.fetch_add(1, Ordering::Relaxed);
                 match client.get_session(&id).await {
+                    Ok(session) if session.session_id != id => {
+                        tracing::warn!(session = %id, "a poll answered another session; ignored");
+                        if let Some(track) = inner.tracks.lock().get_mut(&id) {
+                            track.next_poll = Instant::now() + SLOW;
+                            track.in_flight = false;
+                        }
+                    }
                     Ok(session) => {
                         if let Err(err) = observe(
                             &inner,
@@ -324,7 +368,9 @@ async fn run(inner: std::sync::Weak<Inner>) {
                             location_id.as_deref(),
                             EventSource::Poll,
                             None,
-                        ) {
+                        )
+                        .await
+                        {
                             tracing::warn!(%err, "could not record a session poll");
                         }
                     }

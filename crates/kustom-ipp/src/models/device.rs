@@ -30,6 +30,7 @@ pub struct Device {
     pub platform: Platform,
     /// Non-string values (a simulated device's `simulated` = true [DOC §7.1]) arrive as text.
     #[serde(default, deserialize_with = "super::metadata_as_text")]
+    #[specta(type = Metadata)]
     pub metadata: Metadata,
     pub created_at: Timestamp,
     /// The cash register currently opened on this device, if any.

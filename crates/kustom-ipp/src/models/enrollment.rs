@@ -69,6 +69,7 @@ pub struct Enrollment {
     pub expires_at: Timestamp,
     pub status: EnrollmentStatus,
     #[serde(default, deserialize_with = "super::metadata_as_text")]
+    #[specta(type = Metadata)]
     pub metadata: Metadata,
     /// Not promised by the docs [GAP]; the simulator sends it [INF].
     #[serde(default, skip_serializing_if = "Option::is_none")]
