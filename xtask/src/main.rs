@@ -5,6 +5,7 @@ mod api_contract;
 mod bench;
 mod bundle;
 mod e2e;
+mod long_runs;
 mod process;
 mod setup;
 mod steps;
@@ -20,6 +21,8 @@ usage: cargo xtask <task>
   e2e       only the end-to-end suite (real window under Xvfb, through tauri-driver)
   api       only the API contract checks (OpenAPI document validated, schemathesis against ipp-sim)
   bench     start-up time and memory versus a minimal Tauri window, and the later issues' figures
+  fuzz      every outside-fed parser under generated input for a while (--seconds N, default 600)
+  soak      the headless desk for a while under a faulty API (--minutes N, default 10)
   bundle    build the release .deb and print its size
   bindings  regenerate ui/src/lib/bindings.ts from the Rust commands and events
 ";
@@ -46,6 +49,8 @@ fn dispatch(args: &[String]) -> Result<()> {
         // Internal: the part of the e2e run that lives inside `dbus-run-session`.
         "e2e-in-session" => e2e::in_session(rest),
         "bench" => bench::run(rest),
+        "fuzz" => long_runs::fuzz(rest),
+        "soak" => long_runs::soak(rest),
         "bundle" => bundle::run(),
         "bindings" => setup::regenerate_bindings(),
         "" | "help" | "--help" | "-h" => {

@@ -72,7 +72,7 @@ async fn sync_into_cache(sim: &ipp_sim::Running, expected: usize) -> Result<usiz
     .await?;
     anyhow::ensure!(devices.len() == expected, "synced {}", devices.len());
     let dir = tempfile::tempdir()?;
-    let cache = FleetCache::new(Store::open(&dir.path().join("bench.sqlite3"))?);
+    let cache = FleetCache::new(Store::open(&dir.path().join("bench.sqlite3"))?.0);
     let count = devices.len();
     tokio::task::spawn_blocking(move || cache.store_and_index("bench", devices)).await??;
     Ok(count)

@@ -4,6 +4,7 @@
 mod fleet;
 mod paging;
 mod sessions;
+mod soak;
 
 use std::time::Duration;
 
@@ -16,7 +17,15 @@ async fn main() -> Result<()> {
         "paging" => paging::run().await,
         "fleet" => fleet::run().await,
         "sessions" => sessions::run().await,
-        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions"),
+        // Not a bench: the long run `cargo xtask soak` starts (`soak [minutes]`).
+        "soak" => {
+            let minutes = std::env::args()
+                .nth(2)
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(10);
+            soak::run(minutes).await
+        }
+        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions, soak"),
     }
 }
 

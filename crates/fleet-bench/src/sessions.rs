@@ -106,7 +106,9 @@ async fn tap_latency(webhooks: bool) -> Result<(Duration, Duration)> {
     let mut samples = Vec::with_capacity(SESSIONS);
     for _ in 0..SESSIONS {
         let session = client.create_session(None, &cart(&device)?).await?;
-        watcher.track("bench", &client, &session, None, EventSource::App)?;
+        watcher
+            .track("bench", &client, &session, None, EventSource::App)
+            .await?;
         // A clerk taps some time after the payment reaches the phone.
         let wait = rand::rng().random_range(0..2_000);
         tokio::time::sleep(Duration::from_millis(wait)).await;
@@ -174,7 +176,9 @@ async fn watching_load() -> Result<()> {
         .id;
     for _ in 0..200 {
         let session = client.create_session(None, &cart(&device)?).await?;
-        watcher.track("bench", &client, &session, None, EventSource::App)?;
+        watcher
+            .track("bench", &client, &session, None, EventSource::App)
+            .await?;
     }
     // Settle past the eager phase, then measure a steady minute's share.
     tokio::time::sleep(Duration::from_secs(12)).await;

@@ -20,6 +20,7 @@ pub mod pairing_card;
 pub mod playground;
 pub mod private_files;
 pub mod profile;
+pub mod retention;
 pub mod rollout;
 pub mod sessions;
 pub mod store;

@@ -35,7 +35,8 @@ pub struct LocalPlayground {
 impl LocalPlayground {
     /// Starts the simulator, restoring the saved state from `dir` if there is one.
     pub async fn start(dir: &Path, callback_url: Option<String>) -> Result<Self, AppError> {
-        std::fs::create_dir_all(dir).map_err(|err| storage("create the playground folder", err))?;
+        crate::private_files::create_private_dir(dir)
+            .map_err(|err| storage("create the playground folder", err))?;
         let state_file = dir.join("state.json");
         let restore = match std::fs::read(&state_file) {
             Ok(bytes) => match serde_json::from_slice::<SimState>(&bytes) {
@@ -150,7 +151,7 @@ async fn save_periodically(
     }
 }
 
-/// Writes atomically (temp file + rename), skipping identical content.
+/// Writes atomically and privately (temp file + rename), skipping identical content.
 fn save_if_changed(
     state: &SimState,
     file: &Path,
@@ -163,9 +164,8 @@ fn save_if_changed(
     if *last == Some(digest) {
         return Ok(());
     }
-    let temp = file.with_extension("json.tmp");
-    std::fs::write(&temp, &bytes).map_err(|err| storage("save the playground state", err))?;
-    std::fs::rename(&temp, file).map_err(|err| storage("save the playground state", err))?;
+    crate::private_files::write_atomically(file, &bytes)
+        .map_err(|err| storage("save the playground state", err))?;
     *last = Some(digest);
     Ok(())
 }

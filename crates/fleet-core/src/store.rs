@@ -150,6 +150,9 @@ pub struct DamagedDatabase {
     pub moved_to: String,
     /// What the check said.
     pub reason: String,
+    /// Profiles read back from the damaged file into the fresh one (their keys, in the keychain
+    /// under the same ids, work again at once).
+    pub recovered_profiles: u32,
 }
 
 /// A shared handle on the database. Cheap to clone.
@@ -193,7 +196,44 @@ impl Store {
                 .map_err(|err| storage("create the local database", err))?;
         }
         let store = Self::from_manager(SqliteConnectionManager::file(path), None)?;
+        let damaged = damaged.map(|mut damaged| {
+            damaged.recovered_profiles = store.salvage_profiles(Path::new(&damaged.moved_to));
+            damaged
+        });
         Ok((store, damaged))
+    }
+
+    /// Best effort: copies what can still be read of the damaged file's profiles (and which one
+    /// was active) into this database.
+    fn salvage_profiles(&self, damaged: &Path) -> u32 {
+        let copied = self.with(|conn| {
+            conn.execute(
+                "ATTACH DATABASE ?1 AS damaged",
+                [damaged.display().to_string()],
+            )?;
+            let copied = conn
+                .execute(
+                    "INSERT OR IGNORE INTO profiles SELECT * FROM damaged.profiles",
+                    [],
+                )
+                .and_then(|copied| {
+                    conn.execute(
+                        "INSERT OR IGNORE INTO settings SELECT * FROM damaged.settings
+                         WHERE key = 'active_profile_id'",
+                        [],
+                    )?;
+                    Ok(copied)
+                });
+            conn.execute("DETACH DATABASE damaged", [])?;
+            copied
+        });
+        match copied {
+            Ok(copied) => copied as u32,
+            Err(err) => {
+                tracing::warn!(%err, "no profiles could be read from the damaged database");
+                0
+            }
+        }
     }
 
     /// A private, temporary database that disappears with its last handle (tests, benches).
@@ -340,6 +380,7 @@ fn set_aside(path: &Path, reason: String) -> Result<DamagedDatabase, AppError> {
     Ok(DamagedDatabase {
         moved_to: aside.display().to_string(),
         reason,
+        recovered_profiles: 0,
     })
 }
 

@@ -358,3 +358,30 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// A damaged database file is set aside at start and the app opens on a fresh one, saying so; the
+/// profiles' keys, in the keychain, are not touched.
+#[tokio::test]
+async fn a_damaged_database_is_set_aside_and_the_desk_opens() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("fleetdesk.sqlite3"),
+        b"this is not a database, it is what a crash left behind",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let desk = Desk::open(dir.path(), Ok(()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let damaged = desk
+        .damaged_database()
+        .cloned()
+        .unwrap_or_else(|| panic!("the damage was not reported"));
+    assert!(std::path::Path::new(&damaged.moved_to).exists());
+    assert_eq!(
+        desk.active_profile().await.map(|p| p.id).ok().as_deref(),
+        Some(fleet_core::profile::LOCAL_PLAYGROUND_ID),
+        "a fresh database, on the local playground"
+    );
+    desk.shutdown().await;
+}

@@ -155,3 +155,51 @@ async fn retrying_through_dropped_connections_creates_each_code_once() {
         "a row got a second code: {counts:?}"
     );
 }
+
+/// Two runs of one batch at once (a double click, a retry while the first is still going): each
+/// row still gets exactly one code, and the second run is told the batch is already running.
+#[tokio::test]
+async fn two_concurrent_runs_of_one_batch_create_each_code_once() {
+    let sim = sim(FaultConfig {
+        latency: std::time::Duration::from_millis(20),
+        ..FaultConfig::default()
+    })
+    .await;
+    let client = client(&sim);
+    let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+    let rollouts = Rollouts::new(store);
+    let preview =
+        rollout::generate(&location(&client).await, 24, "Till").unwrap_or_else(|e| panic!("{e}"));
+    let batch = rollouts
+        .create("profile", "Opening", ExpiryPreset::Hours24, &preview.rows)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (first, second) = tokio::join!(
+        rollouts.run(&client, &batch, |_| {}),
+        rollouts.run(&client, &batch, |_| {}),
+    );
+    let outcomes = [first.is_ok(), second.is_ok()];
+    assert!(
+        outcomes.contains(&true),
+        "one run finished: {first:?} {second:?}"
+    );
+    let refused = [&first, &second]
+        .into_iter()
+        .filter_map(|r| r.as_ref().err())
+        .collect::<Vec<_>>();
+    assert!(
+        refused
+            .iter()
+            .all(|e| matches!(e, fleet_core::AppError::Conflict { message } if message.contains("already running"))),
+        "{refused:?}"
+    );
+    let counts = codes_per_row(&sim, &batch);
+    assert_eq!(counts.len(), 24, "every row has a code");
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    // And a later run (the lock is released) finds nothing left to do.
+    let again = rollouts
+        .run(&client, &batch, |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.summary.created, 24);
+    assert!(codes_per_row(&sim, &batch).values().all(|&n| n == 1));
+}

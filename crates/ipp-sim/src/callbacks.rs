@@ -15,6 +15,8 @@ use crate::state::PendingEvent;
 
 /// Attempts per delivery before it is given up.
 const MAX_ATTEMPTS: u32 = 8;
+/// Delivery records kept for inspection (the newest; the local playground runs for days).
+const LOG_LIMIT: usize = 2_000;
 
 /// One delivery attempt's outcome, kept for inspection (tests, the app's diagnostics).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,15 @@ impl Callbacks {
 
     pub fn deliveries(&self) -> Vec<DeliveryRecord> {
         self.log.lock().clone()
+    }
+
+    /// Keeps a delivery record, dropping the oldest half once the log is full.
+    fn record(&self, record: DeliveryRecord) {
+        let mut log = self.log.lock();
+        if log.len() >= LOG_LIMIT {
+            log.drain(..LOG_LIMIT / 2);
+        }
+        log.push(record);
     }
 
     fn active_secrets(&self) -> Vec<WebhookSecret> {
@@ -175,7 +186,7 @@ async fn deliver(
             .send()
             .await;
         let status = result.as_ref().ok().map(|r| r.status().as_u16());
-        callbacks.log.lock().push(DeliveryRecord {
+        callbacks.record(DeliveryRecord {
             event_id: event_id.to_owned(),
             url: url.to_owned(),
             attempt,

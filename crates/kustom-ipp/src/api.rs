@@ -148,10 +148,25 @@ impl Client {
 
     // ---- Locations ---------------------------------------------------------------------------
 
-    /// `GET /ipp/v1/locations` [DOC §8.1].
+    /// `GET /ipp/v1/locations` [DOC §8.1]. Items are "any" in the docs: those without an id
+    /// cannot be referred to and are left out of `content` (the totals stay as the API said).
     pub async fn list_locations(&self, page: PageRequest) -> Result<Page<Location>, ApiError> {
-        self.json(Call::new(Method::GET, "/locations", "list locations").query(page_query(page)))
-            .await
+        let items: Page<LocationItem> = self
+            .json(Call::new(Method::GET, "/locations", "list locations").query(page_query(page)))
+            .await?;
+        Ok(Page {
+            content: items
+                .content
+                .into_iter()
+                .filter_map(LocationItem::usable)
+                .collect(),
+            total_elements: items.total_elements,
+            total_pages: items.total_pages,
+            page_number: items.page_number,
+            page_size: items.page_size,
+            first: items.first,
+            last: items.last,
+        })
     }
 
     /// `GET /ipp/v1/locations/{id}` [DOC §8.2].

@@ -85,10 +85,40 @@ impl App {
         &self.data_dir
     }
 
-    /// Clicks the first element matching `selector`.
+    /// Everything the app logged (its log files rotate daily: all of them, in order).
+    pub fn log(&self) -> Result<String> {
+        let dir = self.data_dir.join("logs");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+            .collect();
+        files.sort();
+        let mut text = String::new();
+        for file in files {
+            text.push_str(&std::fs::read_to_string(file)?);
+        }
+        Ok(text)
+    }
+
+    /// Clicks the first element matching `selector`. A live view may re-render the element
+    /// between finding and clicking it (a session update arrives); that is retried, as a person
+    /// would simply click again.
     pub async fn click(&self, selector: &str) -> Result<()> {
-        self.wait_for(Locator::Css(selector)).await?.click().await?;
-        Ok(())
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let element = self.wait_for(Locator::Css(selector)).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(err)
+                    if err.to_string().to_lowercase().contains("stale")
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
     }
 
     /// Replaces the value of an input with `text`, as typed.
@@ -357,6 +387,7 @@ impl App {
             .await?;
         self.fill("[data-testid='profile-merchant']", merchant_id)
             .await?;
+        self.click("[data-testid='profile-custom-host']").await?;
         self.fill("[data-testid='profile-url']", base_url).await?;
         self.click("[data-testid='profile-save']").await?;
         self.wait_for_text_containing("[data-testid='profile-editor'] h2", name)

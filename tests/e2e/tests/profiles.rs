@@ -52,6 +52,7 @@ async fn a_production_profile_is_added_tested_and_switched_to_and_its_key_never_
             .await?;
         app.fill("[data-testid='profile-merchant']", "DM77700001")
             .await?;
+        app.click("[data-testid='profile-custom-host']").await?;
         app.fill("[data-testid='profile-url']", &sim.base_url())
             .await?;
         app.click("[data-testid='profile-save']").await?;
@@ -109,7 +110,7 @@ async fn a_production_profile_is_added_tested_and_switched_to_and_its_key_never_
             ipc.iter().all(|r| !r.contains(&key)),
             "an IPC response carried the key"
         );
-        let log = std::fs::read_to_string(app.data_dir().join("logs/fleetdesk.log"))?;
+        let log = app.log()?;
         ensure!(!log.is_empty(), "the log file is empty");
         ensure!(!log.contains(&key), "the key is in the log file");
         Ok(())
@@ -131,6 +132,7 @@ async fn a_wrong_key_shows_the_401_message() -> Result<()> {
             .await?;
         app.fill("[data-testid='profile-merchant']", "DM20260001")
             .await?;
+        app.click("[data-testid='profile-custom-host']").await?;
         app.fill("[data-testid='profile-url']", &sim.base_url())
             .await?;
         app.click("[data-testid='profile-save']").await?;

@@ -13,10 +13,13 @@ export const commands = {
 	setTheme: (theme: Theme) => typedError<Theme, AppError>(__TAURI_INVOKE("set_theme", { theme })),
 	listProfiles: () => typedError<ProfileView[], AppError>(__TAURI_INVOKE("list_profiles")),
 	createProfile: (input: ProfileInput) => typedError<Profile, AppError>(__TAURI_INVOKE("create_profile", { input })),
-	updateProfile: (id: string, input: ProfileInput) => typedError<Profile, AppError>(__TAURI_INVOKE("update_profile", { id, input })),
+	updateProfile: (id: string, input: ProfileInput) => typedError<SavedProfile, AppError>(__TAURI_INVOKE("update_profile", { id, input })),
 	duplicateProfile: (id: string) => typedError<Profile, AppError>(__TAURI_INVOKE("duplicate_profile", { id })),
-	/**  Deletes a profile and its keychain entries; if it was active, the local playground takes over. */
-	deleteProfile: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_profile", { id })),
+	/**
+	 *  Deletes a profile and its keychain entries; if it was active, the local playground takes over.
+	 *  A production profile needs its name as `confirmation`.
+	 */
+	deleteProfile: (id: string, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("delete_profile", { id, confirmation })),
 	switchProfile: (id: string) => typedError<ActiveProfileSummary, AppError>(__TAURI_INVOKE("switch_profile", { id })),
 	/**
 	 *  Stores an API key in the OS keychain. Returns only whether it is stored and its last four
@@ -27,22 +30,26 @@ export const commands = {
 	testConnection: (profileId: string) => typedError<ConnectionReport, AppError>(__TAURI_INVOKE("test_connection", { profileId })),
 	/**  Forgets all local playground changes and restores the demo data. */
 	resetPlayground: () => typedError<null, AppError>(__TAURI_INVOKE("reset_playground")),
-	/**  Every location of the active profile. */
+	/**  Every location of the active profile, fetched fresh (and kept for the other views). */
 	listLocations: () => typedError<Location[], AppError>(__TAURI_INVOKE("list_locations")),
 	createEnrollment: (draft: EnrollmentDraft) => typedError<PairingDetails, AppError>(__TAURI_INVOKE("create_enrollment", { draft })),
 	listEnrollments: (filters: EnrollmentFilters, pageNumber: number, pageSize: number) => typedError<EnrollmentPage, AppError>(__TAURI_INVOKE("list_enrollments", { filters, pageNumber, pageSize })),
 	/**  The current state of an enrollment (the pairing view polls this while open). */
 	refreshEnrollment: (enrollment: Enrollment) => typedError<PairingDetails, AppError>(__TAURI_INVOKE("refresh_enrollment", { enrollment })),
-	cancelEnrollment: (enrollmentId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_enrollment", { enrollmentId })),
+	/**  Cancels a pending code. On production, `confirmation` is the code as the user typed it. */
+	cancelEnrollment: (enrollment: Enrollment, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("cancel_enrollment", { enrollment, confirmation })),
 	/**  Plays the clerk entering a code (local playground only). */
 	simulateClerk: (code: string) => typedError<Device, AppError>(__TAURI_INVOKE("simulate_clerk", { code })),
 	getDevice: (deviceId: string) => typedError<Device, AppError>(__TAURI_INVOKE("get_device", { deviceId })),
 	printableCards: (cards: PairingCard[]) => typedError<PrintableCard[], AppError>(__TAURI_INVOKE("printable_cards", { cards })),
-	/**  Writes a PDF of cards to the path the user chose in the save dialog. */
-	exportPairingPdf: (path: string, cards: PairingCard[], paper: Paper) => typedError<null, AppError>(__TAURI_INVOKE("export_pairing_pdf", { path, cards, paper })),
-	previewRolloutCsv: (text: string) => typedError<RolloutPreview, AppError>(__TAURI_INVOKE("preview_rollout_csv", { text })),
-	previewRolloutGenerated: (locationId: string, count: number, labelPrefix: string) => typedError<RolloutPreview, AppError>(__TAURI_INVOKE("preview_rollout_generated", { locationId, count, labelPrefix })),
-	createRollout: (name: string, expiry: ExpiryPreset, rows: PreviewRow[]) => typedError<string, AppError>(__TAURI_INVOKE("create_rollout", { name, expiry, rows })),
+	/**  Asks where to save (a dialog opened here, in Rust) and writes a PDF of the cards there. */
+	exportPairingPdf: (cards: PairingCard[], paper: Paper, suggestedName: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_pairing_pdf", { cards, paper, suggestedName })),
+	/**  Asks where to save and writes a rollout's pending codes as a PDF sheet. */
+	exportRolloutPdf: (batchId: string, paper: Paper, suggestedName: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_rollout_pdf", { batchId, paper, suggestedName })),
+	previewRolloutCsv: (text: string) => typedError<RolloutDraft, AppError>(__TAURI_INVOKE("preview_rollout_csv", { text })),
+	previewRolloutGenerated: (locationId: string, count: number, labelPrefix: string) => typedError<RolloutDraft, AppError>(__TAURI_INVOKE("preview_rollout_generated", { locationId, count, labelPrefix })),
+	/**  Saves a batch from a preview Fleetdesk made (`plan_id`, from a preview command). */
+	createRollout: (planId: string, name: string, expiry: ExpiryPreset) => typedError<string, AppError>(__TAURI_INVOKE("create_rollout", { planId, name, expiry })),
 	/**
 	 *  Creates the batch's missing codes (first run, resume, or retry of failed rows), emitting
 	 *  `RolloutProgress` as rows complete.
@@ -60,26 +67,32 @@ export const commands = {
 	deviceDetail: (deviceId: string) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("device_detail", { deviceId })),
 	/**  One edit, applied read-modify-write. */
 	changeDevice: (deviceId: string, change: DeviceChange) => typedError<Device, AppError>(__TAURI_INVOKE("change_device", { deviceId, change })),
-	deregisterDevice: (deviceId: string) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId })),
-	bulkPreview: (action: BulkAction, selection: DeviceSelection) => typedError<BulkPreviewRow[], AppError>(__TAURI_INVOKE("bulk_preview", { action, selection })),
-	/**  Runs a bulk action, emitting `BulkProgressed` per device. */
-	bulkRun: (action: BulkAction, selection: DeviceSelection) => typedError<BulkReport, AppError>(__TAURI_INVOKE("bulk_run", { action, selection })),
-	/**  Writes the matching devices as CSV to the path chosen in the save dialog; returns how many. */
-	exportDevicesCsv: (path: string, query: FleetQuery, sort: Sort) => typedError<number, AppError>(__TAURI_INVOKE("export_devices_csv", { path, query, sort })),
+	/**  Deregisters a device. On production, `confirmation` is the device's name as typed. */
+	deregisterDevice: (deviceId: string, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId, confirmation })),
+	/**  The dry run of a bulk action, kept as a plan: running it acts on exactly these devices. */
+	bulkPreview: (action: BulkAction, selection: DeviceSelection) => typedError<BulkPlan, AppError>(__TAURI_INVOKE("bulk_preview", { action, selection })),
+	/**
+	 *  Runs a previewed bulk plan, emitting `BulkProgressed` per device. On production,
+	 *  `confirmation` is the plan's `confirm_text` as typed.
+	 */
+	bulkRun: (planId: string, confirmation: string | null) => typedError<BulkReport, AppError>(__TAURI_INVOKE("bulk_run", { planId, confirmation })),
+	/**  Asks where to save (a dialog opened here, in Rust) and writes the matching devices as CSV. */
+	exportDevicesCsv: (query: FleetQuery, sort: Sort) => typedError<Exported, AppError>(__TAURI_INVOKE("export_devices_csv", { query, sort })),
 	saveView: (name: string, query: FleetQuery) => typedError<null, AppError>(__TAURI_INVOKE("save_view", { name, query })),
 	deleteView: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_view", { name })),
 	listSessions: (filter: SessionFilter) => typedError<SessionView[], AppError>(__TAURI_INVOKE("list_sessions", { filter })),
 	sessionDetail: (sessionId: string) => typedError<SessionDetail, AppError>(__TAURI_INVOKE("session_detail", { sessionId })),
 	/**  Starts following a session by its id. */
 	lookupSession: (sessionId: string) => typedError<SessionView, AppError>(__TAURI_INVOKE("lookup_session", { sessionId })),
-	cancelSession: (sessionId: string) => typedError<SessionView, AppError>(__TAURI_INVOKE("cancel_session", { sessionId })),
+	/**  Cancels a session. On production, `confirmation` is its reference (or id) as typed. */
+	cancelSession: (sessionId: string, confirmation: string | null) => typedError<SessionView, AppError>(__TAURI_INVOKE("cancel_session", { sessionId, confirmation })),
 	/**  The cart's totals as Kustom will check them (for the editor, before sending). */
 	cartTotals: (lines: CartLine[]) => typedError<CartTotals, AppError>(__TAURI_INVOKE("cart_totals", { lines })),
 	createTestPayment: (deviceId: string, currency: string, lines: CartLine[]) => typedError<SessionView, AppError>(__TAURI_INVOKE("create_test_payment", { deviceId, currency, lines })),
 	simulateTap: (sessionId: string, outcome: TapOutcome) => typedError<SessionView, AppError>(__TAURI_INVOKE("simulate_tap", { sessionId, outcome })),
 	createSimulatedDevice: (name: string, locationId: string | null) => typedError<Device, AppError>(__TAURI_INVOKE("create_simulated_device", { name, locationId })),
 	receiverInfo: () => typedError<ReceiverInfo, AppError>(__TAURI_INVOKE("receiver_info")),
-	recentDeliveries: () => typedError<Delivery[], AppError>(__TAURI_INVOKE("recent_deliveries")),
+	recentDeliveries: () => typedError<DeliveryReport | null, AppError>(__TAURI_INVOKE("recent_deliveries")),
 	getSessionSettings: () => typedError<SessionSettings, AppError>(__TAURI_INVOKE("get_session_settings")),
 	setSessionSettings: (settings: SessionSettings) => typedError<null, AppError>(__TAURI_INVOKE("set_session_settings", { settings })),
 };
@@ -127,6 +140,10 @@ export type AppError =
 { code: "OFFLINE"; message: string } | 
 /**  The API did not answer in time. */
 { code: "TIMEOUT"; message: string } | 
+/**  A create was sent and its answer lost: the thing may exist. Look before trying again. */
+{ code: "OUTCOME_UNKNOWN"; message: string } | 
+/**  A destructive action on a production profile needs `expected` typed to confirm it. */
+{ code: "CONFIRMATION_REQUIRED"; message: string; expected: string } | 
 /**  The API failed on its side (5xx) or answered with something unreadable. */
 { code: "SERVER"; message: string } | 
 /**  The OS keychain could not be used (no Secret Service, locked, access denied). */
@@ -142,6 +159,10 @@ export type AppInfo = {
 	active_profile: ActiveProfileSummary,
 	/**  Why the OS keychain cannot be used, if it cannot (shown as a banner). */
 	keychain_problem: string | null,
+	/**  The local database was damaged and set aside at start (shown as a banner). */
+	damaged_database: DamagedDatabase | null,
+	/**  Why callbacks cannot be received, if they cannot (shown as a banner). */
+	receiver_problem: string | null,
 	theme: Theme,
 };
 
@@ -185,6 +206,14 @@ export type BatchSummary = {
 
 /**  An action on many devices. */
 export type BulkAction = { kind: "assign_location"; location_id: string | null } | { kind: "set_metadata"; key: string; value: string } | { kind: "remove_metadata"; key: string } | { kind: "deregister" };
+
+/**  A bulk action's dry run, kept in Rust under `plan_id`: running it acts on exactly these devices. */
+export type BulkPlan = {
+	plan_id: string,
+	rows: BulkPreviewRow[],
+	/**  On production, what must be typed to run it ("12 devices"); otherwise nothing. */
+	confirm_text: string | null,
+};
 
 /**  One device's line in the dry-run preview. */
 export type BulkPreviewRow = {
@@ -248,16 +277,43 @@ export type ConnectionReport = {
 	latency_ms: number,
 };
 
-/**  One callback delivery as the receiver judged it. */
+/**  A database found damaged at start and moved aside. */
+export type DamagedDatabase = {
+	/**  Where the damaged file now is. */
+	moved_to: string,
+	/**  What the check said. */
+	reason: string,
+	/**
+	 *  Profiles read back from the damaged file into the fresh one (their keys, in the keychain
+	 *  under the same ids, work again at once).
+	 */
+	recovered_profiles: number,
+};
+
+/**  One callback delivery as the receiver judged it (values truncated; kept in memory only). */
 export type Delivery = {
 	received_at: string,
 	webhook_id: string | null,
 	event_type: string | null,
 	session_id: string | null,
-	/**  "accepted", "duplicate", "forged", "stale", "too_large", "malformed". */
+	/**
+	 *  "accepted", "duplicate", "unsupported", "forged", "stale", "too_large", "malformed",
+	 *  "unrecorded".
+	 */
 	verdict: string,
 	http_status: number,
 	detail: string | null,
+};
+
+/**  What Settings shows about deliveries since the app started. */
+export type DeliveryReport = {
+	accepted: number,
+	duplicates: number,
+	rejected: number,
+	/**  Rejections past the rate limit, answered 429 and not kept below. */
+	suppressed: number,
+	/**  The latest deliveries, accepted or not, newest first (at most [`RING_SIZE`]). */
+	recent: Delivery[],
 };
 
 /**  A registered device [DOC §7.1]. */
@@ -269,6 +325,7 @@ export type Device = {
 	location_id?: string | null,
 	name?: string,
 	platform: Platform,
+	/**  Non-string values (a simulated device's `simulated` = true [DOC §7.1]) arrive as text. */
 	metadata?: { [key in string]: string },
 	created_at: string,
 	/**  The cash register currently opened on this device, if any. */
@@ -368,6 +425,13 @@ export type EventSource =
 /**  How long a code stays valid: the presets the create form offers. */
 export type ExpiryPreset = "minutes15" | "hours2" | "hours24" | "hours72";
 
+/**  What an export did. */
+export type Exported = 
+/**  Written; `file_name` is the chosen file's name (the UI shows it, not a full path). */
+{ outcome: "saved"; file_name: string; count: number } | 
+/**  The user closed the dialog. */
+{ outcome: "cancelled" };
+
 /**  What the fleet view shows around the table. */
 export type FleetOverview = {
 	total: number,
@@ -439,8 +503,9 @@ export type LineType = KnownLineType | string;
 /**
  *  A store, pop-up or event where devices take payments. Read-only through the API [DOC §8].
  * 
- *  The item schema is not documented [GAP]; the third-party client reads `id`, `name`, `city` [3P]
- *  and the simulator adds an address and `created_at` [INF].
+ *  The item schema is shown as "any" [DOC §8.1]; the third-party client reads `id`, `name`,
+ *  `city` [3P] and the simulator adds an address and `created_at` [INF]. A location Fleetdesk can
+ *  use has an id; list items are read leniently ([`LocationItem`]) and those without one skipped.
  */
 export type Location = {
 	id: string,
@@ -545,7 +610,12 @@ export type ProfileChanged = {
 export type ProfileInput = {
 	name: string,
 	environment: Environment,
-	/**  Empty or absent: the environment's documented host. */
+	/**
+	 *  Talk to `base_url` instead of the environment's documented host: a choice the user makes
+	 *  explicitly (a test server, a proxy), never the default.
+	 */
+	custom_host?: boolean,
+	/**  The custom host's URL; ignored unless `custom_host`. */
 	base_url: string | null,
 	merchant_id: string,
 };
@@ -556,6 +626,8 @@ export type ProfileView = {
 	badge: string,
 	is_active: boolean,
 	is_builtin: boolean,
+	/**  Talks to a host other than Kustom's documented one (shown clearly marked). */
+	custom_host: boolean,
 	api_key: KeyState,
 	webhook_secret: KeyState,
 };
@@ -564,6 +636,12 @@ export type ProfileView = {
 export type ReceiverInfo = {
 	url: string,
 	port: number,
+};
+
+/**  A rollout's preview, kept in Rust under `plan_id` until it is created. */
+export type RolloutDraft = {
+	plan_id: string,
+	preview: RolloutPreview,
 };
 
 export type RolloutPreview = {
@@ -586,6 +664,16 @@ export type RowState =
 "pending" | 
 /**  Sent, outcome not recorded (the app stopped, or the answer was lost). */
 "creating" | "created" | "failed";
+
+/**  The result of saving a profile. */
+export type SavedProfile = {
+	profile: Profile,
+	/**
+	 *  The profile now talks to another host, so its stored API key was removed: a key is only
+	 *  ever sent to the host it was entered for. The user enters it again.
+	 */
+	key_removed: boolean,
+};
 
 export type SavedView = {
 	name: string,

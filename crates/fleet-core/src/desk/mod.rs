@@ -152,8 +152,40 @@ impl Desk {
                         tracing::info!(merchant = %event.merchant_id, "callback for a merchant with no open profile; recorded only");
                         continue;
                     };
-                    if let Err(err) = watcher.on_callback(&event, &profile_id, &client).await {
-                        tracing::warn!(%err, "could not apply a callback");
+                    // The receiver has answered 200, so Kustom will not send this again: if it
+                    // cannot be applied now (the API is briefly unreachable), try again later.
+                    let watcher = watcher.clone();
+                    tokio::spawn(async move {
+                        let mut wait = Duration::from_secs(2);
+                        for attempt in 1..=6 {
+                            match watcher.on_callback(&event, &profile_id, &client).await {
+                                Ok(()) => return,
+                                Err(err) if attempt == 6 => {
+                                    tracing::warn!(%err, "a callback could not be applied; polling will catch up")
+                                }
+                                Err(_) => {}
+                            }
+                            tokio::time::sleep(wait).await;
+                            wait = (wait * 2).min(Duration::from_secs(60));
+                        }
+                    });
+                }
+            });
+        }
+        // History stays bounded: prune at start and every ten minutes.
+        {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(600));
+                loop {
+                    every.tick().await;
+                    let store = store.clone();
+                    match blocking(move || crate::retention::prune(&store)).await {
+                        Ok(pruned) if pruned != crate::retention::Pruned::default() => {
+                            tracing::info!(?pruned, "pruned old history")
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(%err, "could not prune old history"),
                     }
                 }
             });
@@ -674,13 +706,7 @@ impl Desk {
             |_| {},
         )
         .await?;
-        // A location without an id (the docs' items are "any" [DOC §8.1]) cannot be referred to.
-        let map: LocationMap = Arc::new(
-            all.into_iter()
-                .filter(Location::is_usable)
-                .map(|l| (l.id.clone(), l))
-                .collect(),
-        );
+        let map: LocationMap = Arc::new(all.into_iter().map(|l| (l.id.clone(), l)).collect());
         self.locations
             .lock()
             .insert(profile.id.clone(), map.clone());

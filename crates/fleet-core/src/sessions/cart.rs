@@ -11,6 +11,9 @@ use specta::Type;
 
 use crate::AppError;
 
+/// The largest unit price a test cart takes: 10 000 000 000.00 in minor units.
+pub const MAX_UNIT_PRICE: i64 = 1_000_000_000_000;
+
 /// One cart line. Amounts in minor units (öre, cents); `tax_rate` in basis points (2500 = 25 %).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct CartLine {
@@ -60,6 +63,8 @@ pub fn totals(lines: &[CartLine]) -> Result<CartTotals, AppError> {
         }
         if line.unit_price <= 0 {
             fields.insert(field("unit_price"), "Enter a price above zero.".to_owned());
+        } else if line.unit_price > MAX_UNIT_PRICE {
+            fields.insert(field("unit_price"), "That price is too large.".to_owned());
         }
         if line.tax_rate > 10_000 {
             fields.insert(field("tax_rate"), "At most 100 %.".to_owned());
@@ -77,7 +82,18 @@ pub fn totals(lines: &[CartLine]) -> Result<CartTotals, AppError> {
             total_tax_amount: included_tax(total_amount, line.tax_rate.min(10_000)),
         });
     }
-    let order_amount: i64 = out.iter().map(|l| l.total_amount).sum();
+    // Checked: no line is over MAX_UNIT_PRICE × u32::MAX, but a sum of many could still wrap.
+    let order_amount = out
+        .iter()
+        .try_fold(0_i64, |sum, l| sum.checked_add(l.total_amount));
+    let Some(order_amount) = order_amount else {
+        fields.insert(
+            "lines".to_owned(),
+            "The order total is too large.".to_owned(),
+        );
+        let message = fields.values().cloned().collect::<Vec<_>>().join(" ");
+        return Err(AppError::Validation { message, fields });
+    };
     if lines.iter().all(|l| l.unit_price > 0) && order_amount <= 0 && !lines.is_empty() {
         fields.insert(
             "lines".to_owned(),

@@ -5,13 +5,11 @@ use super::Timestamp;
 
 /// A store, pop-up or event where devices take payments. Read-only through the API [DOC §8].
 ///
-/// The item schema is shown as "any" [DOC §8.1] (the documented page holds `{}` items); the
-/// third-party client reads `id`, `name`, `city` [3P] and the simulator adds an address and
-/// `created_at` [INF]. So nothing is required here: an item without an id parses, and callers skip
-/// what they cannot refer to (see [`Location::is_usable`]).
+/// The item schema is shown as "any" [DOC §8.1]; the third-party client reads `id`, `name`,
+/// `city` [3P] and the simulator adds an address and `created_at` [INF]. A location Fleetdesk can
+/// use has an id; list items are read leniently ([`LocationItem`]) and those without one skipped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct Location {
-    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub name: String,
@@ -23,10 +21,33 @@ pub struct Location {
     pub created_at: Option<Timestamp>,
 }
 
-impl Location {
-    /// Whether the location can be referred to (it has an id).
-    pub fn is_usable(&self) -> bool {
-        !self.id.trim().is_empty()
+/// A location list item as received: nothing is required, because the documented page holds
+/// `{}` items [DOC §8.1]. [`LocationItem::usable`] keeps the ones that can be referred to.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct LocationItem {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
+}
+
+impl LocationItem {
+    /// The location, if it has an id.
+    pub fn usable(self) -> Option<Location> {
+        let id = self.id.filter(|id| !id.trim().is_empty())?;
+        Some(Location {
+            id,
+            name: self.name.unwrap_or_default(),
+            city: self.city,
+            address: self.address,
+            created_at: self.created_at,
+        })
     }
 }
 

@@ -1,0 +1,318 @@
+//! `soak`: the headless desk for a long while under a misbehaving API, watching for leaks and
+//! for changes that go missing or happen twice.
+//!
+//! A simulator with 10,000 devices answers 10 % of requests 500/503, drops 5 % of connections
+//! (before or after processing) and sends bursts of 429; it delivers its callbacks to the desk's
+//! own receiver. The desk — a real `Desk`, with its database on disk and a mock keychain — loops:
+//! a full fleet sync, a bulk move of 200 devices, 200 watched sessions with taps. Every 15 s it
+//! prints the process's resident memory and the database's size; at the end it counts the changes
+//! that were lost (reported done, not in the API; or the API's sessions the desk never learnt of
+//! or sees in another state) and duplicated (a device twice in the cache, a status twice in a
+//! session's timeline).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, ensure};
+use fleet_core::Desk;
+use fleet_core::desk::DeviceSelection;
+use fleet_core::device_edits::BulkAction;
+use fleet_core::fleet_index::{FleetQuery, Sort, SortColumn};
+use fleet_core::profile::{Environment, ProfileInput};
+use fleet_core::sessions::TimelineEvent;
+use fleet_core::sessions::cart::CartLine;
+use ipp_sim::{FaultConfig, MerchantConfig, Mode, RateLimitBursts, SeedSpec, SimConfig};
+use kustom_ipp::{SessionStatus, TapOutcome, WebhookSecret};
+
+const MERCHANT: &str = "DM77770001";
+const DEVICES: usize = 10_000;
+const SESSIONS_PER_ROUND: usize = 200;
+const BULK: usize = 200;
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn db_mib(dir: &std::path::Path) -> f64 {
+    ["fleetdesk.sqlite3", "fleetdesk.sqlite3-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len() as f64)
+        .sum::<f64>()
+        / (1024.0 * 1024.0)
+}
+
+pub async fn run(minutes: u64) -> Result<()> {
+    let store = keyring_core::mock::Store::new()?;
+    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    let dir = tempfile::tempdir()?;
+    // The receiver on any free port (the default one may be another Fleetdesk's).
+    {
+        let desk = Desk::open(dir.path(), Ok(())).await?;
+        let mut settings = desk.session_settings().await?;
+        settings.receiver_port = 0;
+        desk.set_session_settings(&settings).await?;
+        desk.shutdown().await;
+    }
+    let desk = Desk::open(dir.path(), Ok(())).await?;
+    let receiver = desk.receiver_info()?;
+
+    let secret = WebhookSecret::generate();
+    let merchant = MerchantConfig::new(MERCHANT, Mode::Playground).seed(SeedSpec {
+        locations: 12,
+        devices: DEVICES,
+        ..SeedSpec::default()
+    });
+    let faults = FaultConfig {
+        error_rate: 0.10,
+        drop_rate: 0.05,
+        rate_limit: Some(RateLimitBursts {
+            every: 50,
+            burst: 3,
+            retry_after: Duration::from_secs(1),
+        }),
+        latency: Duration::ZERO,
+        seed: 11,
+    };
+    let sim = ipp_sim::start(
+        SimConfig::new(Mode::Playground)
+            .merchants(vec![merchant])
+            .faults(faults)
+            .webhook_secret(secret.clone())
+            .callback_url(&receiver.url),
+    )
+    .await?;
+    let key = sim.merchants()[0].api_key.clone();
+    let profile = desk
+        .create_profile(&ProfileInput {
+            name: "Soak".into(),
+            environment: Environment::KustomPlayground,
+            custom_host: true,
+            base_url: Some(sim.base_url()),
+            merchant_id: MERCHANT.into(),
+        })
+        .await?;
+    desk.store_api_key(&profile.id, &key, true).await?;
+    desk.store_webhook_secret(&profile.id, secret.as_secret().expose())
+        .await?;
+    desk.switch_profile(&profile.id).await?;
+    // Retention limits a ten-minute run reaches (the defaults take weeks of real use), applied
+    // every round rather than every ten minutes: the mechanism that keeps the database bounded.
+    desk.set_setting("retention_sessions", "1000").await?;
+    desk.set_setting("retention_audit", "5000").await?;
+
+    println!("\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, 429 bursts ==");
+    println!(
+        "{:>8} {:>10} {:>10} {:>8} {:>9}",
+        "elapsed", "RSS MiB", "DB MiB", "rounds", "sessions"
+    );
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(minutes * 60);
+    let mut next_sample = started;
+    let mut rounds = 0u32;
+    let mut lost = 0usize;
+    let mut created_sessions = 0usize;
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    let mut sample = |rounds: u32, sessions: usize, next: &mut Instant| {
+        if Instant::now() >= *next {
+            let (rss, db) = (rss_mib(), db_mib(dir.path()));
+            samples.push((rss, db));
+            println!(
+                "{:>7.0}s {rss:>10.1} {db:>10.2} {rounds:>8} {sessions:>9}",
+                started.elapsed().as_secs_f64()
+            );
+            *next += Duration::from_secs(15);
+        }
+    };
+    let locations: Vec<String> = sim.inspect(|s| {
+        s.locations
+            .iter()
+            .filter(|l| l.merchant_id == MERCHANT)
+            .map(|l| l.location.id.clone())
+            .collect()
+    });
+
+    let mut lost_sessions = 0usize;
+    let mut duplicated = 0usize;
+    let mut checked_sessions = 0usize;
+    while Instant::now() < deadline {
+        rounds += 1;
+        let round_started = chrono::Utc::now();
+        // A full sync; under these faults it may fail, and is simply tried again next round.
+        if let Err(err) = desk.sync_fleet(|_| {}).await {
+            println!("  round {rounds}: sync failed ({err}); next round retries");
+        }
+        sample(rounds, created_sessions, &mut next_sample);
+
+        // A bulk move of 200 devices to the next store.
+        let target = locations[rounds as usize % locations.len()].clone();
+        let page = desk
+            .find_devices(
+                &FleetQuery::all(),
+                Sort {
+                    column: SortColumn::Name,
+                    descending: false,
+                },
+                (rounds * 211) % 9_000,
+                BULK as u32,
+            )
+            .await?;
+        let ids: Vec<String> = page.rows.iter().map(|r| r.device.id.clone()).collect();
+        let plan = desk
+            .bulk_preview(
+                &BulkAction::AssignLocation {
+                    location_id: Some(target.clone()),
+                },
+                &DeviceSelection::Ids { ids },
+            )
+            .await?;
+        match desk.bulk_run(&plan.plan_id, None, |_| {}).await {
+            Ok(report) => {
+                let ok: HashSet<String> = report
+                    .results
+                    .iter()
+                    .filter(|r| r.ok)
+                    .map(|r| r.device_id.clone())
+                    .collect();
+                let applied = sim.inspect(|s| {
+                    s.devices
+                        .iter()
+                        .filter(|d| ok.contains(&d.id))
+                        .filter(|d| d.location_id.as_deref() == Some(target.as_str()))
+                        .count()
+                });
+                lost += ok.len() - applied;
+            }
+            Err(err) => println!("  round {rounds}: bulk refused ({err})"),
+        }
+        sample(rounds, created_sessions, &mut next_sample);
+
+        // 200 sessions on a simulated device, tapped: a decline, then a success.
+        if let Ok(device) = desk
+            .create_simulated_device(&format!("Soak till {rounds}"), None)
+            .await
+        {
+            for n in 0..SESSIONS_PER_ROUND {
+                let lines = [CartLine {
+                    name: format!("Item {n}"),
+                    quantity: 1,
+                    unit_price: 1_000 + n as i64,
+                    tax_rate: 2_500,
+                    discount: 0,
+                }];
+                let Ok(view) = desk.create_test_payment(&device.id, "SEK", &lines).await else {
+                    continue;
+                };
+                created_sessions += 1;
+                let id = view.tracked.session.session_id.clone();
+                let _ = desk.simulate_tap(&id, &TapOutcome::DeclinedGeneric).await;
+                let _ = desk.simulate_tap(&id, &TapOutcome::Success).await;
+                sample(rounds, created_sessions, &mut next_sample);
+            }
+        }
+
+        // This round's sessions, as the API has them (including any whose create answer was
+        // lost), against what the desk knows once callbacks and polls have landed.
+        tokio::time::sleep(Duration::from_secs(12)).await;
+        let truth: HashMap<String, SessionStatus> = sim.inspect(|s| {
+            s.sessions
+                .values()
+                .filter(|stored| stored.merchant_id == MERCHANT)
+                .filter(|stored| stored.created_at >= round_started)
+                .map(|stored| {
+                    (
+                        stored.session.session_id.clone(),
+                        stored.session.status.clone(),
+                    )
+                })
+                .collect()
+        });
+        for (id, status) in &truth {
+            checked_sessions += 1;
+            let detail = desk.session_detail(id).await.ok();
+            let mine = detail
+                .as_ref()
+                .map(|d| d.view.tracked.session.status.clone());
+            if mine.as_ref() != Some(status) {
+                lost_sessions += 1;
+                if lost_sessions <= 10 {
+                    println!("  lost: session {id} is {status} in the API, {mine:?} in the desk");
+                }
+            }
+            if let Some(detail) = detail {
+                let mut statuses: Vec<String> = detail
+                    .timeline
+                    .iter()
+                    .filter_map(|e| match &e.event {
+                        TimelineEvent::Status { status } => Some(status.clone()),
+                        TimelineEvent::PaymentFailed { .. } => None,
+                    })
+                    .collect();
+                let before = statuses.len();
+                statuses.sort();
+                statuses.dedup();
+                duplicated += before - statuses.len();
+            }
+        }
+        // The history retention the app runs every ten minutes.
+        let store = desk.store().clone();
+        tokio::task::spawn_blocking(move || fleet_core::retention::prune(&store)).await??;
+        sample(rounds, created_sessions, &mut next_sample);
+    }
+
+    let cache = desk
+        .find_devices(
+            &FleetQuery::all(),
+            Sort {
+                column: SortColumn::Name,
+                descending: false,
+            },
+            0,
+            1,
+        )
+        .await?;
+    let sim_devices = sim.inspect(|s| {
+        s.devices
+            .iter()
+            .filter(|d| d.merchant_id == MERCHANT)
+            .count()
+    });
+
+    let first = samples.first().copied().unwrap_or_default();
+    let last = samples.last().copied().unwrap_or_default();
+    let peak_rss = samples.iter().map(|s| s.0).fold(0.0, f64::max);
+    println!("\n== soak result ({rounds} rounds, {created_sessions} sessions) ==");
+    println!(
+        "resident memory: {:.1} MiB at the first sample, {:.1} at the last, {peak_rss:.1} at peak",
+        first.0, last.0
+    );
+    println!(
+        "database: {:.2} MiB at the first sample, {:.2} at the last",
+        first.1, last.1
+    );
+    println!(
+        "lost changes: {lost} bulk moves, {lost_sessions} sessions (of {checked_sessions} checked)"
+    );
+    println!("duplicated changes: {duplicated} timeline entries");
+    println!(
+        "fleet cache vs API: {} vs {sim_devices} devices (after the last sync)",
+        cache.total
+    );
+    desk.shutdown().await;
+    sim.shutdown().await;
+    ensure!(
+        lost == 0 && lost_sessions == 0 && duplicated == 0,
+        "changes were lost or duplicated"
+    );
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! How much history the local database keeps, so it stays bounded however long Fleetdesk runs:
+//! finished sessions (with their timelines) and audit entries beyond a count, or older than an
+//! age, are dropped. Live sessions and the fleet cache are never pruned (the cache is replaced
+//! whole at each sync). The limits are settings (`retention_sessions`, `retention_audit`).
+
+use chrono::Utc;
+
+use crate::AppError;
+use crate::store::Store;
+
+/// Finished sessions kept by default (a busy store's few weeks of test and real payments).
+pub const DEFAULT_SESSIONS: u32 = 5_000;
+/// Audit entries kept by default.
+pub const DEFAULT_AUDIT: u32 = 50_000;
+/// Nothing finished is kept longer than this.
+pub const MAX_AGE_DAYS: i64 = 180;
+
+/// What a pruning pass removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: usize,
+    pub audit_entries: usize,
+}
+
+fn limit(store: &Store, key: &str, default: u32) -> Result<u32, AppError> {
+    Ok(store
+        .setting(key)?
+        .and_then(|v| v.parse().ok())
+        .filter(|n: &u32| *n > 0)
+        .unwrap_or(default))
+}
+
+/// Drops what is past the limits. Blocking: call it on the blocking pool.
+pub fn prune(store: &Store) -> Result<Pruned, AppError> {
+    let sessions = limit(store, "retention_sessions", DEFAULT_SESSIONS)?;
+    let audit = limit(store, "retention_audit", DEFAULT_AUDIT)?;
+    let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
+    store.transaction(|tx| {
+        let db = |err: rusqlite::Error| crate::store::storage("prune old history", err);
+        // Finished sessions beyond the newest `sessions`, or older than the horizon.
+        tx.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS expired_sessions (id TEXT PRIMARY KEY)",
+            [],
+        )
+        .map_err(db)?;
+        tx.execute("DELETE FROM expired_sessions", []).map_err(db)?;
+        tx.execute(
+            "INSERT INTO expired_sessions
+             SELECT id FROM tracked_sessions
+             WHERE status IN ('FINALIZED', 'CANCELLED', 'EXPIRED', 'FAILED')
+               AND (updated_at < ?1 OR id IN (
+                   SELECT id FROM tracked_sessions
+                   WHERE status IN ('FINALIZED', 'CANCELLED', 'EXPIRED', 'FAILED')
+                   ORDER BY updated_at DESC LIMIT -1 OFFSET ?2))",
+            rusqlite::params![horizon, sessions],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "DELETE FROM session_events WHERE session_id IN (SELECT id FROM expired_sessions)",
+            [],
+        )
+        .map_err(db)?;
+        let pruned_sessions = tx
+            .execute(
+                "DELETE FROM tracked_sessions WHERE id IN (SELECT id FROM expired_sessions)",
+                [],
+            )
+            .map_err(db)?;
+        let pruned_audit = tx
+            .execute(
+                "DELETE FROM audit_log WHERE at < ?1 OR id IN (
+                     SELECT id FROM audit_log ORDER BY id DESC LIMIT -1 OFFSET ?2)",
+                rusqlite::params![horizon, audit],
+            )
+            .map_err(db)?;
+        Ok(Pruned {
+            sessions: pruned_sessions,
+            audit_entries: pruned_audit,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditLog;
+
+    #[test]
+    fn keeps_the_newest_within_the_limits_and_never_live_sessions() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        store
+            .set_setting("retention_sessions", "3")
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .set_setting("retention_audit", "10")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let now = Utc::now();
+        store
+            .with(|conn| {
+                for n in 0..8 {
+                    let status = if n < 2 { "ACTIVE" } else { "FINALIZED" };
+                    let at = now - chrono::Duration::minutes(60 - n);
+                    conn.execute(
+                        "INSERT INTO tracked_sessions (id, profile_id, body, status, device_id, first_seen, updated_at, status_since)
+                         VALUES (?1, 'p', '{}', ?2, 'd', ?3, ?3, ?3)",
+                        rusqlite::params![format!("s{n}"), status, at],
+                    )?;
+                    conn.execute(
+                        "INSERT INTO session_events (session_id, at, kind, status, source, dedupe_key)
+                         VALUES (?1, ?2, 'status', ?3, 'poll', ?4)",
+                        rusqlite::params![format!("s{n}"), at, status, format!("k{n}")],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let audit = AuditLog::new(store.clone());
+        for n in 0..25 {
+            audit
+                .record(None, "test", &n.to_string(), Ok(()), None)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let pruned = prune(&store).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            pruned,
+            Pruned {
+                sessions: 3,
+                audit_entries: 15
+            }
+        );
+        let left: Vec<String> = store
+            .with(|conn| {
+                let mut stmt = conn.prepare("SELECT id FROM tracked_sessions ORDER BY id")?;
+                stmt.query_map([], |r| r.get(0))?.collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            left,
+            ["s0", "s1", "s5", "s6", "s7"],
+            "live ones stay, the newest finished stay"
+        );
+        let events: i64 = store
+            .with(|conn| conn.query_row("SELECT COUNT(*) FROM session_events", [], |r| r.get(0)))
+            .unwrap_or_default();
+        assert_eq!(events, 5, "timelines go with their sessions");
+        assert_eq!(audit.recent(100).map(|r| r.len()).unwrap_or_default(), 10);
+    }
+}

@@ -1,0 +1,51 @@
+//! The long runs that are not part of `cargo xtask test` (the machines are shared; these take
+//! minutes): `fuzz` and `soak`. Both run release builds.
+
+use anyhow::Result;
+
+use crate::{process, setup};
+
+/// The value after `--flag`, if given.
+fn option(args: &[String], flag: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+/// `cargo xtask fuzz [--seconds N] [target…]`: every parser target for N seconds in all.
+pub fn fuzz(args: &[String]) -> Result<()> {
+    let seconds = option(args, "--seconds").unwrap_or_else(|| "600".into());
+    let targets: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--seconds"))
+        .map(|(_, a)| a)
+        .collect();
+    let mut cmd = setup::cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "fleet-fuzz",
+        "--",
+    ])
+    .args(["--seconds", &seconds])
+    .args(targets);
+    process::run(&mut cmd)
+}
+
+/// `cargo xtask soak [--minutes N]`.
+pub fn soak(args: &[String]) -> Result<()> {
+    let minutes = option(args, "--minutes").unwrap_or_else(|| "10".into());
+    process::run(setup::cargo().args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "fleet-bench",
+        "--",
+        "soak",
+        &minutes,
+    ]))
+}
