@@ -6,18 +6,23 @@ use std::path::PathBuf;
 use tauri::{AppHandle, Manager};
 
 pub fn resolve(app: &AppHandle) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    match explicit() {
+        Some(path) => Ok(path),
+        None => Ok(app.path().app_data_dir()?),
+    }
+}
+
+/// The folder given on the command line or in the environment, if any.
+pub fn explicit() -> Option<PathBuf> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--data-dir" {
             if let Some(path) = args.next() {
-                return Ok(PathBuf::from(path));
+                return Some(PathBuf::from(path));
             }
         } else if let Some(path) = arg.strip_prefix("--data-dir=") {
-            return Ok(PathBuf::from(path));
+            return Some(PathBuf::from(path));
         }
     }
-    if let Some(path) = std::env::var_os("FLEETDESK_DATA_DIR") {
-        return Ok(PathBuf::from(path));
-    }
-    Ok(app.path().app_data_dir()?)
+    std::env::var_os("FLEETDESK_DATA_DIR").map(PathBuf::from)
 }

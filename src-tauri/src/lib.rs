@@ -48,6 +48,19 @@ async fn forward_session_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
     }
 }
 
+/// Remembers the window's size, position and maximised state between runs — next to the rest of
+/// the data when a data folder is given (so each end-to-end launch starts from the defaults).
+fn window_state() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_window_state::Builder::default();
+    match data_dir::explicit() {
+        // An absolute file name replaces the plugin's own folder.
+        Some(dir) => builder
+            .with_filename(dir.join("window-state.json").to_string_lossy())
+            .build(),
+        None => builder.build(),
+    }
+}
+
 /// Builds and runs the app until its last window closes.
 pub fn run() {
     startup::mark_process_start();
@@ -64,6 +77,7 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(window_state())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc.invoke_handler())

@@ -226,6 +226,22 @@ impl FleetIndex {
             .collect()
     }
 
+    /// How many devices matching `query`, whatever its location, are at each location (the panel's
+    /// counts while other filters are set).
+    pub fn location_counts_for(&self, query: &FleetQuery) -> BTreeMap<Option<String>, u32> {
+        let anywhere = FleetQuery {
+            location: LocationFilter::Any,
+            ..query.clone()
+        };
+        let mut counts: BTreeMap<Option<String>, u32> = BTreeMap::new();
+        for row in self.find(&anywhere) {
+            if let Some(device) = self.device(row) {
+                *counts.entry(device.location_id.clone()).or_default() += 1;
+            }
+        }
+        counts
+    }
+
     /// Metadata keys with their values and how often each occurs (for suggestions).
     pub fn metadata_values(&self) -> BTreeMap<String, BTreeMap<String, u32>> {
         let mut out: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();

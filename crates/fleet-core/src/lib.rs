@@ -7,6 +7,7 @@
 
 mod api_error;
 pub mod audit;
+pub mod card_text;
 pub mod confirmation;
 pub mod desk;
 pub mod device_edits;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod fleet_cache;
 pub mod fleet_index;
 pub mod key_check;
+pub mod locale;
 pub mod metadata_rules;
 pub mod pairing_card;
 pub mod playground;

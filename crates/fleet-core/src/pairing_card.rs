@@ -1,11 +1,11 @@
 //! Pairing cards: what a clerk needs to enroll a phone, on screen and on paper.
 //!
 //! A card has the store, the device label, the code (large, grouped for reading aloud), a QR code
-//! of it, the expiry time and three short steps. The QR comes from the `qrcode` crate; the PDF
-//! from `printpdf`, with the code and all words as real text (searchable, copyable) in the
-//! standard PDF fonts, so no font files are embedded.
+//! of it, the expiry time and three short steps, all worded by [`crate::card_text`] in the card's
+//! language. The QR comes from the `qrcode` crate; the PDF from `printpdf`, with the code and all
+//! words as real text (searchable, copyable).
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
@@ -15,13 +15,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::AppError;
-
-/// The three steps printed on every card.
-pub const CLERK_STEPS: [&str; 3] = [
-    "1. Open the Kustom POS app on the phone.",
-    "2. Choose \u{201c}Enroll device\u{201d} and type the code.",
-    "3. Wait for \u{201c}Paired\u{201d}, then put the phone at its till.",
-];
+use crate::card_text::{CardText, card_text};
+use crate::locale::{FormatLocale, Language};
 
 /// One card's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -82,16 +77,41 @@ pub fn qr_svg(code: &str) -> Result<String, AppError> {
         .build())
 }
 
-/// The expiry as the clerk reads it, in the computer's local time.
-pub fn expiry_label(expires_at: DateTime<Utc>) -> String {
-    expires_at
-        .with_timezone(&Local)
-        .format("Valid until %-d %b %Y, %H:%M")
-        .to_string()
+/// A card with everything the screen, the print layout and the PDF draw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct PrintableCard {
+    pub card: PairingCard,
+    pub code_grouped: String,
+    pub qr_svg: String,
+    pub text: CardText,
+}
+
+/// The cards ready to draw, worded in `language` with dates as `format` writes them.
+pub fn printable(
+    cards: Vec<PairingCard>,
+    language: Language,
+    format: FormatLocale,
+) -> Result<Vec<PrintableCard>, AppError> {
+    cards
+        .into_iter()
+        .map(|card| {
+            Ok(PrintableCard {
+                code_grouped: grouped(&card.code),
+                qr_svg: qr_svg(&card.code)?,
+                text: card_text(
+                    card.device_label.as_deref(),
+                    card.expires_at,
+                    language,
+                    format,
+                ),
+                card,
+            })
+        })
+        .collect()
 }
 
 /// A PDF of the cards, eight per page with cut marks.
-pub fn sheet_pdf(cards: &[PairingCard], paper: Paper, title: &str) -> Result<Vec<u8>, AppError> {
+pub fn sheet_pdf(cards: &[PrintableCard], paper: Paper, title: &str) -> Result<Vec<u8>, AppError> {
     if cards.is_empty() {
         return Err(AppError::invalid_field(
             "cards",
@@ -210,13 +230,14 @@ fn fit(content: &str, max: usize) -> String {
 }
 
 fn card_ops(
-    card: &PairingCard,
+    printable: &PrintableCard,
     left: f32,
     top: f32,
     width: f32,
     height: f32,
 ) -> Result<Vec<Op>, AppError> {
     const PAD: f32 = 6.0;
+    let (card, words) = (&printable.card, &printable.text);
     // The QR sits on the right, below the store name (which may use the full width).
     let qr_size = (height - 2.0 * PAD - 24.0).min(30.0);
     let text_left = left + PAD;
@@ -228,14 +249,13 @@ fn card_ops(
         top - PAD - 4.0,
         &fit(&card.location_name, 34),
     ));
-    let label = card.device_label.as_deref().unwrap_or("New device");
     ops.push(Op::SetFillColor { col: grey(0.35) });
     ops.extend(text(
         BuiltinFont::Helvetica,
         9.0,
         text_left,
         top - PAD - 9.5,
-        &fit(label, 36),
+        &fit(&words.device_label, 36),
     ));
     ops.push(Op::SetFillColor { col: grey(0.0) });
     ops.extend(text(
@@ -243,7 +263,7 @@ fn card_ops(
         21.0,
         text_left,
         top - PAD - 20.0,
-        &grouped(&card.code),
+        &printable.code_grouped,
     ));
     ops.push(Op::SetFillColor { col: grey(0.35) });
     ops.extend(text(
@@ -251,12 +271,13 @@ fn card_ops(
         8.0,
         text_left,
         top - PAD - 26.5,
-        &expiry_label(card.expires_at),
+        &words.expiry,
     ));
     ops.push(Op::SetFillColor { col: grey(0.2) });
-    for (index, step) in CLERK_STEPS.iter().enumerate() {
+    for (index, step) in words.steps.iter().enumerate() {
         let y = top - height + PAD + 9.0 - index as f32 * 3.6;
-        ops.extend(text(BuiltinFont::Helvetica, 7.0, text_left, y, step));
+        let numbered = format!("{}. {step}", index + 1);
+        ops.extend(text(BuiltinFont::Helvetica, 7.0, text_left, y, &numbered));
     }
     let qr_left = left + width - PAD - qr_size;
     let qr_top = top - PAD - 12.0;
@@ -322,6 +343,8 @@ mod tests {
     #[test]
     fn a_sheet_has_one_page_per_eight_cards() {
         let cards: Vec<PairingCard> = (0..10).map(|i| card(&format!("CODE{i:04}"))).collect();
+        let cards =
+            printable(cards, Language::Sv, FormatLocale::SvSe).unwrap_or_else(|e| panic!("{e}"));
         let pdf = sheet_pdf(&cards, Paper::A4, "Rollout").unwrap_or_else(|e| panic!("{e}"));
         assert!(pdf.starts_with(b"%PDF"));
         let mut warnings = Vec::new();
@@ -334,6 +357,10 @@ mod tests {
             assert!(text.contains(&grouped(&format!("CODE{i:04}"))), "{text}");
         }
         assert!(text.contains("Göteborg Nordstan"), "{text}");
+        assert!(
+            text.contains(&cards[0].text.steps[0]),
+            "the Swedish steps: {text}"
+        );
         assert!(sheet_pdf(&[], Paper::UsLetter, "x").is_err());
     }
 }

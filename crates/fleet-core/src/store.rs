@@ -20,8 +20,9 @@ use specta::Type;
 
 use crate::AppError;
 
-/// How long a writer waits for another to finish before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a writer waits for another to finish before giving up (a sync of 100,000 devices
+/// holds the write lock for a few seconds on a slow laptop).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Connections in the pool: a writer and a few readers (SQLite serialises the writers anyway).
 const POOL_SIZE: u32 = 4;
 
@@ -303,13 +304,17 @@ impl Store {
     }
 
     /// Runs `f` in a transaction, committed if it returns `Ok` (on the calling thread).
+    ///
+    /// The transaction takes the write lock at its start (`BEGIN IMMEDIATE`): a deferred one that
+    /// reads and then writes cannot wait for another writer — SQLite answers "database is locked"
+    /// at once rather than let it write over a snapshot that is no longer the latest.
     pub fn transaction<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut conn = self.connection()?;
         let tx = conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|err| storage("start a database transaction", err))?;
         let value = f(&tx)?;
         tx.commit()

@@ -3,11 +3,10 @@
 use fleet_core::AppError;
 use fleet_core::desk::{EnrollmentPage, PairingDetails, RolloutDraft};
 use fleet_core::enrollments::{EnrollmentDraft, EnrollmentFilters, ExpiryPreset};
-use fleet_core::pairing_card::{self, PairingCard, Paper};
+use fleet_core::locale::Language;
+use fleet_core::pairing_card::{PairingCard, Paper, PrintableCard};
 use fleet_core::rollout::{BatchDetail, BatchSummary};
 use kustom_ipp::{Device, Enrollment, PageRequest};
-use serde::Serialize;
-use specta::Type;
 use tauri::AppHandle;
 use tauri_specta::Event;
 
@@ -80,34 +79,16 @@ pub async fn get_device(desk: DeskState<'_>, device_id: String) -> Result<Device
     desk.get_device(&device_id).await
 }
 
-/// A card ready for the webview's print layout.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct PrintableCard {
-    pub card: PairingCard,
-    pub code_grouped: String,
-    pub expiry_label: String,
-    pub qr_svg: String,
-    pub steps: Vec<String>,
-}
-
+/// Cards ready for the webview's print layout, worded in `language` (the UI's when not given).
 #[tauri::command]
 #[specta::specta]
-pub fn printable_cards(cards: Vec<PairingCard>) -> Result<Vec<PrintableCard>, AppError> {
-    cards
-        .into_iter()
-        .map(|card| {
-            Ok(PrintableCard {
-                code_grouped: pairing_card::grouped(&card.code),
-                expiry_label: pairing_card::expiry_label(card.expires_at),
-                qr_svg: pairing_card::qr_svg(&card.code)?,
-                steps: pairing_card::CLERK_STEPS
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-                card,
-            })
-        })
-        .collect()
+pub async fn printable_cards(
+    desk: DeskState<'_>,
+    cards: Vec<PairingCard>,
+    language: Option<Language>,
+) -> Result<Vec<PrintableCard>, AppError> {
+    let desk = desk.get().await?;
+    desk.printable_cards(cards, language).await
 }
 
 /// Asks where to save (a dialog opened here, in Rust) and writes a PDF of the cards there.
@@ -118,6 +99,7 @@ pub async fn export_pairing_pdf(
     desk: DeskState<'_>,
     cards: Vec<PairingCard>,
     paper: Paper,
+    language: Option<Language>,
     suggested_name: String,
 ) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
@@ -132,7 +114,7 @@ pub async fn export_pairing_pdf(
         return Ok(Exported::Cancelled);
     };
     let count = cards.len() as u32;
-    desk.export_cards(&path, cards, paper, "Fleetdesk pairing cards")
+    desk.export_cards(&path, cards, paper, language, "Fleetdesk pairing cards")
         .await?;
     Ok(Exported::Saved {
         file_name: save_dialog::file_name(&path),
@@ -148,6 +130,7 @@ pub async fn export_rollout_pdf(
     desk: DeskState<'_>,
     batch_id: String,
     paper: Paper,
+    language: Option<Language>,
     suggested_name: String,
 ) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
@@ -163,7 +146,7 @@ pub async fn export_rollout_pdf(
         return Ok(Exported::Cancelled);
     };
     let count = cards.len() as u32;
-    desk.export_cards(&path, cards, paper, "Fleetdesk pairing cards")
+    desk.export_cards(&path, cards, paper, language, "Fleetdesk pairing cards")
         .await?;
     Ok(Exported::Saved {
         file_name: save_dialog::file_name(&path),

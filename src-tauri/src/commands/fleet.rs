@@ -1,7 +1,9 @@
 //! The device fleet: sync, find, one device's detail and edits, bulk actions, export, views.
 
 use fleet_core::AppError;
-use fleet_core::desk::{BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage};
+use fleet_core::desk::{
+    BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount,
+};
 use fleet_core::device_edits::{BulkAction, BulkReport, DeviceChange};
 use fleet_core::fleet_cache::SyncInfo;
 use fleet_core::fleet_index::{FleetQuery, Sort};
@@ -18,6 +20,17 @@ use crate::save_dialog::{self, Exported};
 pub async fn fleet_overview(desk: DeskState<'_>) -> Result<FleetOverview, AppError> {
     let desk = desk.get().await?;
     desk.fleet_overview().await
+}
+
+/// Where the devices matching a query (apart from its location) are, per location.
+#[tauri::command]
+#[specta::specta]
+pub async fn location_counts(
+    desk: DeskState<'_>,
+    query: FleetQuery,
+) -> Result<Vec<LocationCount>, AppError> {
+    let desk = desk.get().await?;
+    desk.location_counts(&query).await
 }
 
 /// Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` per page.

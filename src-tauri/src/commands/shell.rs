@@ -1,6 +1,7 @@
 //! The shell: start-up facts, first paint, appearance.
 
 use fleet_core::AppError;
+use fleet_core::locale::{LanguageChoice, LocaleInfo};
 use fleet_core::profile::ActiveProfileSummary;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -19,7 +20,40 @@ pub struct AppInfo {
     /// Why callbacks cannot be received, if they cannot (shown as a banner).
     pub receiver_problem: Option<String>,
     pub theme: Theme,
+    /// The language and date formats in force.
+    pub locale: LocaleInfo,
+    /// What the UI asked to remember between runs.
+    pub ui_prefs: UiPrefs,
 }
+
+/// Small UI choices kept between runs.
+#[derive(Debug, Clone, Default, Serialize, Type)]
+pub struct UiPrefs {
+    /// The view open when Fleetdesk was last used.
+    pub last_view: Option<String>,
+    /// The device table's columns (widths and hidden ones), as the UI wrote them.
+    pub device_columns: Option<String>,
+}
+
+/// What [`set_ui_pref`] may store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum UiPref {
+    LastView,
+    DeviceColumns,
+}
+
+impl UiPref {
+    fn key(self) -> &'static str {
+        match self {
+            UiPref::LastView => "ui.last_view",
+            UiPref::DeviceColumns => "ui.device_columns",
+        }
+    }
+}
+
+/// The longest value a UI preference may hold (a column layout is a few hundred bytes).
+const MAX_UI_PREF: usize = 4096;
 
 /// The colour theme: follow the OS, or a fixed choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -52,7 +86,48 @@ pub async fn app_info(desk: DeskState<'_>) -> Result<AppInfo, AppError> {
         damaged_database: desk.damaged_database().cloned(),
         receiver_problem: desk.receiver_problem().map(str::to_owned),
         theme: theme(&desk).await?,
+        locale: desk.locale().await?,
+        ui_prefs: UiPrefs {
+            last_view: desk.setting(UiPref::LastView.key()).await?,
+            device_columns: desk.setting(UiPref::DeviceColumns.key()).await?,
+        },
     })
+}
+
+/// Remembers a small UI choice for the next run.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_ui_pref(desk: DeskState<'_>, pref: UiPref, value: String) -> Result<(), AppError> {
+    if value.len() > MAX_UI_PREF {
+        return Err(AppError::invalid_field(
+            "value",
+            "This preference is too long to keep.",
+        ));
+    }
+    let desk = desk.get().await?;
+    desk.set_setting(pref.key(), &value).await
+}
+
+/// Saves the language choice; the answer says which language and formats are now in force.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_language(
+    desk: DeskState<'_>,
+    choice: LanguageChoice,
+) -> Result<LocaleInfo, AppError> {
+    let desk = desk.get().await?;
+    desk.set_language(choice).await
+}
+
+/// What the command palette finds for `text`.
+#[tauri::command]
+#[specta::specta]
+pub async fn palette_search(
+    desk: DeskState<'_>,
+    text: String,
+) -> Result<fleet_core::desk::PaletteResults, AppError> {
+    let desk = desk.get().await?;
+    desk.palette_search(&text).await
 }
 
 /// Called by the UI once its first view has painted; records the start-up time.

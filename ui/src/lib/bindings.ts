@@ -11,6 +11,12 @@ export const commands = {
 	reportFirstPaint: (view: string) => typedError<null, AppError>(__TAURI_INVOKE("report_first_paint", { view })),
 	/**  Saves the theme choice. */
 	setTheme: (theme: Theme) => typedError<Theme, AppError>(__TAURI_INVOKE("set_theme", { theme })),
+	/**  Saves the language choice; the answer says which language and formats are now in force. */
+	setLanguage: (choice: LanguageChoice) => typedError<LocaleInfo, AppError>(__TAURI_INVOKE("set_language", { choice })),
+	/**  Remembers a small UI choice for the next run. */
+	setUiPref: (pref: UiPref, value: string) => typedError<null, AppError>(__TAURI_INVOKE("set_ui_pref", { pref, value })),
+	/**  What the command palette finds for `text`. */
+	paletteSearch: (text: string) => typedError<PaletteResults, AppError>(__TAURI_INVOKE("palette_search", { text })),
 	listProfiles: () => typedError<ProfileView[], AppError>(__TAURI_INVOKE("list_profiles")),
 	createProfile: (input: ProfileInput) => typedError<Profile, AppError>(__TAURI_INVOKE("create_profile", { input })),
 	updateProfile: (id: string, input: ProfileInput) => typedError<SavedProfile, AppError>(__TAURI_INVOKE("update_profile", { id, input })),
@@ -41,11 +47,12 @@ export const commands = {
 	/**  Plays the clerk entering a code (local playground only). */
 	simulateClerk: (code: string) => typedError<Device, AppError>(__TAURI_INVOKE("simulate_clerk", { code })),
 	getDevice: (deviceId: string) => typedError<Device, AppError>(__TAURI_INVOKE("get_device", { deviceId })),
-	printableCards: (cards: PairingCard[]) => typedError<PrintableCard[], AppError>(__TAURI_INVOKE("printable_cards", { cards })),
+	/**  Cards ready for the webview's print layout, worded in `language` (the UI's when not given). */
+	printableCards: (cards: PairingCard[], language: Language | null) => typedError<PrintableCard[], AppError>(__TAURI_INVOKE("printable_cards", { cards, language })),
 	/**  Asks where to save (a dialog opened here, in Rust) and writes a PDF of the cards there. */
-	exportPairingPdf: (cards: PairingCard[], paper: Paper, suggestedName: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_pairing_pdf", { cards, paper, suggestedName })),
+	exportPairingPdf: (cards: PairingCard[], paper: Paper, language: Language | null, suggestedName: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_pairing_pdf", { cards, paper, language, suggestedName })),
 	/**  Asks where to save and writes a rollout's pending codes as a PDF sheet. */
-	exportRolloutPdf: (batchId: string, paper: Paper, suggestedName: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_rollout_pdf", { batchId, paper, suggestedName })),
+	exportRolloutPdf: (batchId: string, paper: Paper, language: Language | null, suggestedName: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_rollout_pdf", { batchId, paper, language, suggestedName })),
 	previewRolloutCsv: (text: string) => typedError<RolloutDraft, AppError>(__TAURI_INVOKE("preview_rollout_csv", { text })),
 	previewRolloutGenerated: (locationId: string, count: number, labelPrefix: string) => typedError<RolloutDraft, AppError>(__TAURI_INVOKE("preview_rollout_generated", { locationId, count, labelPrefix })),
 	/**  Saves a batch from a preview Fleetdesk made (`plan_id`, from a preview command). */
@@ -60,6 +67,8 @@ export const commands = {
 	reconcileRollout: (batchId: string) => typedError<BatchDetail, AppError>(__TAURI_INVOKE("reconcile_rollout", { batchId })),
 	rolloutCards: (batchId: string) => typedError<PairingCard[], AppError>(__TAURI_INVOKE("rollout_cards", { batchId })),
 	fleetOverview: () => typedError<FleetOverview, AppError>(__TAURI_INVOKE("fleet_overview")),
+	/**  Where the devices matching a query (apart from its location) are, per location. */
+	locationCounts: (query: FleetQuery) => typedError<LocationCount[], AppError>(__TAURI_INVOKE("location_counts", { query })),
 	/**  Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` per page. */
 	syncFleet: () => typedError<SyncInfo, AppError>(__TAURI_INVOKE("sync_fleet")),
 	/**  A window of the devices matching `query` (the table asks for the rows it shows). */
@@ -164,6 +173,10 @@ export type AppInfo = {
 	/**  Why callbacks cannot be received, if they cannot (shown as a banner). */
 	receiver_problem: string | null,
 	theme: Theme,
+	/**  The language and date formats in force. */
+	locale: LocaleInfo,
+	/**  What the UI asked to remember between runs. */
+	ui_prefs: UiPrefs,
 };
 
 export type BatchDetail = {
@@ -251,6 +264,17 @@ export type BulkResult = {
 	ok: boolean,
 	/**  The API's reason when it failed. */
 	error: string | null,
+};
+
+/**  What a card says besides the code and the store. */
+export type CardText = {
+	language: Language,
+	/**  The device label, or "New device" in the card's language. */
+	device_label: string,
+	/**  "Valid until 2026-11-22 14:05", in the computer's time zone. */
+	expiry: string,
+	/**  The clerk's three steps, without numbers (lists number them). */
+	steps: string[],
 };
 
 /**  One cart line. Amounts in minor units (öre, cents); `tax_rate` in basis points (2500 = 25 %). */
@@ -466,6 +490,12 @@ export type FleetSyncProgress = {
 	pages_total: number,
 };
 
+/**
+ *  The locales whose date and time rules Fleetdesk writes out (the Nordic ones its merchants use,
+ *  and the two English ones).
+ */
+export type FormatLocale = "sv-SE" | "nb-NO" | "da-DK" | "fi-FI" | "de-DE" | "en-GB" | "en-US";
+
 /**  What the UI may know about a stored secret. */
 export type KeyState = 
 /**  Nothing stored yet. */
@@ -492,6 +522,14 @@ export type KnownSessionStatus = "CREATED" | "ACTIVE" | "FINALIZED" | "CANCELLED
 /**  The documented values, for the TypeScript type. */
 export type KnownTapOutcome = "SUCCESS" | "DECLINED_GENERIC" | "INSUFFICIENT_FUNDS" | "LOST_CARD" | "STOLEN_CARD" | "EXPIRED_CARD" | "INCORRECT_CVC" | "PROCESSING_ERROR" | "INCORRECT_NUMBER" | "CARD_VELOCITY_EXCEEDED";
 
+/**  A language Fleetdesk's words (and pairing cards) are written in. */
+export type Language = "en" | "sv" | "nb";
+
+/**  What the user chose in Settings. */
+export type LanguageChoice = 
+/**  Follow the operating system. */
+"system" | "en" | "sv" | "nb";
+
 /**  A line's totals. */
 export type LineTotals = {
 	total_amount: number,
@@ -499,6 +537,15 @@ export type LineTotals = {
 };
 
 export type LineType = KnownLineType | string;
+
+/**  The language and format locale in force, and what they came from. */
+export type LocaleInfo = {
+	choice: LanguageChoice,
+	language: Language,
+	format_locale: FormatLocale,
+	/**  The operating system's locale name, as reported (for the Settings page). */
+	os_locale: string | null,
+};
 
 /**
  *  A store, pop-up or event where devices take payments. Read-only through the API [DOC §8].
@@ -557,11 +604,18 @@ export type PairingCard = {
 /**  Everything the pairing view draws. */
 export type PairingDetails = {
 	view: EnrollmentView,
-	/**  The QR code as an SVG document. */
-	qr_svg: string,
-	expiry_label: string,
+	/**  The card as the screen shows it (and prints it): QR, grouped code, the clerk's steps. */
+	card: PrintableCard,
 	/**  Whether "Simulate a clerk" is available (the local playground's simulator). */
 	can_simulate_clerk: boolean,
+};
+
+/**  One search's matches, by kind, best first. */
+export type PaletteResults = {
+	devices: DeviceRow[],
+	locations: Location[],
+	sessions: TrackedSession[],
+	codes: EnrollmentView[],
 };
 
 /**  Paper sizes for sheets. */
@@ -581,13 +635,12 @@ export type PreviewRow = {
 	errors: string[],
 };
 
-/**  A card ready for the webview's print layout. */
+/**  A card with everything the screen, the print layout and the PDF draw. */
 export type PrintableCard = {
 	card: PairingCard,
 	code_grouped: string,
-	expiry_label: string,
 	qr_svg: string,
-	steps: string[],
+	text: CardText,
 };
 
 /**  A profile as stored. */
@@ -790,6 +843,17 @@ export type TrackedSession = {
 	/**  Since when the session has had its current status. */
 	status_since: string,
 	last_event: TimelineEntry | null,
+};
+
+/**  What [`set_ui_pref`] may store. */
+export type UiPref = "last_view" | "device_columns";
+
+/**  Small UI choices kept between runs. */
+export type UiPrefs = {
+	/**  The view open when Fleetdesk was last used. */
+	last_view: string | null,
+	/**  The device table's columns (widths and hidden ones), as the UI wrote them. */
+	device_columns: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -1,58 +1,77 @@
 import { describe, expect, it } from "vitest";
-import { metadataSummary, secondsLeft, timeLeft } from "./format";
+import cases from "../../../crates/fleet-core/tests/format_cases.json";
+import { formatCountdown, formatDate, formatDateTime, formatDuration, formatMoney, formatTime, secondsUntil, toMinor } from "./format";
 
-const now = Date.parse("2026-11-21T10:00:00Z");
+// The same file the Rust formatter (pairing-card PDF) is tested against: both sides write dates
+// as ICU does, so the screen and the paper agree.
+const zone = `Etc/GMT${cases.utc_offset_hours >= 0 ? "-" : "+"}${Math.abs(cases.utc_offset_hours)}`;
 
-describe("timeLeft", () => {
-  it("counts minutes and seconds in the last hour", () => {
-    expect(timeLeft("2026-11-21T10:14:05Z", now)).toBe("14:05");
-    expect(timeLeft("2026-11-21T10:00:09Z", now)).toBe("0:09");
+describe("dates and times", () => {
+  it.each(cases.cases)("$locale writes $utc as $date_time", (c) => {
+    expect(formatDateTime(c.utc, c.locale, zone)).toBe(c.date_time);
+    expect(formatDate(c.utc, c.locale, zone)).toBe(c.date);
+    expect(formatTime(c.utc, c.locale, zone)).toBe(c.time);
   });
 
-  it("shows hours and minutes, then days", () => {
-    expect(timeLeft("2026-11-21T11:59:59Z", now)).toBe("1 h 59 min");
-    expect(timeLeft("2026-11-24T10:00:00Z", now)).toBe("3 d 0 h");
+  it("gives Swedes a 24-hour clock and Americans AM/PM", () => {
+    expect(formatTime("2026-11-22T13:05:09Z", "sv-SE", "UTC")).toBe("13:05:09");
+    expect(formatTime("2026-11-22T13:05:09Z", "en-US", "UTC")).toBe("1:05:09 PM");
   });
 
-  it("says expired at and after the deadline, and copes with bad input", () => {
-    expect(timeLeft("2026-11-21T10:00:00Z", now)).toBe("Expired");
-    expect(timeLeft("2026-11-21T09:00:00Z", now)).toBe("Expired");
-    expect(timeLeft("not a date", now)).toBe("—");
-  });
-});
-
-describe("secondsLeft", () => {
-  it("is negative once past", () => {
-    expect(secondsLeft("2026-11-21T10:00:30Z", now)).toBe(30);
-    expect(secondsLeft("2026-11-21T09:59:30Z", now)).toBe(-30);
+  it("says — for what is not a date", () => {
+    expect(formatDateTime("not a date", "sv-SE")).toBe("—");
   });
 });
 
-describe("metadataSummary", () => {
-  it("lists pairs and hides internal keys", () => {
-    expect(metadataSummary({ store_id: "1", fleetdesk_row: "x" }, ["fleetdesk_row"])).toBe("store_id = 1");
+describe("money", () => {
+  it("writes kronor the Swedish way", () => {
+    // A no-break space groups thousands and sits before "kr", as ICU writes it.
+    expect(formatMoney(123450, "SEK", "sv-SE")).toBe("1\u00a0234,50\u00a0kr");
+    expect(formatMoney(123450, "NOK", "nb-NO")).toBe("1\u00a0234,50\u00a0kr");
+    expect(formatMoney(-500, "SEK", "sv-SE")).toBe("\u22125,00\u00a0kr");
+  });
+
+  it("writes other locales and currencies their way", () => {
+    expect(formatMoney(123450, "SEK", "en-GB")).toBe("SEK\u00a01,234.50");
+    expect(formatMoney(99, "EUR", "de-DE")).toBe("0,99\u00a0€");
+  });
+
+  it("keeps a currency code it does not know", () => {
+    expect(formatMoney(1000, "XX1", "sv-SE")).toBe("10,00 XX1");
   });
 });
 
-import { age, money, toMinor } from "./format";
-
-describe("money and prices", () => {
-  it("formats minor units in the currency's units", () => {
-    expect(money(240000, "SEK")).toContain("2");
-    expect(money(240000, "SEK")).toContain("SEK");
-    expect(money(240000, "SEK")).toMatch(/400[.,]00/);
+describe("durations", () => {
+  it("uses at most two units, in the locale's words", () => {
+    expect(formatDuration(12, "en-GB")).toBe("12 secs");
+    expect(formatDuration(3 * 3600 + 120, "sv-SE")).toBe("3 tim 2 min");
+    expect(formatDuration(2 * 86400 + 3600, "nb-NO")).toBe("2 d 1 t");
   });
 
-  it("reads prices as people type them", () => {
+  it("counts down in clock style within a day", () => {
+    expect(formatCountdown(14 * 60 + 5, "sv-SE")).toBe("14:05");
+    expect(formatCountdown(2 * 3600 + 61, "sv-SE")).toBe("2:01:01");
+    expect(formatCountdown(-3, "sv-SE")).toBe("0:00");
+  });
+
+  it("measures seconds to a deadline", () => {
+    const now = Date.parse("2026-11-21T10:00:00Z");
+    expect(secondsUntil("2026-11-21T10:00:30Z", now)).toBe(30);
+    expect(secondsUntil("2026-11-21T09:59:30Z", now)).toBe(-30);
+  });
+});
+
+describe("prices typed by a person", () => {
+  it("accepts a decimal comma or point and spaces", () => {
     expect(toMinor("12,50")).toBe(1250);
-    expect(toMinor("12.5")).toBe(1250);
-    expect(toMinor(" 1 000 ")).toBe(100000);
-    expect(toMinor("12.345")).toBeNull();
-    expect(toMinor("abc")).toBeNull();
+    expect(toMinor("1 234.5")).toBe(123450);
+    expect(toMinor("7")).toBe(700);
   });
 
-  it("says how long ago", () => {
-    expect(age("2026-11-21T09:59:30Z", Date.parse("2026-11-21T10:00:00Z"))).toBe("30 s");
-    expect(age("2026-11-21T09:55:00Z", Date.parse("2026-11-21T10:00:00Z"))).toBe("5 min");
+  it("refuses what is not a price", () => {
+    expect(toMinor("12,345")).toBeNull();
+    expect(toMinor("-3")).toBeNull();
+    expect(toMinor("abc")).toBeNull();
+    expect(toMinor("")).toBeNull();
   });
 });

@@ -1,58 +1,115 @@
-// Formatting shared by the views, kept pure so Vitest can check it.
+// Dates, times, durations and money, written the way the chosen locale writes them. One place:
+// every view formats through here, and Rust writes dates on printed cards by the same rules
+// (both are tested against crates/fleet-core/tests/format_cases.json).
+import { locale } from "./i18n.svelte";
 
-/** Time left until `expiresAt`, as a countdown: "1 h 59 min", "14:05", or "Expired". */
-export function timeLeft(expiresAt: string, nowMs: number): string {
-  const left = Math.floor((Date.parse(expiresAt) - nowMs) / 1000);
-  if (Number.isNaN(left)) return "—";
-  if (left <= 0) return "Expired";
-  const hours = Math.floor(left / 3600);
-  const minutes = Math.floor((left % 3600) / 60);
-  const seconds = left % 60;
-  if (hours >= 24) return `${Math.floor(hours / 24)} d ${hours % 24} h`;
-  if (hours >= 1) return `${hours} h ${minutes} min`;
-  return `${minutes}:${String(seconds).padStart(2, "0")}`;
+/** Options for a date and time to the minute, per locale (24-hour clocks with two-digit hours). */
+function clock(tag: string): Intl.DateTimeFormatOptions {
+  return tag === "en-US" ? { hour: "numeric", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
 }
 
-/** Seconds until `expiresAt` (negative once past). */
-export function secondsLeft(expiresAt: string, nowMs: number): number {
-  return Math.floor((Date.parse(expiresAt) - nowMs) / 1000);
-}
+const FIGURES: Intl.DateTimeFormatOptions = { year: "numeric", month: "2-digit", day: "2-digit" };
 
-/** "store_id = 123, region = EU" */
-export function metadataSummary(metadata: Partial<Record<string, string>>, hide: string[] = []): string {
-  return Object.entries(metadata)
-    .filter(([key]) => !hide.includes(key))
-    .map(([key, value]) => `${key} = ${value ?? ""}`)
-    .join(", ");
-}
+// Newer ICU puts a narrow no-break space before AM/PM; one kind of space reads the same everywhere.
+const tidy = (text: string) => text.replace(/\u202f/g, " ");
 
-/** A local date and time, e.g. "21 Nov 2026, 14:30". */
-export function dateTime(iso: string): string {
+function parse(iso: string): Date | null {
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "—";
-  return date.toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** An amount in minor units in its currency's units: 240000 SEK → "2,400.00 SEK" (locale-dependent). */
-export function money(minor: number, currency: string): string {
+/** "2026-11-22 14:05" (sv-SE), "22/11/2026, 14:05" (en-GB), "11/22/2026, 2:05 PM" (en-US). */
+export function formatDateTime(iso: string, tag: string, timeZone?: string): string {
+  const date = parse(iso);
+  if (!date) return "—";
+  return tidy(new Intl.DateTimeFormat(tag, { ...FIGURES, ...clock(tag), timeZone }).format(date));
+}
+
+/** "2026-11-22" (sv-SE), "22.11.2026" (nb-NO). */
+export function formatDate(iso: string, tag: string, timeZone?: string): string {
+  const date = parse(iso);
+  if (!date) return "—";
+  return new Intl.DateTimeFormat(tag, { ...FIGURES, timeZone }).format(date);
+}
+
+/** "14:05:09" (sv-SE), "2:05:09 PM" (en-US). */
+export function formatTime(iso: string, tag: string, timeZone?: string): string {
+  const date = parse(iso);
+  if (!date) return "—";
+  return tidy(new Intl.DateTimeFormat(tag, { ...clock(tag), second: "2-digit", timeZone }).format(date));
+}
+
+/** Minor units in their currency: 123450 SEK → "1 234,50 kr" (sv-SE), "SEK 1,234.50" (en-GB). */
+export function formatMoney(minor: number, currency: string, tag: string): string {
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency, currencyDisplay: "code" }).format(minor / 100);
+    return new Intl.NumberFormat(tag, { style: "currency", currency }).format(minor / 100);
   } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
+    // Not an ISO currency code: the number, and the code as given.
+    return `${new Intl.NumberFormat(tag, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(minor / 100)} ${currency}`;
   }
 }
 
-/** "12 s", "4 min", "2 h" since `iso`. */
-export function age(iso: string, nowMs: number): string {
-  const seconds = Math.max(0, Math.floor((nowMs - Date.parse(iso)) / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  return `${Math.floor(seconds / 3600)} h`;
+export function formatNumber(value: number, tag: string): string {
+  return new Intl.NumberFormat(tag).format(value);
 }
 
-/** Currency units typed by a person ("12,50" or "12.5") → minor units, or null if not a price. */
+function unit(value: number, name: "day" | "hour" | "minute" | "second", tag: string): string {
+  return new Intl.NumberFormat(tag, { style: "unit", unit: name, unitDisplay: "short" }).format(value);
+}
+
+/** A length of time, at most two units: "3 d 4 h", "1 h 59 min", "4 min 10 s", "12 s". */
+export function formatDuration(totalSeconds: number, tag: string): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const [d, h, min, sec] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const join = (a: string, b: string) => `${a} ${b}`;
+  if (d > 0) return join(unit(d, "day", tag), unit(h, "hour", tag));
+  if (h > 0) return join(unit(h, "hour", tag), unit(min, "minute", tag));
+  if (min > 0) return join(unit(min, "minute", tag), unit(sec, "second", tag));
+  return unit(sec, "second", tag);
+}
+
+/** A countdown: "1:59:30" for hours, "14:05" within the hour; durations of days as above. */
+export function formatCountdown(totalSeconds: number, tag: string): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  if (s >= 86400) return formatDuration(s, tag);
+  const [h, min, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${two(min)}:${two(sec)}` : `${min}:${two(sec)}`;
+}
+
+/** "4 min ago", "för 4 min sedan", "om 3 t" — relative to `nowMs`. */
+export function formatRelative(iso: string, nowMs: number, tag: string): string {
+  const date = parse(iso);
+  if (!date) return "—";
+  const seconds = Math.round((date.getTime() - nowMs) / 1000);
+  const abs = Math.abs(seconds);
+  const rtf = new Intl.RelativeTimeFormat(tag, { numeric: "auto", style: "short" });
+  if (abs < 60) return rtf.format(seconds, "second");
+  if (abs < 3600) return rtf.format(Math.trunc(seconds / 60), "minute");
+  if (abs < 86400) return rtf.format(Math.trunc(seconds / 3600), "hour");
+  return rtf.format(Math.trunc(seconds / 86400), "day");
+}
+
+/** Currency units typed by a person ("12,50", "1 234.5") → minor units, or null if not a price. */
 export function toMinor(text: string): number | null {
-  const normalized = text.trim().replace(/\s/g, "").replace(",", ".");
+  const normalized = text.trim().replace(/[\s\u00a0\u202f]/g, "").replace(",", ".");
   if (!/^\d+(\.\d{1,2})?$/.test(normalized)) return null;
   return Math.round(Number.parseFloat(normalized) * 100);
 }
+
+/** Seconds until `iso` (negative once past). */
+export function secondsUntil(iso: string, nowMs: number): number {
+  return Math.floor((Date.parse(iso) - nowMs) / 1000);
+}
+
+/** The formatters in the locale in force (reactive: views re-render when it changes). */
+export const fmt = {
+  dateTime: (iso: string) => formatDateTime(iso, locale.format),
+  date: (iso: string) => formatDate(iso, locale.format),
+  time: (iso: string) => formatTime(iso, locale.format),
+  money: (minor: number, currency: string) => formatMoney(minor, currency, locale.format),
+  number: (value: number) => formatNumber(value, locale.format),
+  duration: (seconds: number) => formatDuration(seconds, locale.format),
+  countdown: (seconds: number) => formatCountdown(seconds, locale.format),
+  relative: (iso: string, nowMs: number) => formatRelative(iso, nowMs, locale.format),
+};

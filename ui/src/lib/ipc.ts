@@ -1,10 +1,12 @@
-// The one place the UI turns a command's `Result` into a value or a thrown `CommandError`.
-// Views import commands from here, never `invoke` directly, so every call is typed end to end.
-import { commands, type AppError } from "./bindings";
+// The one module views use to talk to Rust: typed commands, typed events, and errors turned into
+// something to show. Nothing else imports the generated bindings (a test checks), so every call
+// is typed end to end and every error is handled the same way.
+import { commands, events, type AppError } from "./bindings";
 
-export { commands };
+export { commands, events };
+export type * from "./bindings";
 
-/** A command failed; `error` is the backend's `{ code, message }`. */
+/** A command failed; `error` is the backend's `{ code, message, … }`. */
 export class CommandError extends Error {
   readonly error: AppError;
 
@@ -18,10 +20,15 @@ export class CommandError extends Error {
 type CommandResult<T> = { status: "ok"; data: T } | { status: "error"; error: AppError };
 
 /** Awaits a generated command and returns its data, throwing `CommandError` on failure. */
-export async function run<T>(call: Promise<CommandResult<T>>): Promise<T> {
-  const result = await call;
+export async function call<T>(pending: Promise<CommandResult<T>>): Promise<T> {
+  const result = await pending;
   if (result.status === "error") throw new CommandError(result.error);
   return result.data;
+}
+
+/** The error behind whatever was thrown, if it came from a command. */
+export function appError(thrown: unknown): AppError | null {
+  return thrown instanceof CommandError ? thrown.error : null;
 }
 
 /** A message fit to show a store manager, whatever was thrown. */
@@ -29,4 +36,36 @@ export function describeError(thrown: unknown): string {
   if (thrown instanceof CommandError) return thrown.error.message;
   if (thrown instanceof Error) return thrown.message;
   return String(thrown);
+}
+
+/** Field errors of a validation failure (`{ location_id: "Choose a store." }`), else none. */
+export function fieldErrors(thrown: unknown): Record<string, string> {
+  const error = appError(thrown);
+  return error?.code === "VALIDATION" ? error.fields : {};
+}
+
+interface Listenable<T> {
+  listen: (handler: (event: { payload: T }) => void) => Promise<() => void>;
+}
+
+/**
+ * Listens to a typed event until the returned function is called. Made for `$effect`:
+ * `$effect(() => subscribe(events.x, (payload) => …))` stops listening when the component goes.
+ */
+export function subscribe<T>(event: Listenable<T>, handler: (payload: T) => void): () => void {
+  let stop: (() => void) | null = null;
+  let stopped = false;
+  event
+    .listen((e) => handler(e.payload))
+    .then((unlisten) => {
+      if (stopped) unlisten();
+      else stop = unlisten;
+    })
+    .catch(() => {
+      // No backend (a component test): nothing will arrive.
+    });
+  return () => {
+    stopped = true;
+    stop?.();
+  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { neighbourView, shortcutLabel, viewForShortcut, type KeyChord } from "./keyboard";
+import { isPaletteShortcut, neighbour, shortcutLabel, viewForShortcut, type KeyChord } from "./keyboard";
+import { VIEW_IDS, visibleViews } from "./views";
 
 const chord = (key: string, mods: Partial<KeyChord> = {}): KeyChord => ({
   key,
@@ -12,48 +13,67 @@ const chord = (key: string, mods: Partial<KeyChord> = {}): KeyChord => ({
 
 describe("viewForShortcut", () => {
   it("maps Ctrl+digit to the view at that sidebar position", () => {
-    expect(viewForShortcut(chord("1", { ctrlKey: true }), false)).toBe("enrollments");
-    expect(viewForShortcut(chord("3", { ctrlKey: true }), false)).toBe("sessions");
-    expect(viewForShortcut(chord("6", { ctrlKey: true }), false)).toBe("settings");
+    expect(viewForShortcut(chord("1", { ctrlKey: true }), false, VIEW_IDS)).toBe("enrollments");
+    expect(viewForShortcut(chord("3", { ctrlKey: true }), false, VIEW_IDS)).toBe("sessions");
+    expect(viewForShortcut(chord("6", { ctrlKey: true }), false, VIEW_IDS)).toBe("settings");
+  });
+
+  it("follows the sidebar when the Playground is not offered", () => {
+    const production = visibleViews(false);
+    expect(production).not.toContain("playground");
+    expect(viewForShortcut(chord("5", { ctrlKey: true }), false, production)).toBe("settings");
+    expect(viewForShortcut(chord("6", { ctrlKey: true }), false, production)).toBeNull();
   });
 
   it("uses Cmd on macOS and ignores Ctrl there", () => {
-    expect(viewForShortcut(chord("2", { metaKey: true }), true)).toBe("devices");
-    expect(viewForShortcut(chord("2", { ctrlKey: true }), true)).toBeNull();
+    expect(viewForShortcut(chord("2", { metaKey: true }), true, VIEW_IDS)).toBe("devices");
+    expect(viewForShortcut(chord("2", { ctrlKey: true }), true, VIEW_IDS)).toBeNull();
   });
 
   it("ignores digits out of range, bare digits and extra modifiers", () => {
-    expect(viewForShortcut(chord("7", { ctrlKey: true }), false)).toBeNull();
-    expect(viewForShortcut(chord("0", { ctrlKey: true }), false)).toBeNull();
-    expect(viewForShortcut(chord("1"), false)).toBeNull();
-    expect(viewForShortcut(chord("1", { ctrlKey: true, shiftKey: true }), false)).toBeNull();
+    expect(viewForShortcut(chord("7", { ctrlKey: true }), false, VIEW_IDS)).toBeNull();
+    expect(viewForShortcut(chord("0", { ctrlKey: true }), false, VIEW_IDS)).toBeNull();
+    expect(viewForShortcut(chord("1"), false, VIEW_IDS)).toBeNull();
+    expect(viewForShortcut(chord("1", { ctrlKey: true, shiftKey: true }), false, VIEW_IDS)).toBeNull();
   });
 
   it("opens Settings with Ctrl+comma", () => {
-    expect(viewForShortcut(chord(",", { ctrlKey: true }), false)).toBe("settings");
+    expect(viewForShortcut(chord(",", { ctrlKey: true }), false, VIEW_IDS)).toBe("settings");
   });
 });
 
-describe("neighbourView", () => {
-  it("moves down and up, wrapping at both ends", () => {
-    expect(neighbourView("enrollments", "ArrowDown")).toBe("devices");
-    expect(neighbourView("settings", "ArrowDown")).toBe("enrollments");
-    expect(neighbourView("enrollments", "ArrowUp")).toBe("settings");
+describe("isPaletteShortcut", () => {
+  it("is Ctrl+K, or Cmd+K on macOS", () => {
+    expect(isPaletteShortcut(chord("k", { ctrlKey: true }), false)).toBe(true);
+    expect(isPaletteShortcut(chord("K", { ctrlKey: true }), false)).toBe(true);
+    expect(isPaletteShortcut(chord("k", { metaKey: true }), true)).toBe(true);
+    expect(isPaletteShortcut(chord("k", { metaKey: true }), false)).toBe(false);
+    expect(isPaletteShortcut(chord("k"), false)).toBe(false);
+  });
+});
+
+describe("neighbour", () => {
+  it("moves forward and back, wrapping at both ends", () => {
+    expect(neighbour(VIEW_IDS, "enrollments", "ArrowDown")).toBe("devices");
+    expect(neighbour(VIEW_IDS, "settings", "ArrowDown")).toBe("enrollments");
+    expect(neighbour(VIEW_IDS, "enrollments", "ArrowUp")).toBe("settings");
+    expect(neighbour(VIEW_IDS, "devices", "ArrowRight")).toBe("sessions");
   });
 
   it("jumps to the first and last item with Home and End", () => {
-    expect(neighbourView("sessions", "Home")).toBe("enrollments");
-    expect(neighbourView("sessions", "End")).toBe("settings");
+    expect(neighbour(VIEW_IDS, "sessions", "Home")).toBe("enrollments");
+    expect(neighbour(VIEW_IDS, "sessions", "End")).toBe("settings");
   });
 
-  it("ignores other keys", () => {
-    expect(neighbourView("sessions", "a")).toBeNull();
+  it("ignores other keys and empty lists", () => {
+    expect(neighbour(VIEW_IDS, "sessions", "a")).toBeNull();
+    expect(neighbour([], "x", "ArrowDown")).toBeNull();
   });
 });
 
 describe("shortcutLabel", () => {
   it("shows the platform's modifier", () => {
-    expect(shortcutLabel("locations", false)).toBe("Ctrl+4");
-    expect(shortcutLabel("locations", true)).toBe("⌘4");
+    expect(shortcutLabel(4, false)).toBe("Ctrl+4");
+    expect(shortcutLabel(4, true)).toBe("⌘4");
   });
 });

@@ -1,5 +1,5 @@
 // Keyboard navigation between views, kept pure so it can be unit-tested without a DOM.
-import { VIEW_IDS, type ViewId } from "./views";
+import type { ViewId } from "./views";
 
 export interface KeyChord {
   key: string;
@@ -9,37 +9,50 @@ export interface KeyChord {
   shiftKey: boolean;
 }
 
-/** Ctrl+1…6 (⌘ on macOS) jumps to a view by its sidebar position; Ctrl+, opens Settings. */
-export function viewForShortcut(chord: KeyChord, isMac: boolean): ViewId | null {
+/** The platform's command key is down (⌘ on macOS, Ctrl elsewhere), and no other modifier. */
+function primaryOnly(chord: KeyChord, isMac: boolean): boolean {
   const primary = isMac ? chord.metaKey : chord.ctrlKey;
-  if (!primary || chord.altKey || chord.shiftKey) return null;
+  return primary && !chord.altKey && !chord.shiftKey;
+}
+
+/** Ctrl+1… (⌘ on macOS) jumps to a view by its sidebar position; Ctrl+, opens Settings. */
+export function viewForShortcut(chord: KeyChord, isMac: boolean, views: readonly ViewId[]): ViewId | null {
+  if (!primaryOnly(chord, isMac)) return null;
   if (chord.key === ",") return "settings";
   const position = Number.parseInt(chord.key, 10);
-  if (Number.isInteger(position) && position >= 1 && position <= VIEW_IDS.length) {
-    return VIEW_IDS[position - 1] ?? null;
+  if (Number.isInteger(position) && position >= 1 && position <= views.length) {
+    return views[position - 1] ?? null;
   }
   return null;
 }
 
-/** Arrow keys, Home and End move between sidebar items, wrapping at the ends. */
-export function neighbourView(current: ViewId, key: string): ViewId | null {
-  const index = VIEW_IDS.indexOf(current);
-  const last = VIEW_IDS.length - 1;
+/** Ctrl+K (⌘K on macOS) opens the command palette. */
+export function isPaletteShortcut(chord: KeyChord, isMac: boolean): boolean {
+  return primaryOnly(chord, isMac) && chord.key.toLowerCase() === "k";
+}
+
+/** Arrow keys, Home and End move between items of a list, wrapping at the ends. */
+export function neighbour<T>(items: readonly T[], current: T, key: string): T | null {
+  const index = items.indexOf(current);
+  const last = items.length - 1;
+  if (last < 0) return null;
   switch (key) {
     case "ArrowDown":
-      return VIEW_IDS[index === last ? 0 : index + 1] ?? null;
+    case "ArrowRight":
+      return items[index >= last ? 0 : index + 1] ?? null;
     case "ArrowUp":
-      return VIEW_IDS[index === 0 ? last : index - 1] ?? null;
+    case "ArrowLeft":
+      return items[index <= 0 ? last : index - 1] ?? null;
     case "Home":
-      return VIEW_IDS[0];
+      return items[0] ?? null;
     case "End":
-      return VIEW_IDS[last] ?? null;
+      return items[last] ?? null;
     default:
       return null;
   }
 }
 
 /** The shortcut label shown next to a sidebar item. */
-export function shortcutLabel(view: ViewId, isMac: boolean): string {
-  return `${isMac ? "⌘" : "Ctrl+"}${VIEW_IDS.indexOf(view) + 1}`;
+export function shortcutLabel(position: number, isMac: boolean): string {
+  return `${isMac ? "⌘" : "Ctrl+"}${position}`;
 }

@@ -1,6 +1,6 @@
 // What the print layout shows: the app renders these cards in a print-only sheet and opens the
 // OS print dialog.
-import type { PrintableCard } from "./bindings";
+import type { PrintableCard } from "./ipc";
 
 export const printJob = $state<{ cards: PrintableCard[]; title: string }>({ cards: [], title: "" });
 

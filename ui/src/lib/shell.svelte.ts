@@ -1,34 +1,44 @@
 // App-wide state the shell shares with every view: the app facts and the active profile, kept
 // current by the backend's `profileChanged` event.
-import { commands, events, type ActiveProfileSummary, type AppInfo } from "./bindings";
-import { describeError, run } from "./ipc";
+import { applyLocale } from "./i18n.svelte";
+import { call, commands, describeError, events, type ActiveProfileSummary, type AppInfo } from "./ipc";
+import { loadPrefs } from "./prefs.svelte";
 import { applyTheme } from "./theme";
 
 interface ShellState {
   info: AppInfo | null;
   active: ActiveProfileSummary | null;
   loadError: string | null;
-  /** Bumped whenever the active profile changes, so views reload their data. */
-  generation: number;
 }
 
-export const shell = $state<ShellState>({ info: null, active: null, loadError: null, generation: 0 });
+export const shell = $state<ShellState>({ info: null, active: null, loadError: null });
 
 export async function loadShell(): Promise<void> {
   try {
-    const info = await run(commands.appInfo());
+    const info = await call(commands.appInfo());
     shell.info = info;
     shell.active = info.active_profile;
     applyTheme(info.theme);
+    applyLocale(info.locale);
+    loadPrefs(info.ui_prefs);
   } catch (thrown) {
     shell.loadError = describeError(thrown);
   }
 }
 
 export function setActive(active: ActiveProfileSummary): void {
-  const changed = shell.active?.id !== active.id;
   shell.active = active;
-  if (changed) shell.generation += 1;
 }
 
-void events.profileChanged.listen((event) => setActive(event.payload.active));
+/** Whether the active profile moves real money (destructive actions ask for typed confirmation). */
+export function isProduction(): boolean {
+  return shell.active?.environment === "kustom_production";
+}
+
+/** Whether the active profile is a playground (simulated devices, taps and clerks exist there). */
+export function isPlayground(): boolean {
+  return shell.active !== null && shell.active.environment !== "kustom_production";
+}
+
+// Outside the app (component tests) there is no backend to listen to.
+events.profileChanged.listen((event) => setActive(event.payload.active)).catch(() => {});

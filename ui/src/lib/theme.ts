@@ -1,5 +1,5 @@
 // Applies the colour theme: the user's choice, or the OS preference followed live.
-import type { Theme } from "./bindings";
+import type { Theme } from "./ipc";
 
 const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
 let choice: Theme = "system";

@@ -1,5 +1,6 @@
-// The app's views, in sidebar order. One place names them, so the sidebar, the keyboard shortcuts
-// and the router cannot disagree.
+// The app's views, in sidebar order. One place names them, so the sidebar, the keyboard shortcuts,
+// the command palette and the router cannot disagree.
+import { m } from "./i18n.svelte";
 
 export const VIEW_IDS = ["enrollments", "devices", "sessions", "locations", "playground", "settings"] as const;
 
@@ -12,39 +13,28 @@ export interface ViewInfo {
   summary: string;
 }
 
-export const VIEWS: Record<ViewId, ViewInfo> = {
-  enrollments: {
-    id: "enrollments",
-    label: "Enrollments",
-    summary: "Pairing codes that let a clerk enroll a phone as a payment device.",
-  },
-  devices: {
-    id: "devices",
-    label: "Devices",
-    summary: "Every enrolled phone in the fleet, by location and metadata.",
-  },
-  sessions: {
-    id: "sessions",
-    label: "Sessions",
-    summary: "Payment sessions as they move, live from callbacks and polling.",
-  },
-  locations: {
-    id: "locations",
-    label: "Locations",
-    summary: "The stores and pop-ups devices belong to.",
-  },
-  playground: {
-    id: "playground",
-    label: "Playground",
-    summary: "Simulated devices, test payments and card taps, without real money.",
-  },
-  settings: {
-    id: "settings",
-    label: "Settings",
-    summary: "Profiles, API keys in the OS keychain, and appearance.",
-  },
-};
+export function viewInfo(id: ViewId): ViewInfo {
+  switch (id) {
+    case "enrollments":
+      return { id, label: m.view_enrollments(), summary: m.view_enrollments_summary() };
+    case "devices":
+      return { id, label: m.view_devices(), summary: m.view_devices_summary() };
+    case "sessions":
+      return { id, label: m.view_sessions(), summary: m.view_sessions_summary() };
+    case "locations":
+      return { id, label: m.view_locations(), summary: m.view_locations_summary() };
+    case "playground":
+      return { id, label: m.view_playground(), summary: m.view_playground_summary() };
+    case "settings":
+      return { id, label: m.view_settings(), summary: m.view_settings_summary() };
+  }
+}
 
-export function isViewId(value: string): value is ViewId {
-  return (VIEW_IDS as readonly string[]).includes(value);
+/** The views offered for a profile: the Playground (simulated devices and taps) only where it exists. */
+export function visibleViews(playground: boolean): ViewId[] {
+  return VIEW_IDS.filter((id) => id !== "playground" || playground);
+}
+
+export function isViewId(value: string | null | undefined): value is ViewId {
+  return value !== null && value !== undefined && (VIEW_IDS as readonly string[]).includes(value);
 }

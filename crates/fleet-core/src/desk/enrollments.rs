@@ -19,7 +19,8 @@ use crate::enrollments::{
     DEVICE_LABEL_KEY, EnrollmentDraft, EnrollmentFilters, ExpiryPreset, build_request,
     query_to_find,
 };
-use crate::pairing_card::{self, PairingCard, Paper};
+use crate::locale::Language;
+use crate::pairing_card::{self, PairingCard, Paper, PrintableCard};
 use crate::profile::{Environment, Profile};
 use crate::rollout::{self, BatchDetail, BatchProgress, BatchSummary, RolloutPreview};
 use crate::store::storage;
@@ -46,9 +47,8 @@ pub struct EnrollmentPage {
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct PairingDetails {
     pub view: EnrollmentView,
-    /// The QR code as an SVG document.
-    pub qr_svg: String,
-    pub expiry_label: String,
+    /// The card as the screen shows it (and prints it): QR, grouped code, the clerk's steps.
+    pub card: PrintableCard,
     /// Whether "Simulate a clerk" is available (the local playground's simulator).
     pub can_simulate_clerk: bool,
 }
@@ -97,12 +97,22 @@ impl Desk {
         enrollment: Enrollment,
     ) -> Result<PairingDetails, AppError> {
         let locations = self.locations_of(profile).await?;
-        let qr_svg = pairing_card::qr_svg(enrollment.enrollment_code.as_str())?;
-        let expiry_label = pairing_card::expiry_label(enrollment.expires_at);
+        let view = Self::view(enrollment, &locations);
+        self.recent_codes
+            .remember(&profile.id, std::slice::from_ref(&view));
+        let locale = self.locale().await?;
+        let card = PairingCard {
+            location_name: view.location_name.clone().unwrap_or_default(),
+            device_label: view.device_label.clone(),
+            code: view.enrollment.enrollment_code.as_str().to_owned(),
+            expires_at: view.enrollment.expires_at,
+        };
+        let card = pairing_card::printable(vec![card], locale.language, locale.format_locale)?
+            .pop()
+            .ok_or_else(|| AppError::internal("no card was made"))?;
         Ok(PairingDetails {
-            view: Self::view(enrollment, &locations),
-            qr_svg,
-            expiry_label,
+            view,
+            card,
             can_simulate_clerk: profile.environment == Environment::LocalPlayground,
         })
     }
@@ -148,15 +158,17 @@ impl Desk {
         let (profile, client) = self.active_client().await?;
         let result = client.list_enrollments(&query, page).await?;
         let locations = self.locations_of(&profile).await?;
+        let items: Vec<EnrollmentView> = result
+            .content
+            .into_iter()
+            .map(|e| Self::view(e, &locations))
+            .collect();
+        self.recent_codes.remember(&profile.id, &items);
         Ok(EnrollmentPage {
             total_elements: result.total_elements.clamp(0, i64::from(u32::MAX)) as u32,
             total_pages: result.total_pages.max(0) as u32,
             page_number: result.page_number.max(0) as u32,
-            items: result
-                .content
-                .into_iter()
-                .map(|e| Self::view(e, &locations))
-                .collect(),
+            items,
         })
     }
 
@@ -242,14 +254,31 @@ impl Desk {
         Ok(client.get_device(device_id).await?)
     }
 
-    /// Writes a PDF of pairing cards to `path` (a place the user chose), atomically.
+    /// Cards ready to draw, in `language` (the UI's language when not given).
+    pub async fn printable_cards(
+        &self,
+        cards: Vec<PairingCard>,
+        language: Option<Language>,
+    ) -> Result<Vec<PrintableCard>, AppError> {
+        let locale = self.locale().await?;
+        pairing_card::printable(
+            cards,
+            language.unwrap_or(locale.language),
+            locale.format_locale,
+        )
+    }
+
+    /// Writes a PDF of pairing cards to `path` (a place the user chose), atomically, in
+    /// `language` (the UI's language when not given).
     pub async fn export_cards(
         &self,
         path: &Path,
         cards: Vec<PairingCard>,
         paper: Paper,
+        language: Option<Language>,
         title: &str,
     ) -> Result<(), AppError> {
+        let cards = self.printable_cards(cards, language).await?;
         let (path, title) = (path.to_path_buf(), title.to_owned());
         blocking(move || {
             let pdf = pairing_card::sheet_pdf(&cards, paper, &title)?;

@@ -111,6 +111,42 @@ fn devices_phrase(count: usize) -> String {
     }
 }
 
+/// Counts by location id as the panel lists them: every known location (empty ones too), by
+/// name, the unassigned bucket last.
+fn counted(
+    counts: BTreeMap<Option<String>, u32>,
+    names: &HashMap<String, String>,
+) -> Vec<LocationCount> {
+    let mut locations: Vec<LocationCount> = counts
+        .into_iter()
+        .map(|(id, count)| LocationCount {
+            name: match &id {
+                Some(id) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                None => "Unassigned".to_owned(),
+            },
+            location_id: id,
+            count,
+        })
+        .collect();
+    for (id, name) in names {
+        if !locations
+            .iter()
+            .any(|l| l.location_id.as_deref() == Some(id))
+        {
+            locations.push(LocationCount {
+                location_id: Some(id.clone()),
+                name: name.clone(),
+                count: 0,
+            });
+        }
+    }
+    locations.sort_by(|a, b| {
+        (a.location_id.is_none(), a.name.to_lowercase())
+            .cmp(&(b.location_id.is_none(), b.name.to_lowercase()))
+    });
+    locations
+}
+
 /// A spreadsheet cell that starts like a formula is written as text: `'=…` (CSV injection).
 fn neutralised(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -238,38 +274,21 @@ impl Desk {
         }
     }
 
+    /// Per-location counts of the devices matching `query` apart from its location (so the
+    /// panel says where the filtered devices are).
+    pub async fn location_counts(
+        &self,
+        query: &FleetQuery,
+    ) -> Result<Vec<LocationCount>, AppError> {
+        let (profile, index) = self.fleet().await?;
+        let names = self.location_names(&profile).await;
+        Ok(counted(index.location_counts_for(query), &names))
+    }
+
     pub async fn fleet_overview(&self) -> Result<FleetOverview, AppError> {
         let (profile, index) = self.fleet().await?;
         let names = self.location_names(&profile).await;
-        let mut locations: Vec<LocationCount> = index
-            .location_counts()
-            .into_iter()
-            .map(|(id, count)| LocationCount {
-                name: match &id {
-                    Some(id) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
-                    None => "Unassigned".to_owned(),
-                },
-                location_id: id,
-                count,
-            })
-            .collect();
-        // Locations without devices still belong in the panel.
-        for (id, name) in &names {
-            if !locations
-                .iter()
-                .any(|l| l.location_id.as_deref() == Some(id))
-            {
-                locations.push(LocationCount {
-                    location_id: Some(id.clone()),
-                    name: name.clone(),
-                    count: 0,
-                });
-            }
-        }
-        locations.sort_by(|a, b| {
-            (a.location_id.is_none(), a.name.to_lowercase())
-                .cmp(&(b.location_id.is_none(), b.name.to_lowercase()))
-        });
+        let locations = counted(index.location_counts(), &names);
         let suggestions = index
             .metadata_values()
             .into_iter()

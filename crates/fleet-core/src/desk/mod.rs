@@ -62,6 +62,7 @@ pub struct SavedProfile {
 
 mod enrollments;
 mod fleet;
+mod palette;
 mod plans;
 mod sessions;
 
@@ -69,6 +70,7 @@ pub use enrollments::{EnrollmentPage, EnrollmentView, PairingDetails, RolloutDra
 pub use fleet::{
     BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount, SavedView,
 };
+pub use palette::PaletteResults;
 pub use sessions::{ReceiverInfo, SessionDetail, SessionSettings, SessionView};
 
 /// The locations of one profile, fetched once and kept until the fleet is refreshed.
@@ -95,7 +97,12 @@ pub struct Desk {
     clients: Mutex<HashMap<String, Client>>,
     keychain_problem: Option<AppError>,
     damaged_database: Option<DamagedDatabase>,
+    /// Pairing codes seen in this run, for the command palette.
+    recent_codes: palette::RecentCodes,
 }
+
+/// The setting that holds the language choice.
+const LANGUAGE_SETTING: &str = "language";
 
 impl Desk {
     /// Opens the database in `data_dir`, makes sure the local playground profile exists and starts
@@ -207,6 +214,7 @@ impl Desk {
             clients: Mutex::new(HashMap::new()),
             keychain_problem: keychain.err(),
             damaged_database,
+            recent_codes: palette::RecentCodes::default(),
             watcher,
             receiver,
             receiver_problem,
@@ -293,6 +301,27 @@ impl Desk {
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), AppError> {
         let (store, key, value) = (self.store.clone(), key.to_owned(), value.to_owned());
         blocking(move || store.set_setting(&key, &value)).await
+    }
+
+    /// The language and the date formats in force: the choice in Settings against the OS's.
+    pub async fn locale(&self) -> Result<crate::locale::LocaleInfo, AppError> {
+        let choice = crate::locale::LanguageChoice::from_setting(
+            self.setting(LANGUAGE_SETTING).await?.as_deref(),
+        );
+        Ok(crate::locale::resolve(
+            choice,
+            crate::locale::os_locale().as_deref(),
+        ))
+    }
+
+    /// Saves the language choice and says what it resolves to.
+    pub async fn set_language(
+        &self,
+        choice: crate::locale::LanguageChoice,
+    ) -> Result<crate::locale::LocaleInfo, AppError> {
+        self.set_setting(LANGUAGE_SETTING, choice.as_setting())
+            .await?;
+        self.locale().await
     }
 
     // ---- Profiles ----------------------------------------------------------------------------

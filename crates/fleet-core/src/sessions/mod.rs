@@ -105,6 +105,31 @@ pub struct Delivery {
     pub detail: Option<String>,
 }
 
+/// How far along a status is. Statuses never go backwards: CREATED, then ACTIVE (or a status this
+/// version does not know, treated as still open), then any terminal one.
+pub fn progress(status: &SessionStatus) -> u8 {
+    match status {
+        SessionStatus::Created => 0,
+        SessionStatus::Active | SessionStatus::Unknown(_) => 1,
+        _ => 2,
+    }
+}
+
+/// What [`SessionStore::upsert`] found and left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upserted {
+    /// The saved status before, if the session was known.
+    pub previous: Option<String>,
+    /// The saved status now (the earlier one when it was further along).
+    pub status: SessionStatus,
+}
+
+impl Upserted {
+    pub fn changed(&self) -> bool {
+        self.previous.as_deref() != Some(self.status.as_str())
+    }
+}
+
 #[derive(Clone)]
 pub struct SessionStore {
     store: Store,
@@ -136,13 +161,15 @@ impl SessionStore {
         self.run(move |store| store.get(&id)).await
     }
 
-    /// Saves the latest state of a session; returns the status it had before (if known).
+    /// Saves the latest state of a session, unless the saved one is further along: a late poll
+    /// never moves a session backwards, whichever of a callback and a poll is written last (the
+    /// check and the write are one transaction). Says what it had before and what it has now.
     pub fn upsert(
         &self,
         profile_id: &str,
         session: &Session,
         location_id: Option<&str>,
-    ) -> Result<Option<String>, AppError> {
+    ) -> Result<Upserted, AppError> {
         let body = serde_json::to_string(session).map_err(|e| storage("save the session", e))?;
         let now = Utc::now();
         let status = status_key(&session.status);
@@ -163,6 +190,14 @@ impl SessionStore {
                     )
                     .map_err(db)?;
                 }
+                Some((old_status, _))
+                    if progress(&SessionStatus::parse(old_status)) > progress(&session.status) =>
+                {
+                    return Ok(Upserted {
+                        previous: Some(old_status.clone()),
+                        status: SessionStatus::parse(old_status),
+                    });
+                }
                 Some((old_status, old_location)) => {
                     let since_changed = *old_status != status;
                     tx.execute(
@@ -174,7 +209,10 @@ impl SessionStore {
                     .map_err(db)?;
                 }
             }
-            Ok(previous.map(|(s, _)| s))
+            Ok(Upserted {
+                previous: previous.map(|(s, _)| s),
+                status: session.status.clone(),
+            })
         })
     }
 
@@ -276,6 +314,33 @@ impl SessionStore {
         Ok(out)
     }
 
+    /// Followed sessions of a profile whose id or merchant reference starts with `text`, newest
+    /// first (the command palette).
+    pub fn search(
+        &self,
+        profile_id: &str,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<TrackedSession>, AppError> {
+        // `LIKE` patterns: the user's `%` and `_` are literal.
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("{escaped}%");
+        let rows = self.store.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT body, profile_id, location_id, first_seen, updated_at, status_since FROM tracked_sessions
+                 WHERE profile_id = ?1
+                   AND (id LIKE ?2 ESCAPE '\\' OR json_extract(body, '$.merchant_reference1') LIKE ?2 ESCAPE '\\')
+                 ORDER BY first_seen DESC LIMIT ?3",
+            )?;
+            stmt.query_map(rusqlite::params![profile_id, pattern, limit as i64], row_parts)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        rows.into_iter().map(|parts| self.assemble(parts)).collect()
+    }
+
     fn assemble(&self, parts: RowParts) -> Result<TrackedSession, AppError> {
         let (body, profile_id, location_id, first_seen, updated_at, status_since) = parts;
         let session: Session =
@@ -358,4 +423,45 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TimelineEntry> {
         source: EventSource::from_db(&row.get::<_, String>(4)?),
         callback_id: row.get(5)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(status: SessionStatus) -> Session {
+        serde_json::from_value(serde_json::json!({
+            "session_id": "s1",
+            "status": status.as_str(),
+            "device_id": "d1",
+            "order_amount": 100,
+            "purchase_currency": "SEK",
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_late_answer_never_moves_a_session_backwards() {
+        let store = SessionStore::new(Store::in_memory().unwrap_or_else(|e| panic!("{e}")));
+        let saved = |status| {
+            store
+                .upsert("p", &session(status), None)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let first = saved(SessionStatus::Active);
+        assert_eq!(first.previous, None);
+        assert!(first.changed());
+        let finished = saved(SessionStatus::Finalized);
+        assert_eq!(finished.previous.as_deref(), Some("ACTIVE"));
+        assert!(finished.changed());
+        // A poll answered before the callback landed, written after it.
+        let late = saved(SessionStatus::Active);
+        assert_eq!(late.status, SessionStatus::Finalized);
+        assert!(!late.changed());
+        let kept = store.get("s1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            kept.map(|t| t.session.status),
+            Some(SessionStatus::Finalized)
+        );
+    }
 }

@@ -16,7 +16,9 @@ use specta::Type;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::{EventSource, SessionStore, TimelineEntry, TimelineEvent, TrackedSession};
+use super::{
+    EventSource, SessionStore, TimelineEntry, TimelineEvent, TrackedSession, progress as rank,
+};
 use crate::AppError;
 
 pub const FAST: Duration = Duration::from_secs(1);
@@ -32,16 +34,6 @@ pub fn next_interval(current: Duration, since_change: Duration) -> Duration {
         FAST
     } else {
         current.mul_f64(1.5).clamp(FAST, SLOW)
-    }
-}
-
-/// How far along a status is; statuses never go backwards (a late poll cannot undo a callback).
-fn rank(status: &SessionStatus) -> u8 {
-    match status {
-        SessionStatus::Created => 0,
-        SessionStatus::Active => 1,
-        SessionStatus::Unknown(_) => 1,
-        _ => 2,
     }
 }
 
@@ -261,26 +253,26 @@ async fn observe(
     let (latest, changed, added, first_sight, entry) = inner
         .store
         .run(move |store| {
-            let stored = store.get(&session.session_id)?;
-            // Never let an older answer move a session backwards.
-            let mut latest = session.clone();
-            if let Some(stored) = &stored {
-                if rank(&stored.session.status) > rank(&session.status) {
-                    latest.status = stored.session.status.clone();
-                }
-            }
-            let previous = store.upsert(&profile_id, &latest, location_id.as_deref())?;
-            let changed = previous.as_deref() != Some(latest.status.as_str());
+            // The upsert keeps a saved status that is further along (an older answer).
+            let saved = store.upsert(&profile_id, &session, location_id.as_deref())?;
             let entry = TimelineEntry {
                 at: Utc::now(),
                 event: TimelineEvent::Status {
-                    status: latest.status.as_str().to_owned(),
+                    status: saved.status.as_str().to_owned(),
                 },
                 source,
                 callback_id,
             };
-            let added = store.append(&latest.session_id, &entry)?;
-            Ok((latest, changed, added, stored.is_none(), entry))
+            let added = store.append(&session.session_id, &entry)?;
+            let mut latest = session;
+            latest.status = saved.status.clone();
+            Ok((
+                latest,
+                saved.changed(),
+                added,
+                saved.previous.is_none(),
+                entry,
+            ))
         })
         .await?;
     {
@@ -371,7 +363,13 @@ async fn run(inner: std::sync::Weak<Inner>) {
                         )
                         .await
                         {
+                            // Polled again later: a session whose poll could not be recorded
+                            // must not drop out of the schedule.
                             tracing::warn!(%err, "could not record a session poll");
+                            if let Some(track) = inner.tracks.lock().get_mut(&id) {
+                                track.next_poll = Instant::now() + track.interval.max(FAST);
+                                track.in_flight = false;
+                            }
                         }
                     }
                     Err(err) => {

@@ -1,0 +1,12 @@
+// Component tests run in jsdom: DOM matchers, and the bits of <dialog> jsdom does not have.
+import "@testing-library/jest-dom/vitest";
+
+if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.showModal) {
+  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
+    this.open = true;
+  };
+  HTMLDialogElement.prototype.close = function close(this: HTMLDialogElement) {
+    this.open = false;
+    this.dispatchEvent(new Event("close"));
+  };
+}
