@@ -13,6 +13,7 @@ import type {
   RolloutDraft,
   Sort,
 } from "./ipc";
+import { m } from "./i18n.svelte";
 import { shell } from "./shell.svelte";
 
 export interface DevicesState {
@@ -148,7 +149,8 @@ export const playgroundState = perProfile<PlaygroundState>(() => ({
   simName: "",
   simLocation: "",
   currency: "SEK",
-  lines: [{ name: "", quantity: "1", price: "", tax: "25", discount: "0" }],
+  // An example line, so a first test payment is one click away.
+  lines: [{ name: m.playground_example_item(), quantity: "1", price: "100.00", tax: "25", discount: "0" }],
   sessionId: null,
   outcome: "SUCCESS",
 }));
