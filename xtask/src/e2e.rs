@@ -102,7 +102,7 @@ pub fn in_session(filters: &[String]) -> Result<()> {
 
     let mut tests = setup::cargo();
     tests
-        .args(["test", "--package", "fleetdesk-e2e", "--"])
+        .args(["test", "--package", "fleetdesk-e2e", "--no-fail-fast", "--"])
         .args(filters)
         .arg("--test-threads=1")
         .env(

@@ -3,12 +3,15 @@
 //! A card has the store, the device label, the code (large, grouped for reading aloud), a QR code
 //! of it, the expiry time and three short steps, all worded by [`crate::card_text`] in the card's
 //! language. The QR comes from the `qrcode` crate; the PDF from `printpdf`, with the code and all
-//! words as real text (searchable, copyable).
+//! words as real text (searchable, copyable) in an embedded DejaVu Sans subset (`fonts/`): the
+//! PDF standard fonts have no reliable glyphs for å, ä, ö, æ, ø outside WinAnsi, and a card must
+//! print the same on every printer.
 
 use chrono::{DateTime, Utc};
 use printpdf::{
-    BuiltinFont, Color, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+    BuiltinFont, Color, FontId, Line, LinePoint, Mm, Op, PaintMode, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, Rgb, TextItem,
+    WindingOrder,
 };
 use qrcode::{Color as Module, QrCode};
 use serde::{Deserialize, Serialize};
@@ -110,6 +113,32 @@ pub fn printable(
         .collect()
 }
 
+/// DejaVu Sans (regular and bold), subset to Latin; see `fonts/LICENSE-DejaVu.txt`.
+const SANS: &[u8] = include_bytes!("../fonts/DejaVuSans-Latin.ttf");
+const SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-Latin.ttf");
+
+/// The embedded fonts of one document.
+struct Fonts {
+    regular: PdfFontHandle,
+    bold: PdfFontHandle,
+}
+
+impl Fonts {
+    fn add_to(doc: &mut PdfDocument) -> Result<Self, AppError> {
+        let mut add = |bytes: &[u8], name: &str| -> Result<FontId, AppError> {
+            let mut warnings = Vec::new();
+            let font = ParsedFont::from_bytes(bytes, 0, &mut warnings).ok_or_else(|| {
+                AppError::internal(format!("the embedded font {name} could not be read"))
+            })?;
+            Ok(doc.add_font(&font))
+        };
+        Ok(Self {
+            regular: PdfFontHandle::External(add(SANS, "DejaVu Sans")?),
+            bold: PdfFontHandle::External(add(SANS_BOLD, "DejaVu Sans Bold")?),
+        })
+    }
+}
+
 /// A PDF of the cards, eight per page with cut marks.
 pub fn sheet_pdf(cards: &[PrintableCard], paper: Paper, title: &str) -> Result<Vec<u8>, AppError> {
     if cards.is_empty() {
@@ -121,6 +150,8 @@ pub fn sheet_pdf(cards: &[PrintableCard], paper: Paper, title: &str) -> Result<V
     let (page_w, page_h) = paper.size();
     let card_w = (page_w - 2.0 * MARGIN_X) / COLUMNS as f32;
     let card_h = (page_h - 2.0 * MARGIN_Y) / ROWS as f32;
+    let mut doc = PdfDocument::new(title);
+    let fonts = Fonts::add_to(&mut doc)?;
     let mut pages = Vec::new();
     for chunk in cards.chunks(CARDS_PER_PAGE) {
         let mut ops = cut_marks(page_w, page_h, card_w, card_h);
@@ -129,12 +160,12 @@ pub fn sheet_pdf(cards: &[PrintableCard], paper: Paper, title: &str) -> Result<V
             let row = index / COLUMNS;
             let left = MARGIN_X + column as f32 * card_w;
             let top = page_h - MARGIN_Y - row as f32 * card_h;
-            ops.extend(card_ops(card, left, top, card_w, card_h)?);
+            ops.extend(card_ops(card, &fonts, left, top, card_w, card_h)?);
         }
         pages.push(PdfPage::new(Mm(page_w), Mm(page_h), ops));
     }
     let mut warnings = Vec::new();
-    let bytes = PdfDocument::new(title)
+    let bytes = doc
         .with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings);
     Ok(bytes)
@@ -201,11 +232,11 @@ fn cut_marks(page_w: f32, page_h: f32, card_w: f32, card_h: f32) -> Vec<Op> {
     ops
 }
 
-fn text(font: BuiltinFont, size: f32, x: f32, y: f32, content: &str) -> Vec<Op> {
+fn text(font: &PdfFontHandle, size: f32, x: f32, y: f32, content: &str) -> Vec<Op> {
     vec![
         Op::StartTextSection,
         Op::SetFont {
-            font: PdfFontHandle::Builtin(font),
+            font: font.clone(),
             size: Pt(size),
         },
         Op::SetTextCursor {
@@ -218,7 +249,8 @@ fn text(font: BuiltinFont, size: f32, x: f32, y: f32, content: &str) -> Vec<Op> 
     ]
 }
 
-/// Shortens text to `max` characters with an ellipsis (the standard fonts cannot measure text).
+/// Shortens text to `max` characters with an ellipsis (a character count keeps the layout
+/// predictable; DejaVu Sans at these sizes fits the longest allowed in the card's width).
 fn fit(content: &str, max: usize) -> String {
     if content.chars().count() <= max {
         content.to_owned()
@@ -231,6 +263,7 @@ fn fit(content: &str, max: usize) -> String {
 
 fn card_ops(
     printable: &PrintableCard,
+    fonts: &Fonts,
     left: f32,
     top: f32,
     width: f32,
@@ -243,7 +276,7 @@ fn card_ops(
     let text_left = left + PAD;
     let mut ops = vec![Op::SetFillColor { col: grey(0.06) }];
     ops.extend(text(
-        BuiltinFont::HelveticaBold,
+        &fonts.bold,
         11.0,
         text_left,
         top - PAD - 4.0,
@@ -251,15 +284,17 @@ fn card_ops(
     ));
     ops.push(Op::SetFillColor { col: grey(0.35) });
     ops.extend(text(
-        BuiltinFont::Helvetica,
+        &fonts.regular,
         9.0,
         text_left,
         top - PAD - 9.5,
         &fit(&words.device_label, 36),
     ));
     ops.push(Op::SetFillColor { col: grey(0.0) });
+    // The code's alphabet is A–Z and 2–9: Courier (a standard font) has every glyph, and its
+    // fixed width keeps the two groups aligned.
     ops.extend(text(
-        BuiltinFont::CourierBold,
+        &PdfFontHandle::Builtin(BuiltinFont::CourierBold),
         21.0,
         text_left,
         top - PAD - 20.0,
@@ -267,7 +302,7 @@ fn card_ops(
     ));
     ops.push(Op::SetFillColor { col: grey(0.35) });
     ops.extend(text(
-        BuiltinFont::Helvetica,
+        &fonts.regular,
         8.0,
         text_left,
         top - PAD - 26.5,
@@ -277,7 +312,7 @@ fn card_ops(
     for (index, step) in words.steps.iter().enumerate() {
         let y = top - height + PAD + 9.0 - index as f32 * 3.6;
         let numbered = format!("{}. {step}", index + 1);
-        ops.extend(text(BuiltinFont::Helvetica, 7.0, text_left, y, &numbered));
+        ops.extend(text(&fonts.regular, 7.0, text_left, y, &numbered));
     }
     let qr_left = left + width - PAD - qr_size;
     let qr_top = top - PAD - 12.0;
@@ -362,5 +397,27 @@ mod tests {
             "the Swedish steps: {text}"
         );
         assert!(sheet_pdf(&[], Paper::UsLetter, "x").is_err());
+    }
+
+    #[test]
+    fn a_norwegian_sheet_embeds_a_font_with_the_nordic_letters() {
+        let mut one = card("ABCD2345");
+        one.location_name = "Tromsø Ærlig Kjøkken".into();
+        one.device_label = Some("Kasse på lageret".into());
+        let cards =
+            printable(vec![one], Language::Nb, FormatLocale::NbNo).unwrap_or_else(|e| panic!("{e}"));
+        let pdf = sheet_pdf(&cards, Paper::A4, "Utrulling").unwrap_or_else(|e| panic!("{e}"));
+        if let Ok(path) = std::env::var("FLEETDESK_KEEP_PDF") {
+            std::fs::write(path, &pdf).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/FontFile2"), "no embedded TrueType font");
+        let mut warnings = Vec::new();
+        let parsed = PdfDocument::parse(&pdf, &printpdf::PdfParseOptions::default(), &mut warnings)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = parsed.extract_text().concat().join("\n");
+        for expected in ["Tromsø Ærlig Kjøkken", "Kasse på lageret", cards[0].text.steps[0].as_str()] {
+            assert!(text.contains(expected), "{expected:?} not in {text}");
+        }
     }
 }

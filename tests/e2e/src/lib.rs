@@ -318,37 +318,53 @@ fn env(name: &str) -> Result<String> {
     })
 }
 
-/// Answers the GTK save dialog titled `title` as a user would: click into its name field, replace
-/// the name with `path`, press Enter. (No window manager runs under Xvfb, so the keyboard focus
-/// follows the pointer.)
+/// Answers the GTK save dialog titled `title` as a user would: focus its name field, replace the
+/// name with `path`, press Enter — and check that the dialog went away, trying again if the keys
+/// went elsewhere (no window manager runs under Xvfb: the dialog is given the keyboard focus
+/// explicitly, and the pointer is put over its name field as well).
 pub async fn answer_save_dialog(title: &str, path: &Path) -> Result<()> {
     let title = title.to_owned();
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        for _ in 0..50 {
+        let find = || -> Result<Option<String>> {
             let found = std::process::Command::new("xdotool")
-                .args(["search", "--onlyvisible", "--name", &title])
+                .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
                 .output()?;
-            let window = String::from_utf8_lossy(&found.stdout)
-                .lines()
-                .next()
-                .map(str::to_owned);
-            if let Some(window) = window {
-                std::thread::sleep(Duration::from_millis(500));
-                let run = |args: &[&str]| std::process::Command::new("xdotool").args(args).status();
-                // The name field runs along the top of the dialog.
-                run(&["mousemove", "--window", &window, "300", "26"])?;
-                run(&["click", "1"])?;
-                run(&["key", "ctrl+a"])?;
-                run(&["type", "--delay", "5", &path.to_string_lossy()])?;
-                run(&["key", "Return"])?;
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(200));
+            Ok(String::from_utf8_lossy(&found.stdout).lines().next().map(str::to_owned))
+        };
+        let run = |args: &[&str]| std::process::Command::new("xdotool").args(args).status();
+        let mut attempts = 0;
+        for _ in 0..100 {
+            let Some(window) = find()? else {
+                if attempts > 0 {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            };
+            ensure_attempts(attempts, &title)?;
+            attempts += 1;
+            std::thread::sleep(Duration::from_millis(500));
+            // The name field runs along the top of the dialog.
+            run(&["windowraise", &window])?;
+            run(&["windowfocus", "--sync", &window])?;
+            run(&["mousemove", "--window", &window, "300", "26"])?;
+            run(&["click", "1"])?;
+            run(&["key", "--clearmodifiers", "ctrl+a"])?;
+            run(&["type", "--delay", "5", &path.to_string_lossy()])?;
+            run(&["key", "Return"])?;
+            std::thread::sleep(Duration::from_millis(1000));
         }
         bail!("the save dialog “{title}” never opened")
     })
     .await?
+}
+
+fn ensure_attempts(attempts: u32, title: &str) -> Result<()> {
+    if attempts >= 3 {
+        bail!("the save dialog “{title}” did not take the file name after {attempts} tries");
+    }
+    Ok(())
 }
 
 impl App {

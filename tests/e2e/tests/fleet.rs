@@ -142,7 +142,7 @@ async fn filter_bulk_move_rename_and_export_the_fleet() -> Result<()> {
         app.wait_for(Locator::Css("[data-testid='device-detail']")).await?;
         app.fill("[data-testid='device-name']", "Front desk 1").await?;
         app.click("[data-testid='device-rename']").await?;
-        app.wait_for_text_containing("[data-testid='device-notice']", "Renamed").await?;
+        app.wait_for_text_containing("[data-testid='toasts']", "Renamed").await?;
         let renamed = sim.inspect(|s| s.devices.iter().find(|d| d.id == device_id).cloned()).context("device")?;
         ensure!(renamed.name == "Front desk 1", "the simulator has {:?}", renamed.name);
         ensure!(renamed.metadata == metadata_before, "the rename changed the metadata");
@@ -153,7 +153,7 @@ async fn filter_bulk_move_rename_and_export_the_fleet() -> Result<()> {
         let csv = app.data_dir().join("fleet.csv");
         app.click("[data-testid='fleet-export']").await?;
         answer_save_dialog("Export devices", &csv).await?;
-        app.wait_for_text_containing("[data-testid='fleet-notice']", "Exported 80 devices").await?;
+        app.wait_for_text_containing("[data-testid='toasts']", "Exported 80 devices").await?;
         let text = std::fs::read_to_string(&csv)?;
         let lines: Vec<&str> = text.lines().collect();
         ensure!(lines.len() == 81, "{} lines", lines.len());

@@ -11,12 +11,18 @@ use serde_json::json;
 
 async fn timeline(app: &App) -> Result<Vec<String>> {
     let mut out = Vec::new();
+    // Read what each entry stands for (the words on screen are translated; the attributes are the
+    // API's own values).
     for entry in app
         .client()
         .find_all(Locator::Css("[data-testid='timeline-entry'] strong"))
         .await?
     {
-        out.push(entry.text().await?);
+        if let Some(status) = entry.attr("data-status").await? {
+            out.push(status);
+        } else if let Some(reason) = entry.attr("data-reason").await? {
+            out.push(format!("failed: {reason}"));
+        }
     }
     Ok(out)
 }
@@ -29,7 +35,7 @@ async fn wait_for_timeline(app: &App, expected: &[&str]) -> Result<Vec<String>> 
             && now
                 .iter()
                 .zip(expected)
-                .all(|(got, want)| got.starts_with(want));
+                .all(|(got, want)| got == want);
         if matches {
             return Ok(now);
         }
@@ -65,16 +71,16 @@ async fn taps_show_up_live_on_the_board_and_timeline_and_a_session_is_cancelled(
         app.click_view("sessions").await?;
         let on_board = format!("[data-testid='board-session'][data-session-id='{session_id}']");
         app.click(&format!("{on_board} .open")).await?;
-        wait_for_timeline(app, &["Created"]).await?;
+        wait_for_timeline(app, &["CREATED"]).await?;
 
         app.invoke("simulate_tap", json!({ "sessionId": session_id, "outcome": "DECLINED_GENERIC" })).await?;
-        app.wait_for_text_containing(&format!("{on_board} [data-testid='board-last-event']"), "DECLINED_GENERIC").await?;
-        let after_decline = wait_for_timeline(app, &["Created", "Activated", "Payment failed: DECLINED_GENERIC"]).await?;
+        app.wait_for(Locator::Css(&format!("{on_board} [data-testid='board-last-event'][data-reason='DECLINED_GENERIC']"))).await?;
+        let after_decline = wait_for_timeline(app, &["CREATED", "ACTIVE", "failed: DECLINED_GENERIC"]).await?;
         ensure!(app.client().find(Locator::Css(&format!("{on_board}[data-status='ACTIVE']"))).await.is_ok(), "{after_decline:?}");
         app.screenshot("sessions-board").await?;
 
         app.invoke("simulate_tap", json!({ "sessionId": session_id, "outcome": "SUCCESS" })).await?;
-        wait_for_timeline(app, &["Created", "Activated", "Payment failed: DECLINED_GENERIC", "Finalized"]).await?;
+        wait_for_timeline(app, &["CREATED", "ACTIVE", "failed: DECLINED_GENERIC", "FINALIZED"]).await?;
         let order = app.text("[data-testid='session-order-id']").await?;
         ensure!(order.len() == 36, "order id reads {order:?}");
         ensure!(app.count(&on_board).await? == 0, "a finalized session leaves the active board");
