@@ -16,5 +16,7 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
     setupFiles: ["src/test-setup.ts"],
+    // CSS is processed, not blanked: the contrast test reads the design tokens from app.css.
+    css: { include: [/app\.css/] },
   },
 });

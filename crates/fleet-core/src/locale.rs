@@ -27,6 +27,16 @@ pub enum Language {
 impl Language {
     pub const ALL: [Language; 3] = [Language::En, Language::Sv, Language::Nb];
 
+    /// The formats of the language's home country: for text written for someone else, like a
+    /// Norwegian store's cards printed by a Swedish head office (dates as a Norwegian reads them).
+    pub fn home_format(self) -> FormatLocale {
+        match self {
+            Language::En => FormatLocale::EnGb,
+            Language::Sv => FormatLocale::SvSe,
+            Language::Nb => FormatLocale::NbNo,
+        }
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Language::En => "en",

@@ -404,8 +404,8 @@ mod tests {
         let mut one = card("ABCD2345");
         one.location_name = "Tromsø Ærlig Kjøkken".into();
         one.device_label = Some("Kasse på lageret".into());
-        let cards =
-            printable(vec![one], Language::Nb, FormatLocale::NbNo).unwrap_or_else(|e| panic!("{e}"));
+        let cards = printable(vec![one], Language::Nb, FormatLocale::NbNo)
+            .unwrap_or_else(|e| panic!("{e}"));
         let pdf = sheet_pdf(&cards, Paper::A4, "Utrulling").unwrap_or_else(|e| panic!("{e}"));
         if let Ok(path) = std::env::var("FLEETDESK_KEEP_PDF") {
             std::fs::write(path, &pdf).unwrap_or_else(|e| panic!("{e}"));
@@ -416,7 +416,11 @@ mod tests {
         let parsed = PdfDocument::parse(&pdf, &printpdf::PdfParseOptions::default(), &mut warnings)
             .unwrap_or_else(|e| panic!("{e}"));
         let text = parsed.extract_text().concat().join("\n");
-        for expected in ["Tromsø Ærlig Kjøkken", "Kasse på lageret", cards[0].text.steps[0].as_str()] {
+        for expected in [
+            "Tromsø Ærlig Kjøkken",
+            "Kasse på lageret",
+            cards[0].text.steps[0].as_str(),
+        ] {
             assert!(text.contains(expected), "{expected:?} not in {text}");
         }
     }

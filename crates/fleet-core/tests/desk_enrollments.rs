@@ -61,7 +61,7 @@ async fn create_filter_pair_find_and_cancel() {
         Some(locations[0].name.as_str())
     );
     assert_eq!(first.view.device_label.as_deref(), Some("Till 9"));
-    assert!(first.qr_svg.starts_with("<?xml") || first.qr_svg.contains("<svg"));
+    assert!(first.card.qr_svg.starts_with("<?xml") || first.card.qr_svg.contains("<svg"));
     assert!(first.can_simulate_clerk);
 
     let count = |f: EnrollmentFilters| {

@@ -13,6 +13,7 @@ use tauri_specta::Event;
 use super::DeskState;
 use crate::events::RolloutProgress;
 use crate::save_dialog::{self, Exported};
+use fleet_core::dialog_text::{SaveTitle, save_title};
 
 #[tauri::command]
 #[specta::specta]
@@ -103,13 +104,8 @@ pub async fn export_pairing_pdf(
     suggested_name: String,
 ) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
-    let Some(path) = save_dialog::ask(
-        &app,
-        "Save the pairing cards",
-        &suggested_name,
-        ("PDF", &["pdf"]),
-    )
-    .await?
+    let title = save_title(SaveTitle::PairingCards, desk.locale().await?.language);
+    let Some(path) = save_dialog::ask(&app, title, &suggested_name, ("PDF", &["pdf"])).await?
     else {
         return Ok(Exported::Cancelled);
     };
@@ -135,13 +131,8 @@ pub async fn export_rollout_pdf(
 ) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
     let cards = desk.rollout_cards(&batch_id).await?;
-    let Some(path) = save_dialog::ask(
-        &app,
-        "Save the pairing sheet",
-        &suggested_name,
-        ("PDF", &["pdf"]),
-    )
-    .await?
+    let title = save_title(SaveTitle::PairingSheet, desk.locale().await?.language);
+    let Some(path) = save_dialog::ask(&app, title, &suggested_name, ("PDF", &["pdf"])).await?
     else {
         return Ok(Exported::Cancelled);
     };

@@ -14,6 +14,7 @@ use tauri_specta::Event;
 use super::DeskState;
 use crate::events::{BulkProgressed, FleetSyncProgress};
 use crate::save_dialog::{self, Exported};
+use fleet_core::dialog_text::{SaveTitle, save_title};
 
 #[tauri::command]
 #[specta::specta]
@@ -137,9 +138,8 @@ pub async fn export_devices_csv(
     sort: Sort,
 ) -> Result<Exported, AppError> {
     let desk = desk.get().await?;
-    let Some(path) =
-        save_dialog::ask(&app, "Export devices", "devices.csv", ("CSV", &["csv"])).await?
-    else {
+    let title = save_title(SaveTitle::DevicesCsv, desk.locale().await?.language);
+    let Some(path) = save_dialog::ask(&app, title, "devices.csv", ("CSV", &["csv"])).await? else {
         return Ok(Exported::Cancelled);
     };
     let count = desk.export_devices_csv(&path, &query, sort).await?;

@@ -143,6 +143,16 @@ impl App {
         while tokio::time::Instant::now() < deadline {
             if let Ok(element) = self.client.find(Locator::Css(selector)).await {
                 last = element.text().await.unwrap_or_default();
+                if last.is_empty() {
+                    // WebKitWebDriver's text atom reads some flex layouts as empty; the rendered
+                    // text (innerText) is what a person sees there.
+                    last = element
+                        .prop("innerText")
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default();
+                }
                 if last.contains(needle) {
                     return Ok(last);
                 }
@@ -330,7 +340,10 @@ pub async fn answer_save_dialog(title: &str, path: &Path) -> Result<()> {
             let found = std::process::Command::new("xdotool")
                 .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
                 .output()?;
-            Ok(String::from_utf8_lossy(&found.stdout).lines().next().map(str::to_owned))
+            Ok(String::from_utf8_lossy(&found.stdout)
+                .lines()
+                .next()
+                .map(str::to_owned))
         };
         let run = |args: &[&str]| std::process::Command::new("xdotool").args(args).status();
         let mut attempts = 0;
@@ -417,4 +430,146 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+/// One accessibility problem axe-core found: its rule, impact and where.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AxeViolation {
+    pub id: String,
+    pub impact: Option<String>,
+    pub help: String,
+    pub targets: Vec<String>,
+}
+
+impl AxeViolation {
+    /// Serious and critical violations fail the suite (WCAG 2.2 AA).
+    pub fn blocks(&self) -> bool {
+        matches!(self.impact.as_deref(), Some("serious" | "critical"))
+    }
+}
+
+impl App {
+    /// Runs axe-core (npm, from ui/node_modules) on the page as it is now, with the WCAG 2.x A and
+    /// AA rules, and returns every violation with the elements it concerns.
+    pub async fn axe(&self) -> Result<Vec<AxeViolation>> {
+        let loaded = self
+            .client
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await?;
+        if loaded != json!(true) {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../ui/node_modules/axe-core/axe.min.js");
+            let source = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {} (run `npm ci` in ui/)", path.display()))?;
+            self.client.execute(&source, vec![]).await?;
+        }
+        let value = self
+            .client
+            .execute_async(
+                r#"
+                const done = arguments[arguments.length - 1];
+                window.axe
+                  .run(document, {
+                    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+                    resultTypes: ["violations"],
+                  })
+                  .then((results) =>
+                    done(results.violations.map((v) => ({
+                      id: v.id,
+                      impact: v.impact,
+                      help: v.help,
+                      targets: v.nodes.map((n) => n.target.join(" ") + " — " + (n.failureSummary || "").split("\n").slice(1).join(" ").trim()),
+                    }))),
+                  )
+                  .catch((err) => done([{ id: "axe-error", impact: "critical", help: String(err), targets: [] }]));
+                "#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(value)?)
+    }
+}
+
+impl App {
+    /// Whether the focused element matches `selector`.
+    pub async fn focus_is(&self, selector: &str) -> Result<bool> {
+        let value = self
+            .client
+            .execute(
+                "const a = document.activeElement; return !!a && a.matches(arguments[0]);",
+                vec![json!(selector)],
+            )
+            .await?;
+        Ok(value == json!(true))
+    }
+
+    /// Presses Tab (or Shift+Tab with `backwards`) until the focus is on `selector`, as a
+    /// keyboard user moves through a screen; fails after `max` presses.
+    pub async fn tab_to(&self, selector: &str, backwards: bool, max: usize) -> Result<()> {
+        for _ in 0..max {
+            if self.focus_is(selector).await? {
+                return Ok(());
+            }
+            let key = if backwards {
+                format!("{KEY_SHIFT}{KEY_TAB}{KEY_NULL}")
+            } else {
+                KEY_TAB.to_string()
+            };
+            self.press(&key).await?;
+        }
+        if self.focus_is(selector).await? {
+            return Ok(());
+        }
+        let focused = self
+            .client
+            .execute("const a = document.activeElement; return a ? a.outerHTML.slice(0, 200) : 'nothing';", vec![])
+            .await?;
+        bail!("{max} Tab presses never reached `{selector}`; the focus is on {focused}")
+    }
+}
+
+pub const KEY_TAB: char = '\u{E004}';
+pub const KEY_SHIFT: char = '\u{E008}';
+pub const KEY_ENTER: char = '\u{E007}';
+pub const KEY_ESCAPE: char = '\u{E00C}';
+pub const KEY_SPACE: char = '\u{E00D}';
+
+impl App {
+    /// Chooses the first real option of a `<select>` (the one after its "Choose…" prompt), once
+    /// the options have loaded.
+    pub async fn choose_first_option(&self, select: &str) -> Result<()> {
+        self.wait_for(Locator::Css(&format!("{select} option:nth-child(2)")))
+            .await?;
+        self.client
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.selectedIndex = 1; s.dispatchEvent(new Event('change'));",
+                vec![json!(select)],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Renders the first page of a PDF to `target/e2e-screens/<name>.png` (poppler's pdftoppm), to be
+/// looked at like the screenshots.
+pub fn render_pdf_page(pdf: &Path, name: &str, dpi: u32) -> Result<()> {
+    let screens = PathBuf::from(env("FLEETDESK_E2E_SCREENS")?);
+    let rendered = std::process::Command::new("pdftoppm")
+        .args([
+            "-png",
+            "-r",
+            &dpi.to_string(),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+        ])
+        .arg(pdf)
+        .arg(screens.join(name))
+        .status()?;
+    if !rendered.success() {
+        bail!("pdftoppm could not render {}", pdf.display());
+    }
+    Ok(())
 }

@@ -114,10 +114,7 @@ async fn a_tour_of_every_view_at_both_sizes_and_in_both_themes() -> Result<()> {
                 // A pairing code and the command palette.
                 app.click_view("enrollments").await?;
                 app.click("[data-testid='new-code']").await?;
-                app.wait_for(Locator::Css("[data-testid='code-location'] option:nth-child(2)")).await?;
-                app.client()
-                    .execute("const s = document.querySelector(\"[data-testid='code-location']\"); s.selectedIndex = 1; s.dispatchEvent(new Event('change'));", vec![])
-                    .await?;
+                app.choose_first_option("[data-testid='code-location']").await?;
                 app.click("[data-testid='code-create']").await?;
                 app.wait_for(Locator::Css("[data-testid='pairing-code']")).await?;
                 app.screenshot(&format!("tour-{size}-pairing")).await?;
@@ -178,28 +175,55 @@ async fn views_keep_their_state_and_the_app_reopens_where_it_was() -> Result<()>
         wait_for_rows(&app).await?;
         app.fill("[data-testid='device-search']", "Till").await?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !app.text("[data-testid='match-count']").await?.contains("match") {
-            ensure!(tokio::time::Instant::now() < deadline, "the filter never applied");
+        while !app
+            .text("[data-testid='match-count']")
+            .await?
+            .contains("match")
+        {
+            ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the filter never applied"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let matches = app.text("[data-testid='match-count']").await?;
-        let checks = app.client().find_all(Locator::Css("[data-testid='device-check']")).await?;
+        let checks = app
+            .client()
+            .find_all(Locator::Css("[data-testid='device-check']"))
+            .await?;
         ensure!(checks.len() >= 2, "fewer than two devices match “Till”");
         for check in checks.iter().take(2) {
             check.click().await?;
         }
-        app.wait_for(Locator::Css("[data-testid='selection-count']")).await?;
+        app.wait_for(Locator::Css("[data-testid='selection-count']"))
+            .await?;
         let selected = app.text("[data-testid='selection-count']").await?;
 
         app.click_view("sessions").await?;
         app.wait_for_heading("Sessions").await?;
         app.click_view("devices").await?;
         app.wait_for_heading("Devices").await?;
-        let search = app.wait_for(Locator::Css("[data-testid='device-search'] input, input[data-testid='device-search']")).await?;
-        ensure!(search.prop("value").await?.as_deref() == Some("Till"), "the search was not kept");
-        ensure!(app.text("[data-testid='match-count']").await? == matches, "the matches changed");
-        ensure!(app.text("[data-testid='selection-count']").await? == selected, "the selection was not kept");
-        ensure!(app.count("[data-testid='device-check']:checked").await? == 2, "the rows are not ticked");
+        let search = app
+            .wait_for(Locator::Css(
+                "[data-testid='device-search'] input, input[data-testid='device-search']",
+            ))
+            .await?;
+        ensure!(
+            search.prop("value").await?.as_deref() == Some("Till"),
+            "the search was not kept"
+        );
+        ensure!(
+            app.text("[data-testid='match-count']").await? == matches,
+            "the matches changed"
+        );
+        ensure!(
+            app.text("[data-testid='selection-count']").await? == selected,
+            "the selection was not kept"
+        );
+        ensure!(
+            app.count("[data-testid='device-check']:checked").await? == 2,
+            "the rows are not ticked"
+        );
         app.screenshot("kept-devices").await?;
         Ok(())
     }
@@ -231,24 +255,37 @@ async fn ctrl_k_finds_a_device_by_part_of_its_hardware_id() -> Result<()> {
             .attr("data-device-id")
             .await?
             .context("a row without an id")?;
-        let detail = app.invoke("device_detail", json!({ "deviceId": device_id })).await?;
-        let hardware_id = detail["device"]["hardware_id"].as_str().context("no hardware id")?.to_owned();
+        let detail = app
+            .invoke("device_detail", json!({ "deviceId": device_id }))
+            .await?;
+        let hardware_id = detail["device"]["hardware_id"]
+            .as_str()
+            .context("no hardware id")?
+            .to_owned();
         let part: String = hardware_id.chars().skip(2).take(6).collect();
 
         app.click_view("enrollments").await?;
         app.wait_for_heading("Enrollments").await?;
         app.press(&format!("{KEY_CONTROL}k{KEY_NULL}")).await?;
-        app.wait_for(Locator::Css("[data-testid='palette-input']")).await?;
+        app.wait_for(Locator::Css("[data-testid='palette-input']"))
+            .await?;
         app.press(&part).await?;
         let first = format!("[data-testid='palette-device'][data-option-id='device-{device_id}']");
-        app.wait_for(Locator::Css(&first)).await.with_context(|| format!("“{part}” did not find {device_id}"))?;
+        app.wait_for(Locator::Css(&first))
+            .await
+            .with_context(|| format!("“{part}” did not find {device_id}"))?;
         app.screenshot("palette-hardware-id").await?;
         // Enter opens the first result; make sure the wanted device is that one, or step to it.
-        let options = app.client().find_all(Locator::Css("[data-testid^='palette-device']")).await?;
+        let options = app
+            .client()
+            .find_all(Locator::Css("[data-testid^='palette-device']"))
+            .await?;
         let position = {
             let mut found = None;
             for (index, option) in options.iter().enumerate() {
-                if option.attr("data-option-id").await?.as_deref() == Some(format!("device-{device_id}").as_str()) {
+                if option.attr("data-option-id").await?.as_deref()
+                    == Some(format!("device-{device_id}").as_str())
+                {
                     found = Some(index);
                     break;
                 }
@@ -260,7 +297,8 @@ async fn ctrl_k_finds_a_device_by_part_of_its_hardware_id() -> Result<()> {
         }
         app.press(&KEY_ENTER.to_string()).await?;
         app.wait_for_heading("Devices").await?;
-        app.wait_for_text_containing("[data-testid='device-detail']", &hardware_id).await?;
+        app.wait_for_text_containing("[data-testid='device-detail']", &hardware_id)
+            .await?;
         Ok(())
     })
     .await

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
-use fleetdesk_e2e::{App, answer_save_dialog, with_app};
+use fleetdesk_e2e::{App, answer_save_dialog, render_pdf_page, with_app};
 
 /// Reads the QR code in a screenshot.
 fn decode_qr(png: &std::path::Path) -> Result<String> {
@@ -37,16 +37,22 @@ async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> R
     with_app("pairing", async |app: &App| {
         app.click_view("enrollments").await?;
         app.click("[data-testid='new-code']").await?;
-        app.wait_for(Locator::Css("[data-testid='code-location'] option:nth-child(2)")).await?;
-        app.client()
-            .execute("const s = document.querySelector(\"[data-testid='code-location']\"); s.selectedIndex = 1; s.dispatchEvent(new Event('change'));", vec![])
+        app.choose_first_option("[data-testid='code-location']")
             .await?;
         app.fill("[data-testid='code-label']", "Till 7").await?;
-        app.fill("[data-testid='code-metadata-key']", "store_id").await?;
-        app.fill("[data-testid='code-metadata-value']", "SE-STO-001").await?;
+        app.fill("[data-testid='code-metadata-key']", "store_id")
+            .await?;
+        app.fill("[data-testid='code-metadata-value']", "SE-STO-001")
+            .await?;
         app.click("[data-testid='code-metadata-add']").await?;
-        let keys = app.client().find_all(Locator::Css("[data-testid='code-metadata-key']")).await?;
-        let values = app.client().find_all(Locator::Css("[data-testid='code-metadata-value']")).await?;
+        let keys = app
+            .client()
+            .find_all(Locator::Css("[data-testid='code-metadata-key']"))
+            .await?;
+        let values = app
+            .client()
+            .find_all(Locator::Css("[data-testid='code-metadata-value']"))
+            .await?;
         keys[1].send_keys("terminal_type").await?;
         values[1].send_keys("handheld").await?;
         app.click("[data-testid='expiry-minutes15']").await?;
@@ -54,23 +60,43 @@ async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> R
 
         let grouped = app.text("[data-testid='pairing-code']").await?;
         let code: String = grouped.split_whitespace().collect();
-        ensure!(code.len() == 8 && grouped.trim().len() == 9, "code reads {grouped:?}");
-        ensure!(code.chars().all(|c| "ABCDEFGHJKLMNPQRSTUVWXYZ23456789".contains(c)), "{code}");
+        ensure!(
+            code.len() == 8 && grouped.trim().len() == 9,
+            "code reads {grouped:?}"
+        );
+        ensure!(
+            code.chars()
+                .all(|c| "ABCDEFGHJKLMNPQRSTUVWXYZ23456789".contains(c)),
+            "{code}"
+        );
 
         let first = seconds(&app.text("[data-testid='pairing-countdown']").await?)?;
         tokio::time::sleep(Duration::from_millis(2200)).await;
         let later = seconds(&app.text("[data-testid='pairing-countdown']").await?)?;
-        ensure!(later < first && first <= 15 * 60, "countdown went {first} → {later}");
+        ensure!(
+            later < first && first <= 15 * 60,
+            "countdown went {first} → {later}"
+        );
 
         let shot = app.screenshot("pairing-view").await?;
-        ensure!(decode_qr(&shot)? == code, "the QR code does not hold {code}");
+        ensure!(
+            decode_qr(&shot)? == code,
+            "the QR code does not hold {code}"
+        );
 
         app.click("[data-testid='simulate-clerk']").await?;
-        app.wait_for(Locator::Css("[data-testid='pairing-paired']")).await?;
-        for pair in ["store_id: SE-STO-001", "terminal_type: handheld", "device_label: Till 7"] {
-            app.wait_for_text_containing("[data-testid='paired-device-metadata']", pair).await?;
+        app.wait_for(Locator::Css("[data-testid='pairing-paired']"))
+            .await?;
+        for pair in [
+            "store_id: SE-STO-001",
+            "terminal_type: handheld",
+            "device_label: Till 7",
+        ] {
+            app.wait_for_text_containing("[data-testid='paired-device-metadata']", pair)
+                .await?;
         }
-        app.wait_for_text_containing("[data-testid='status-pill']", "Paired").await?;
+        app.wait_for_text_containing("[data-testid='status-pill']", "Paired")
+            .await?;
         app.screenshot("pairing-paired").await?;
 
         // The link leads to the device in the fleet.
@@ -82,7 +108,8 @@ async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> R
             .context("paired device id")?;
         app.click("[data-testid='open-in-fleet']").await?;
         app.wait_for_heading("Devices").await?;
-        app.wait_for_text_containing("[data-testid='device-detail']", &device_id).await?;
+        app.wait_for_text_containing("[data-testid='device-detail']", &device_id)
+            .await?;
         Ok(())
     })
     .await
@@ -93,48 +120,61 @@ async fn a_rollout_of_ten_codes_exports_a_pdf_sheet_with_every_code() -> Result<
     with_app("rollout", async |app: &App| {
         app.click_view("enrollments").await?;
         app.click("[data-testid='tab-rollouts']").await?;
-        app.wait_for(Locator::Css("[data-testid='rollout-location'] option:nth-child(2)")).await?;
-        app.client()
-            .execute("const s = document.querySelector(\"[data-testid='rollout-location']\"); s.selectedIndex = 1; s.dispatchEvent(new Event('change'));", vec![])
+        app.choose_first_option("[data-testid='rollout-location']")
             .await?;
         app.fill("[data-testid='rollout-count']", "10").await?;
         app.fill("[data-testid='rollout-prefix']", "Till").await?;
         app.click("[data-testid='rollout-preview']").await?;
-        app.wait_for_text_containing("[data-testid='rollout-create']", "Create 10 codes").await?;
-        app.fill("[data-testid='rollout-name']", "Stockholm opening").await?;
+        app.wait_for_text_containing("[data-testid='rollout-create']", "Create 10 codes")
+            .await?;
+        app.fill("[data-testid='rollout-name']", "Stockholm opening")
+            .await?;
         app.click("[data-testid='rollout-create']").await?;
 
         // All ten rows created, each with its code.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while app.count("[data-testid='rollout-row'][data-state='created']").await? < 10 {
-            ensure!(tokio::time::Instant::now() < deadline, "the rollout did not finish");
+        while app
+            .count("[data-testid='rollout-row'][data-state='created']")
+            .await?
+            < 10
+        {
+            ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the rollout did not finish"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let mut codes = Vec::new();
-        for row in app.client().find_all(Locator::Css("[data-testid='rollout-row'] td.mono")).await? {
+        for row in app
+            .client()
+            .find_all(Locator::Css("[data-testid='rollout-row'] td.mono"))
+            .await?
+        {
             codes.push(row.text().await?);
         }
-        ensure!(codes.len() == 10 && codes.iter().all(|c| c.len() == 8), "{codes:?}");
+        ensure!(
+            codes.len() == 10 && codes.iter().all(|c| c.len() == 8),
+            "{codes:?}"
+        );
         app.screenshot("rollout-created").await?;
 
         // Export through the real save dialog.
         let pdf = app.data_dir().join("stockholm-opening.pdf");
         app.click("[data-testid='rollout-pdf']").await?;
         answer_save_dialog("Save the pairing sheet", &pdf).await?;
-        app.wait_for_text_containing("[data-testid='toasts']", "Saved 10 cards").await?;
+        app.wait_for_text_containing("[data-testid='toasts']", "Saved 10 cards")
+            .await?;
 
-        let text = Command::new("pdftotext").arg("-layout").arg(&pdf).arg("-").output()?;
+        let text = Command::new("pdftotext")
+            .arg("-layout")
+            .arg(&pdf)
+            .arg("-")
+            .output()?;
         let text = String::from_utf8_lossy(&text.stdout).replace(' ', "");
         for code in &codes {
             ensure!(text.contains(code.as_str()), "the PDF text lacks {code}");
         }
-        let screens = std::path::PathBuf::from(std::env::var("FLEETDESK_E2E_SCREENS")?);
-        let rendered = Command::new("pdftoppm")
-            .args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"])
-            .arg(&pdf)
-            .arg(screens.join("pdf-sheet-page1"))
-            .status()?;
-        ensure!(rendered.success(), "pdftoppm could not render the sheet");
+        render_pdf_page(&pdf, "pdf-sheet-page1", 80)?;
         Ok(())
     })
     .await

@@ -31,11 +31,8 @@ async fn wait_for_timeline(app: &App, expected: &[&str]) -> Result<Vec<String>> 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let now = timeline(app).await.unwrap_or_default();
-        let matches = now.len() == expected.len()
-            && now
-                .iter()
-                .zip(expected)
-                .all(|(got, want)| got == want);
+        let matches =
+            now.len() == expected.len() && now.iter().zip(expected).all(|(got, want)| got == want);
         if matches {
             return Ok(now);
         }

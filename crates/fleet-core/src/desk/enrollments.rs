@@ -261,11 +261,13 @@ impl Desk {
         language: Option<Language>,
     ) -> Result<Vec<PrintableCard>, AppError> {
         let locale = self.locale().await?;
-        pairing_card::printable(
-            cards,
-            language.unwrap_or(locale.language),
-            locale.format_locale,
-        )
+        // A card in the UI's language uses the UI's formats; a card in another language is for a
+        // store elsewhere, and its dates follow that language's country.
+        let (language, format) = match language {
+            Some(chosen) if chosen != locale.language => (chosen, chosen.home_format()),
+            _ => (locale.language, locale.format_locale),
+        };
+        pairing_card::printable(cards, language, format)
     }
 
     /// Writes a PDF of pairing cards to `path` (a place the user chose), atomically, in

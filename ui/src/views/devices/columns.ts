@@ -23,7 +23,7 @@ export interface ColumnDef {
 export const COLUMNS: readonly ColumnDef[] = [
   { key: "name", sort: "name", width: 170, min: 110, flex: false, hiddenByDefault: false, required: true },
   { key: "location", sort: "location", width: 140, min: 90, flex: false, hiddenByDefault: false, required: false },
-  { key: "platform", sort: "platform", width: 84, min: 70, flex: false, hiddenByDefault: false, required: false },
+  { key: "platform", sort: "platform", width: 100, min: 70, flex: false, hiddenByDefault: false, required: false },
   { key: "metadata", sort: null, width: 0, min: 150, flex: true, hiddenByDefault: false, required: false },
   { key: "created_at", sort: "created_at", width: 104, min: 90, flex: false, hiddenByDefault: false, required: false },
   { key: "hardware_id", sort: "hardware_id", width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },

@@ -1,0 +1,133 @@
+//! Keyboard only: a whole pairing (new code → pairing view → simulated clerk → Paired) and a bulk
+//! move of two devices, without a single click. The test decides how many times to press Tab by
+//! looking at where the focus is, as a keyboard user looks at the screen.
+
+use anyhow::{Context, Result, ensure};
+use fantoccini::Locator;
+use fleetdesk_e2e::{
+    App, KEY_ARROW_DOWN, KEY_CONTROL, KEY_ENTER, KEY_NULL, KEY_SHIFT, KEY_SPACE, with_app,
+};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_whole_pairing_with_the_keyboard_alone() -> Result<()> {
+    with_app("keyboard_pairing", async |app: &App| {
+        // Ctrl+1: Enrollments. Then Tab to "+ New code".
+        app.press(&format!("{KEY_CONTROL}1{KEY_NULL}")).await?;
+        app.wait_for_heading("Enrollments").await?;
+        app.tab_to("[data-testid='new-code']", false, 30).await?;
+        app.press(&KEY_ENTER.to_string()).await?;
+
+        // The form: choose the first store with the arrow key, name the device, submit with Enter.
+        app.tab_to("[data-testid='code-location']", false, 10)
+            .await?;
+        app.press(&KEY_ARROW_DOWN.to_string()).await?;
+        let chosen = app
+            .client()
+            .execute(
+                "return document.querySelector(\"[data-testid='code-location']\").value;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            chosen.as_str().is_some_and(|v| !v.is_empty()),
+            "the arrow key chose no store"
+        );
+        app.tab_to("[data-testid='code-label']", false, 5).await?;
+        app.press("Till 9").await?;
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for(Locator::Css("[data-testid='pairing-code']"))
+            .await?;
+
+        // The clerk (simulated) enters the code.
+        app.tab_to("[data-testid='simulate-clerk']", false, 30)
+            .await?;
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for(Locator::Css("[data-testid='pairing-paired']"))
+            .await?;
+        app.wait_for_text_containing(
+            "[data-testid='paired-device-metadata']",
+            "device_label: Till 9",
+        )
+        .await?;
+        app.screenshot("keyboard-paired").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_bulk_move_with_the_keyboard_alone() -> Result<()> {
+    with_app("keyboard_bulk", async |app: &App| {
+        app.press(&format!("{KEY_CONTROL}2{KEY_NULL}")).await?;
+        app.wait_for_heading("Devices").await?;
+        app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]"))
+            .await?;
+
+        // Into the grid; Space selects the first row, Shift+↓ extends the selection to the second.
+        app.tab_to("[data-testid='device-row']", false, 40).await?;
+        app.press(&KEY_SPACE.to_string()).await?;
+        app.press(&format!("{KEY_SHIFT}{KEY_ARROW_DOWN}{KEY_NULL}"))
+            .await?;
+        app.wait_for_text_containing("[data-testid='selection-count']", "2")
+            .await?;
+        let mut ids = Vec::new();
+        for row in app
+            .client()
+            .find_all(Locator::Css(
+                "[data-testid='device-row'][aria-selected='true']",
+            ))
+            .await?
+        {
+            ids.push(
+                row.attr("data-device-id")
+                    .await?
+                    .context("a row without an id")?,
+            );
+        }
+        ensure!(ids.len() == 2, "selected rows: {ids:?}");
+
+        // Back to "Bulk actions…" and through the dialog.
+        app.tab_to("[data-testid='bulk-open']", true, 40).await?;
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for(Locator::Css("[data-testid='bulk-kind']"))
+            .await?;
+        app.tab_to("[data-testid='bulk-location']", false, 10)
+            .await?;
+        app.press(&KEY_ARROW_DOWN.to_string()).await?;
+        app.press(&KEY_ARROW_DOWN.to_string()).await?;
+        let target = app
+            .client()
+            .execute(
+                "return document.querySelector(\"[data-testid='bulk-location']\").value;",
+                vec![],
+            )
+            .await?
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        ensure!(!target.is_empty(), "the arrow keys chose no location");
+        app.tab_to("[data-testid='bulk-preview']", false, 5).await?;
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for(Locator::Css("[data-testid='bulk-preview-table']"))
+            .await?;
+        app.tab_to("[data-testid='bulk-apply']", false, 30).await?;
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for_text_containing("[data-testid='bulk-summary']", "2 done")
+            .await?;
+        app.screenshot("keyboard-bulk-report").await?;
+
+        for id in &ids {
+            let detail = app
+                .invoke("device_detail", json!({ "deviceId": id }))
+                .await?;
+            ensure!(
+                detail["device"]["location_id"] == json!(target),
+                "{id} is at {}",
+                detail["device"]["location_id"]
+            );
+        }
+        Ok(())
+    })
+    .await
+}
