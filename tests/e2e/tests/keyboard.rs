@@ -5,7 +5,8 @@
 use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
 use fleetdesk_e2e::{
-    App, KEY_ARROW_DOWN, KEY_CONTROL, KEY_ENTER, KEY_NULL, KEY_SHIFT, KEY_SPACE, with_app,
+    App, KEY_ARROW_DOWN, KEY_CONTROL, KEY_ENTER, KEY_ESCAPE, KEY_NULL, KEY_SHIFT, KEY_SPACE,
+    KEY_TAB, with_app,
 };
 use serde_json::json;
 
@@ -127,6 +128,53 @@ async fn a_bulk_move_with_the_keyboard_alone() -> Result<()> {
                 detail["device"]["location_id"]
             );
         }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_device_drawer_opens_with_enter_keeps_tab_inside_and_gives_focus_back() -> Result<()> {
+    with_app("keyboard_drawer", async |app: &App| {
+        app.press(&format!("{KEY_CONTROL}2{KEY_NULL}")).await?;
+        app.wait_for_heading("Devices").await?;
+        app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]"))
+            .await?;
+        app.tab_to("[data-testid='device-row']", false, 40).await?;
+        app.press(&KEY_ARROW_DOWN.to_string()).await?;
+        ensure!(
+            app.focus_is("[data-testid='device-row'][data-index='1']")
+                .await?,
+            "↓ did not move to the second row"
+        );
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for(Locator::Css("[data-testid='device-detail']"))
+            .await?;
+        ensure!(
+            app.focus_is("[data-testid='device-detail'] h2").await?,
+            "the drawer did not take the focus"
+        );
+        for _ in 0..40 {
+            app.press(&KEY_TAB.to_string()).await?;
+            ensure!(
+                app.focus_is("[data-testid='device-detail'] *").await?,
+                "Tab left the drawer"
+            );
+        }
+        app.press(&KEY_ESCAPE.to_string()).await?;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while app.count("[data-testid='device-detail']").await? > 0 {
+            ensure!(
+                tokio::time::Instant::now() < deadline,
+                "Escape did not close the drawer"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        ensure!(
+            app.focus_is("[data-testid='device-row'][data-index='1']")
+                .await?,
+            "the focus did not return to the row"
+        );
         Ok(())
     })
     .await
