@@ -25,27 +25,120 @@ const SETTLE: Duration = Duration::from_secs(2);
 /// The benches that need no window, in `crates/fleet-bench`.
 const HEADLESS_BENCHES: &[&str] = &["paging", "fleet", "sessions"];
 
-/// `cargo xtask bench [name…]`: every bench, or only those named (`startup`, `paging`, `fleet`, `sessions`).
+/// `cargo xtask bench [--check] [name…]`: every bench, or only those named (`startup`, `paging`,
+/// `fleet`, `sessions`). Every figure also goes to `target/bench/latest.json` with its baseline,
+/// ratio and goal; `--check` fails when any figure misses its goal.
 pub fn run(args: &[String]) -> Result<()> {
-    let wanted = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
+    let check = args.iter().any(|a| a == "--check");
+    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| names.is_empty() || names.iter().any(|a| *a == name);
+    let dir = workspace::target_dir().join("bench");
+    fs::create_dir_all(&dir)?;
+    let figures = dir.join("figures.jsonl");
+    let _ = fs::remove_file(&figures);
     if wanted("startup") {
-        startup()?;
+        startup(&figures)?;
     }
     for bench in HEADLESS_BENCHES.iter().filter(|b| wanted(b)) {
-        process::run(setup::cargo().args([
-            "run",
-            "--quiet",
-            "--release",
-            "--package",
-            "fleet-bench",
-            "--",
-            bench,
-        ]))?;
+        process::run(
+            setup::cargo()
+                .args([
+                    "run",
+                    "--quiet",
+                    "--release",
+                    "--package",
+                    "fleet-bench",
+                    "--",
+                    bench,
+                ])
+                .env("FLEETDESK_BENCH_FIGURES", &figures),
+        )?;
+    }
+    summarize(&figures, &dir.join("latest.json"), check)
+}
+
+/// Gathers the figures into `latest.json`, prints which goals were met, and with `check` fails
+/// when one was missed.
+fn summarize(figures: &Path, latest: &Path, check: bool) -> Result<()> {
+    let text = fs::read_to_string(figures).unwrap_or_default();
+    let all: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .context("reading the bench figures")?;
+    let document = serde_json::json!({
+        "measured_at_unix": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default(),
+        "figures": all,
+    });
+    fs::write(latest, serde_json::to_string_pretty(&document)?)?;
+    println!("\n== bench: goals ({}) ==", latest.display());
+    let mut missed = Vec::new();
+    for figure in &all {
+        let name = figure["name"].as_str().unwrap_or("?");
+        let shown = match figure["ratio"].as_f64() {
+            Some(ratio) => format!("{ratio:.2}x"),
+            None => format!(
+                "{:.2} {}",
+                figure["value"].as_f64().unwrap_or(f64::NAN),
+                figure["unit"].as_str().unwrap_or("")
+            ),
+        };
+        let verdict = match figure["met"].as_bool() {
+            Some(true) => "met",
+            Some(false) => {
+                missed.push(name.to_owned());
+                "MISSED"
+            }
+            None => "-",
+        };
+        println!(
+            "{name:<62} {shown:>14}  {:<18} {verdict}",
+            figure["goal"].to_string()
+        );
+    }
+    if check && !missed.is_empty() {
+        bail!(
+            "{} figure(s) missed their goal: {}",
+            missed.len(),
+            missed.join("; ")
+        );
     }
     Ok(())
 }
 
-fn startup() -> Result<()> {
+/// One start-up figure, in the shape fleet-bench's figures have.
+fn record(
+    figures: &Path,
+    name: &str,
+    unit: &str,
+    value: f64,
+    baseline: f64,
+    ratio_at_most: f64,
+) -> Result<()> {
+    use std::io::Write;
+    let ratio = value / baseline;
+    let line = serde_json::json!({
+        "name": name,
+        "unit": unit,
+        "value": value,
+        "baseline": baseline,
+        "ratio": ratio,
+        "goal": { "ratio_at_most": ratio_at_most },
+        "met": ratio <= ratio_at_most,
+    });
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(figures)?;
+    writeln!(file, "{line}")?;
+    Ok(())
+}
+
+fn startup(figures: &Path) -> Result<()> {
     if !cfg!(target_os = "linux") {
         bail!("the start-up bench runs on Linux under Xvfb");
     }
@@ -95,6 +188,22 @@ fn startup() -> Result<()> {
         base_rss,
         app_rss / base_rss
     );
+    record(
+        figures,
+        "start → first view painted / minimal Tauri window",
+        "ms",
+        app_ms,
+        base_ms,
+        1.3,
+    )?;
+    record(
+        figures,
+        "resident memory, all processes / minimal Tauri window",
+        "MB",
+        app_rss,
+        base_rss,
+        1.3,
+    )?;
     Ok(())
 }
 

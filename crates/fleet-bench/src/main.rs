@@ -1,6 +1,7 @@
 //! Benchmarks that need no window, run by `cargo xtask bench` in release mode. Each prints its
 //! figures, and ratios against a baseline measured in the same run on the same machine.
 
+mod figures;
 mod fleet;
 mod paging;
 mod sessions;

@@ -12,6 +12,7 @@ use kustom_ipp::{
     Client, ClientConfig, Credentials, Device, DeviceQuery, Page, PagingOptions, Secret, fetch_all,
 };
 
+use crate::figures::{Goal, millis, report};
 use crate::{median, ms};
 
 const PAGE_SIZE: i32 = 100;
@@ -59,6 +60,20 @@ pub async fn run() -> Result<()> {
         "{:<44} {:>12}",
         "100,000 devices, client paging helper",
         ms(large_helper)
+    );
+    report(
+        "fetch 10,000 devices: client paging helper / bare loop",
+        "ms",
+        millis(helper),
+        Some(millis(bare)),
+        Goal::RatioAtMost(1.3),
+    );
+    report(
+        "fetch 100,000 devices: client paging helper",
+        "ms",
+        millis(large_helper),
+        None,
+        Goal::None,
     );
     Ok(())
 }

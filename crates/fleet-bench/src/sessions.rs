@@ -17,6 +17,7 @@ use kustom_ipp::{
 use rand::Rng;
 use tokio::sync::mpsc;
 
+use crate::figures::{Goal, millis, report};
 use crate::ms;
 
 const SESSIONS: usize = 100;
@@ -36,6 +37,20 @@ pub async fn run() -> Result<()> {
         "polling only",
         ms(poll_p50),
         ms(poll_p95)
+    );
+    report(
+        "tap → UI update, webhook path, p95",
+        "ms",
+        millis(webhook_p95),
+        None,
+        Goal::AtMost(150.0),
+    );
+    report(
+        "tap → UI update, polling only, p95",
+        "ms",
+        millis(poll_p95),
+        None,
+        Goal::AtMost(1200.0),
     );
     watching_load().await
 }
@@ -191,6 +206,13 @@ async fn watching_load() -> Result<()> {
         "\n== bench: watching 200 active sessions (steady state, 20 s, simulator in the same process) =="
     );
     println!("{:<30} {:>8.1} requests/s (budget 25/s)", "poll rate", rate);
+    report(
+        "watching 200 sessions: poll rate",
+        "requests/s",
+        rate,
+        None,
+        Goal::AtMost(25.0),
+    );
     println!(
         "{:<30} {:>8.1} % of one core (watcher + simulator)",
         "CPU", cpu
