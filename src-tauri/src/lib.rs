@@ -95,7 +95,7 @@ pub fn run() {
                     .unwrap_or_else(|err| Err(fleet_core::AppError::internal(err.to_string())));
                 let desk = Desk::open(&data_dir, keychain).await;
                 match &desk {
-                    Ok(_) => tracing::info!("data and local playground ready"),
+                    Ok(_) => startup::desk_ready(),
                     Err(err) => tracing::error!(%err, "Fleetdesk could not open its data"),
                 }
                 let desk = desk.map(Arc::new)?;

@@ -51,6 +51,9 @@ async fn a_whole_pairing_with_the_keyboard_alone() -> Result<()> {
             "device_label: Till 9",
         )
         .await?;
+        // A screen reader hears it: the polite live region says so.
+        app.wait_for_text_containing("[data-testid='pairing-announcement']", "Paired")
+            .await?;
         app.screenshot("keyboard-paired").await?;
         Ok(())
     })

@@ -1,0 +1,4 @@
+import "../../src/main";
+import { reportPainted } from "../report";
+
+reportPainted();
