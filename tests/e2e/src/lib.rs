@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -572,4 +572,38 @@ pub fn render_pdf_page(pdf: &Path, name: &str, dpi: u32) -> Result<()> {
         bail!("pdftoppm could not render {}", pdf.display());
     }
     Ok(())
+}
+
+impl App {
+    /// Resizes the window so that its page is `width`×`height` CSS pixels (no window manager runs
+    /// under Xvfb, so the outer size is the inner size; checked rather than assumed).
+    pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
+        self.client().set_window_size(width, height).await?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let size: Vec<f64> = serde_json::from_value(
+                self.client()
+                    .execute("return [window.innerWidth, window.innerHeight];", vec![])
+                    .await?,
+            )?;
+            if size == [f64::from(width), f64::from(height)] {
+                return Ok(());
+            }
+            ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the page is {size:?}, not {width}×{height}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Chooses a colour theme in Settings and waits until the page wears it.
+    pub async fn set_theme(&self, theme: &str) -> Result<()> {
+        self.click_view("settings").await?;
+        self.click(&format!("[data-testid='theme-{theme}']"))
+            .await?;
+        self.wait_for(Locator::Css(&format!("html[data-theme='{theme}']")))
+            .await?;
+        Ok(())
+    }
 }

@@ -29,38 +29,8 @@ async fn geometry(app: &App, selector: &str) -> Result<(f64, f64, f64, f64, f64)
     }
 }
 
-/// Resizes the window so that its page is `width`×`height` CSS pixels (no window manager runs
-/// under Xvfb, so the outer size is the inner size; checked rather than assumed).
-async fn resize(app: &App, width: u32, height: u32) -> Result<()> {
-    app.client().set_window_size(width, height).await?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let size: Vec<f64> = serde_json::from_value(
-            app.client()
-                .execute("return [window.innerWidth, window.innerHeight];", vec![])
-                .await?,
-        )?;
-        if size == [f64::from(width), f64::from(height)] {
-            return Ok(());
-        }
-        ensure!(
-            tokio::time::Instant::now() < deadline,
-            "the page is {size:?}, not {width}×{height}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn wait_for_rows(app: &App) -> Result<()> {
     app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]"))
-        .await?;
-    Ok(())
-}
-
-async fn set_theme(app: &App, theme: &str) -> Result<()> {
-    app.click_view("settings").await?;
-    app.click(&format!("[data-testid='theme-{theme}']")).await?;
-    app.wait_for(Locator::Css(&format!("html[data-theme='{theme}']")))
         .await?;
     Ok(())
 }
@@ -69,9 +39,9 @@ async fn set_theme(app: &App, theme: &str) -> Result<()> {
 async fn a_tour_of_every_view_at_both_sizes_and_in_both_themes() -> Result<()> {
     with_app("tour", async |app: &App| {
         for theme in ["light", "dark"] {
-            set_theme(app, theme).await?;
+            app.set_theme(theme).await?;
             for (width, height) in [(1280, 800), (1024, 768)] {
-                resize(app, width, height).await?;
+                app.resize(width, height).await?;
                 let size = format!("{width}x{height}-{theme}");
                 for (id, heading) in VIEWS {
                     app.click_view(id).await?;
@@ -135,7 +105,7 @@ async fn a_tour_of_every_view_at_both_sizes_and_in_both_themes() -> Result<()> {
 async fn the_device_table_shows_metadata_at_the_minimum_window_size() -> Result<()> {
     with_app("fit", async |app: &App| {
         for (width, height) in [(1024, 768), (1280, 800)] {
-            resize(app, width, height).await?;
+            app.resize(width, height).await?;
             app.click_view("devices").await?;
             wait_for_rows(app).await?;
             for column in ["name", "location", "platform", "metadata", "created_at"] {

@@ -31,16 +31,25 @@ async fn swedish_and_norwegian_screens_and_a_norwegian_card_from_a_swedish_ui() 
                 .execute("return document.documentElement.lang;", vec![])
                 .await?;
             ensure!(lang == serde_json::json!(language), "<html lang> is {lang}");
-            for (view, headings) in HEADINGS {
-                app.click_view(view).await?;
-                app.wait_for_heading(headings[index]).await?;
-                if view == "devices" {
-                    app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]"))
-                        .await?;
-                }
-                app.screenshot(&format!("language-{language}-{view}"))
+            // At the default size in the light theme, and at the minimum size in the dark one.
+            for (width, height, theme) in [(1280, 800, "light"), (1024, 768, "dark")] {
+                app.resize(width, height).await?;
+                app.set_theme(theme).await?;
+                for (view, headings) in HEADINGS {
+                    app.click_view(view).await?;
+                    app.wait_for_heading(headings[index]).await?;
+                    if view == "devices" {
+                        app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]"))
+                            .await?;
+                    }
+                    app.screenshot(&format!(
+                        "language-{language}-{width}x{height}-{theme}-{view}"
+                    ))
                     .await?;
+                }
             }
+            app.resize(1280, 800).await?;
+            app.set_theme("light").await?;
         }
 
         // Back to Swedish; a card for a Norwegian store, printed in Norwegian.
