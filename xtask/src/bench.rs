@@ -25,8 +25,8 @@ const SETTLE: Duration = Duration::from_secs(2);
 /// The benches that need no window, in `crates/fleet-bench`.
 const HEADLESS_BENCHES: &[&str] = &["paging", "fleet", "sessions"];
 
-/// `cargo xtask bench [--check] [name…]`: every bench, or only those named (`startup`, `paging`,
-/// `fleet`, `sessions`). Every figure also goes to `target/bench/latest.json` with its baseline,
+/// `cargo xtask bench [--check] [name…]`: every bench, or only those named (`startup`, `window`,
+/// `paging`, `fleet`, `sessions`). Every figure also goes to `target/bench/latest.json` with its baseline,
 /// ratio and goal; `--check` fails when any figure misses its goal.
 pub fn run(args: &[String]) -> Result<()> {
     let check = args.iter().any(|a| a == "--check");
@@ -38,6 +38,9 @@ pub fn run(args: &[String]) -> Result<()> {
     let _ = fs::remove_file(&figures);
     if wanted("startup") {
         startup(&figures)?;
+    }
+    if wanted("window") {
+        e2e::run_window_bench(&figures)?;
     }
     for bench in HEADLESS_BENCHES.iter().filter(|b| wanted(b)) {
         process::run(

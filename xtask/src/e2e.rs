@@ -22,6 +22,27 @@ const NATIVE_DRIVER_PORT: u16 = 4445;
 
 /// `cargo xtask e2e [test-filter…]`
 pub fn run_suite(filters: &[String]) -> Result<()> {
+    run_window_tests(Profile::Debug, filters, &[])
+}
+
+/// The real-window benches (`#[ignore]`d tests named `window_bench_…`) against the release app,
+/// recording their figures in `figures` (see `cargo xtask bench`).
+pub fn run_window_bench(figures: &Path) -> Result<()> {
+    run_window_tests(
+        Profile::Release,
+        &["window_bench".to_owned()],
+        &[
+            ("FLEETDESK_E2E_IGNORED", std::ffi::OsStr::new("1")),
+            ("FLEETDESK_BENCH_FIGURES", figures.as_os_str()),
+        ],
+    )
+}
+
+fn run_window_tests(
+    profile: Profile,
+    filters: &[String],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> Result<()> {
     if !cfg!(target_os = "linux") {
         bail!("the end-to-end suite runs on Linux (WebKitWebDriver under Xvfb)");
     }
@@ -29,7 +50,7 @@ pub fn run_suite(filters: &[String]) -> Result<()> {
     setup::ensure_ui_dependencies()?;
     setup::build_ui()?;
     let driver = setup::ensure_tauri_driver()?;
-    let app = setup::build_app(Profile::Debug)?;
+    let app = setup::build_app(profile)?;
     // Compile the tests before the clock of the window session starts.
     process::run(setup::cargo().args(["test", "--package", "fleetdesk-e2e", "--no-run"]))?;
     process::run(setup::cargo().args([
@@ -66,6 +87,9 @@ pub fn run_suite(filters: &[String]) -> Result<()> {
         .env("FLEETDESK_E2E_RUN_DIR", &run_dir)
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("WAYLAND_DISPLAY");
+    for (key, value) in env {
+        session.env(key, value);
+    }
     let outcome = process::run(&mut session);
     process::stop_all();
     outcome?;
@@ -104,11 +128,15 @@ pub fn in_session(filters: &[String]) -> Result<()> {
     tests
         .args(["test", "--package", "fleetdesk-e2e", "--no-fail-fast", "--"])
         .args(filters)
-        .arg("--test-threads=1")
-        .env(
-            "FLEETDESK_E2E_WEBDRIVER",
-            format!("http://127.0.0.1:{DRIVER_PORT}"),
-        );
+        .arg("--test-threads=1");
+    // The window benches are ignored by the suite and run only by `cargo xtask bench`.
+    if std::env::var_os("FLEETDESK_E2E_IGNORED").is_some() {
+        tests.arg("--ignored");
+    }
+    tests.env(
+        "FLEETDESK_E2E_WEBDRIVER",
+        format!("http://127.0.0.1:{DRIVER_PORT}"),
+    );
     let outcome = process::run(&mut tests);
     process::stop_all();
     outcome
