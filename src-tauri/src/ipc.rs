@@ -11,6 +11,7 @@ use crate::{commands, events};
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
         .commands(collect_commands![
+            commands::shell::boot_info,
             commands::shell::app_info,
             commands::shell::report_first_paint,
             commands::shell::set_theme,

@@ -3,6 +3,7 @@
 //! Commands live in [`commands`] and are short adapters; the typed IPC surface is assembled in
 //! [`ipc`] so that a test can export (and check) the TypeScript bindings without opening a window.
 
+mod boot;
 mod commands;
 mod data_dir;
 mod events;
@@ -86,6 +87,8 @@ pub fn run() {
             let data_dir = data_dir::resolve(app.handle())?;
             logging::init(&data_dir.join("logs"))?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fleetdesk starting");
+            // The first view paints with these, before the data below is open.
+            app.manage(boot::BootFile::load(&data_dir));
             // Open the desk (database, keychain, local playground) in the background: the window
             // paints meanwhile, and commands wait for it.
             let handle = app.handle().clone();

@@ -112,7 +112,7 @@ pub fn origin(base_url: &str) -> Option<(String, String, u16)> {
 }
 
 /// What the header needs to know about the active profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct ActiveProfileSummary {
     pub id: String,
     pub name: String,

@@ -4,13 +4,16 @@ use fleet_core::desk::SavedProfile;
 use fleet_core::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView};
 use fleet_core::vault::KeyState;
 use fleet_core::{AppError, ConnectionReport, StoreKeyOutcome};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
 use super::DeskState;
 use crate::events::ProfileChanged;
 
 fn announce(app: &AppHandle, active: ActiveProfileSummary) {
+    if let Some(boot) = app.try_state::<crate::boot::BootFile>() {
+        boot.update(|remembered| remembered.active_profile = Some(active.clone()));
+    }
     if let Err(err) = (ProfileChanged { active }).emit(app) {
         tracing::warn!(%err, "could not announce the profile change");
     }

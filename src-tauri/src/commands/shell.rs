@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use super::DeskState;
+use crate::boot::{BootFile, BootInfo};
 
 /// What the shell shows in its header and about box.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -27,7 +28,7 @@ pub struct AppInfo {
 }
 
 /// Small UI choices kept between runs.
-#[derive(Debug, Clone, Default, Serialize, Type)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Type)]
 pub struct UiPrefs {
     /// The view open when Fleetdesk was last used.
     pub last_view: Option<String>,
@@ -74,12 +75,22 @@ async fn theme(desk: &fleet_core::Desk) -> Result<Theme, AppError> {
     })
 }
 
-/// Facts the shell needs once at start-up.
+/// What the first view paints with, answered without waiting for the data (see [`crate::boot`]).
 #[tauri::command]
 #[specta::specta]
-pub async fn app_info(desk: DeskState<'_>) -> Result<AppInfo, AppError> {
+pub fn boot_info(boot: tauri::State<'_, BootFile>) -> BootInfo {
+    boot.info()
+}
+
+/// Facts the shell needs once the data is open. Also brings `boot.json` up to date with them.
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(
+    desk: DeskState<'_>,
+    boot: tauri::State<'_, BootFile>,
+) -> Result<AppInfo, AppError> {
     let desk = desk.get().await?;
-    Ok(AppInfo {
+    let info = AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         active_profile: desk.active_summary().await?,
         keychain_problem: desk.keychain_problem().map(ToString::to_string),
@@ -91,13 +102,26 @@ pub async fn app_info(desk: DeskState<'_>) -> Result<AppInfo, AppError> {
             last_view: desk.setting(UiPref::LastView.key()).await?,
             device_columns: desk.setting(UiPref::DeviceColumns.key()).await?,
         },
-    })
+    };
+    boot.update(|remembered| {
+        remembered.theme = info.theme;
+        remembered.language = info.locale.choice;
+        remembered.last_view = info.ui_prefs.last_view.clone();
+        remembered.device_columns = info.ui_prefs.device_columns.clone();
+        remembered.active_profile = Some(info.active_profile.clone());
+    });
+    Ok(info)
 }
 
 /// Remembers a small UI choice for the next run.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_ui_pref(desk: DeskState<'_>, pref: UiPref, value: String) -> Result<(), AppError> {
+pub async fn set_ui_pref(
+    desk: DeskState<'_>,
+    boot: tauri::State<'_, BootFile>,
+    pref: UiPref,
+    value: String,
+) -> Result<(), AppError> {
     if value.len() > MAX_UI_PREF {
         return Err(AppError::invalid_field(
             "value",
@@ -105,7 +129,12 @@ pub async fn set_ui_pref(desk: DeskState<'_>, pref: UiPref, value: String) -> Re
         ));
     }
     let desk = desk.get().await?;
-    desk.set_setting(pref.key(), &value).await
+    desk.set_setting(pref.key(), &value).await?;
+    boot.update(|remembered| match pref {
+        UiPref::LastView => remembered.last_view = Some(value),
+        UiPref::DeviceColumns => remembered.device_columns = Some(value),
+    });
+    Ok(())
 }
 
 /// Saves the language choice; the answer says which language and formats are now in force.
@@ -113,10 +142,13 @@ pub async fn set_ui_pref(desk: DeskState<'_>, pref: UiPref, value: String) -> Re
 #[specta::specta]
 pub async fn set_language(
     desk: DeskState<'_>,
+    boot: tauri::State<'_, BootFile>,
     choice: LanguageChoice,
 ) -> Result<LocaleInfo, AppError> {
     let desk = desk.get().await?;
-    desk.set_language(choice).await
+    let locale = desk.set_language(choice).await?;
+    boot.update(|remembered| remembered.language = choice);
+    Ok(locale)
 }
 
 /// What the command palette finds for `text`.
@@ -141,7 +173,11 @@ pub fn report_first_paint(view: String) -> Result<(), AppError> {
 /// Saves the theme choice.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_theme(desk: DeskState<'_>, theme: Theme) -> Result<Theme, AppError> {
+pub async fn set_theme(
+    desk: DeskState<'_>,
+    boot: tauri::State<'_, BootFile>,
+    theme: Theme,
+) -> Result<Theme, AppError> {
     let desk = desk.get().await?;
     let value = match theme {
         Theme::System => "system",
@@ -149,5 +185,6 @@ pub async fn set_theme(desk: DeskState<'_>, theme: Theme) -> Result<Theme, AppEr
         Theme::Dark => "dark",
     };
     desk.set_setting(THEME, value).await?;
+    boot.update(|remembered| remembered.theme = theme);
     Ok(theme)
 }

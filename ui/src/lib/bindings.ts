@@ -5,7 +5,9 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	/**  Facts the shell needs once at start-up. */
+	/**  What the first view paints with, answered without waiting for the data (see [`crate::boot`]). */
+	bootInfo: () => __TAURI_INVOKE<BootInfo>("boot_info"),
+	/**  Facts the shell needs once the data is open. Also brings `boot.json` up to date with them. */
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
 	/**  Called by the UI once its first view has painted; records the start-up time. */
 	reportFirstPaint: (view: string) => typedError<null, AppError>(__TAURI_INVOKE("report_first_paint", { view })),
@@ -215,6 +217,16 @@ export type BatchSummary = {
 	created: number,
 	failed: number,
 	waiting: number,
+};
+
+/**  What the UI paints its first view with. */
+export type BootInfo = {
+	version: string,
+	theme: Theme,
+	locale: LocaleInfo,
+	ui_prefs: UiPrefs,
+	/**  The profile active when Fleetdesk was last used (none on a first start). */
+	active_profile: ActiveProfileSummary | null,
 };
 
 /**  An action on many devices. */

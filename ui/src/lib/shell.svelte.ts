@@ -13,6 +13,25 @@ interface ShellState {
 
 export const shell = $state<ShellState>({ info: null, active: null, loadError: null });
 
+/**
+ * What the first view paints with, from Rust's copy of the last run's choices: it answers at once,
+ * without waiting for the database, the keychain or the local playground (`loadShell` does).
+ */
+export async function loadBoot(): Promise<void> {
+  try {
+    const boot = await commands.bootInfo();
+    // The data was quicker: its facts are the real ones.
+    if (shell.info !== null) return;
+    applyTheme(boot.theme);
+    applyLocale(boot.locale);
+    loadPrefs(boot.ui_prefs);
+    // Provisional until the data is open; `loadShell` puts the real one in place.
+    if (shell.active === null) shell.active = boot.active_profile;
+  } catch {
+    // No backend (a component test) or an older one: the defaults paint.
+  }
+}
+
 export async function loadShell(): Promise<void> {
   try {
     const info = await call(commands.appInfo());
