@@ -62,11 +62,13 @@ impl App {
                 "args": ["--data-dir", data_dir.to_string_lossy()],
             }),
         );
-        let client = ClientBuilder::rustls()
-            .context("building the WebDriver client")?
-            .capabilities(caps)
-            .connect(&webdriver)
+        // A window that never comes (the app exited at once) must fail the test, not hang it.
+        let mut builder = ClientBuilder::rustls().context("building the WebDriver client")?;
+        builder.capabilities(caps);
+        let connecting = builder.connect(&webdriver);
+        let client = tokio::time::timeout(Duration::from_secs(90), connecting)
             .await
+            .with_context(|| format!("tauri-driver at {webdriver} opened no window in 90 s"))?
             .with_context(|| format!("connecting to tauri-driver at {webdriver}"))?;
         let app = Self { client, data_dir };
         app.wait_for(Locator::Css("nav.sidebar")).await?;
@@ -294,9 +296,26 @@ impl App {
         Ok(path)
     }
 
-    /// Closes the window and ends the WebDriver session.
+    /// Closes the window and ends the WebDriver session, then waits until the app's process has
+    /// gone: the app is single-instance, so a start while the last one still lingers would be
+    /// handed to it and never open a window of its own.
     pub async fn close(self) -> Result<()> {
-        self.client.close().await?;
+        let closed = self.client.close().await;
+        let marker = self.data_dir.to_string_lossy().into_owned();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while !app_processes(&marker).is_empty() {
+            if tokio::time::Instant::now() >= deadline {
+                for pid in app_processes(&marker) {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-TERM", &pid.to_string()])
+                        .status();
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        closed?;
         Ok(())
     }
 }
@@ -606,4 +625,20 @@ impl App {
             .await?;
         Ok(())
     }
+}
+
+/// The running processes started with `marker` (a data folder) on their command line.
+pub fn app_processes(marker: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            (cmdline.contains("--data-dir") && cmdline.contains(marker)).then_some(pid)
+        })
+        .collect()
 }
