@@ -176,9 +176,20 @@ impl App {
         Ok(())
     }
 
-    /// How many elements match `selector` right now.
+    /// How many elements match `selector` right now. A live view may replace elements while
+    /// WebKitWebDriver collects them ("stale element"); that is asked again.
     pub async fn count(&self, selector: &str) -> Result<usize> {
-        Ok(self.client.find_all(Locator::Css(selector)).await?.len())
+        let mut attempts = 0;
+        loop {
+            match self.client.find_all(Locator::Css(selector)).await {
+                Ok(found) => return Ok(found.len()),
+                Err(err) if err.to_string().to_lowercase().contains("stale") && attempts < 10 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
     }
 
     /// Starts recording every IPC response body (Tauri's custom-protocol IPC goes through
