@@ -166,7 +166,7 @@ fn filter_latency() {
     println!("(matched {matched} rows in all)");
     println!(
         "{:<44} {:>9}",
-        "building the index (posting lists, trigrams)",
+        "building the index (posting lists)",
         ms(build_time)
     );
     report(

@@ -2,12 +2,9 @@
 //! filter bar query (metadata AND, location, platform, free text) answers in milliseconds at
 //! 100,000 devices.
 //!
-//! Metadata, location and platform filters intersect sorted posting lists, smallest first. Free
-//! text (over name, id, hardware id and metadata values, case-insensitive) of three characters or
-//! more goes through a trigram index: the rows holding every trigram of the needle are the only
-//! candidates, and only those are checked for the whole needle, so a search never scans the fleet.
-//! Shorter text is checked on what the other filters leave. Results are in name order unless asked
-//! otherwise.
+//! Metadata, location and platform filters intersect sorted posting lists, smallest first; the
+//! free text (over name, id, hardware id and metadata values, case-insensitive) is checked only on
+//! what survives. Results are in name order unless asked otherwise.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -96,27 +93,6 @@ pub struct FleetIndex {
     by_location: HashMap<Option<String>, Postings>,
     by_platform: HashMap<String, Postings>,
     by_id: HashMap<String, u32>,
-    /// Rows whose haystack contains each trigram (three chars packed into a u64), ascending.
-    by_trigram: HashMap<u64, Postings>,
-}
-
-/// The field separator in a haystack: no trigram spans two fields.
-const SEPARATOR: char = '\u{1}';
-
-/// Three characters as one key.
-fn trigram_key(chars: &[char]) -> u64 {
-    chars
-        .iter()
-        .fold(0u64, |key, c| (key << 21) | u64::from(u32::from(*c)))
-}
-
-/// Every trigram of `text` that lies within one field.
-fn trigrams(text: &str) -> impl Iterator<Item = u64> {
-    let chars: Vec<char> = text.chars().collect();
-    (0..chars.len().saturating_sub(2))
-        .map(move |i| [chars[i], chars[i + 1], chars[i + 2]])
-        .filter(|window| !window.contains(&SEPARATOR))
-        .map(|window| trigram_key(&window))
 }
 
 impl FleetIndex {
@@ -134,7 +110,7 @@ impl FleetIndex {
         for (row, device) in devices.iter().enumerate() {
             let row = row as u32;
             let mut haystack = format!(
-                "{}{SEPARATOR}{}{SEPARATOR}{}",
+                "{}\u{1}{}\u{1}{}",
                 device.name, device.id, device.hardware_id
             );
             for (key, value) in &device.metadata {
@@ -143,18 +119,10 @@ impl FleetIndex {
                     .entry((key.clone(), value.clone()))
                     .or_default()
                     .push(row);
-                haystack.push(SEPARATOR);
+                haystack.push('\u{1}');
                 haystack.push_str(value);
             }
-            let haystack = haystack.to_lowercase();
-            for key in trigrams(&haystack) {
-                let postings = index.by_trigram.entry(key).or_default();
-                // Rows arrive in order, so a row already listed is the last one.
-                if postings.last() != Some(&row) {
-                    postings.push(row);
-                }
-            }
-            index.haystacks.push(haystack);
+            index.haystacks.push(haystack.to_lowercase());
             index
                 .by_location
                 .entry(device.location_id.clone())
@@ -208,8 +176,6 @@ impl FleetIndex {
         if let Some(platform) = &query.platform {
             lists.push(self.by_platform.get(platform).unwrap_or(&empty));
         }
-        let needle = query.text.trim().to_lowercase();
-        lists.extend(self.trigram_lists(&needle, &empty).unwrap_or_default());
         lists.sort_by_key(|l| l.len());
         let mut rows: Vec<u32> = match lists.split_first() {
             None => (0..self.devices.len() as u32).collect(),
@@ -219,27 +185,11 @@ impl FleetIndex {
                 .filter(|row| rest.iter().all(|list| list.binary_search(row).is_ok()))
                 .collect(),
         };
-        // Trigram hits are candidates (the trigrams may sit apart); a needle shorter than three
-        // characters was not indexed. Either way the whole needle is checked on what is left.
+        let needle = query.text.trim().to_lowercase();
         if !needle.is_empty() {
             rows.retain(|row| self.haystacks[*row as usize].contains(&needle));
         }
         rows
-    }
-
-    /// The posting lists of a needle's trigrams, or `None` when it is too short to have any.
-    fn trigram_lists<'a>(&'a self, needle: &str, empty: &'a Postings) -> Option<Vec<&'a Postings>> {
-        let mut keys: Vec<u64> = trigrams(needle).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        if keys.is_empty() {
-            return None;
-        }
-        Some(
-            keys.iter()
-                .map(|key| self.by_trigram.get(key).unwrap_or(empty))
-                .collect(),
-        )
     }
 
     /// Reorders rows by a column (rows come in name order already).
@@ -479,7 +429,6 @@ mod tests {
         let values = index.metadata_values();
         assert_eq!(values["terminal_type"]["checkout"], 3);
     }
-
     mod against_a_scan {
         use proptest::prelude::*;
 
