@@ -62,6 +62,26 @@ fn window_state() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     }
 }
 
+/// The main window, as `tauri.conf.json` describes it (`create: false` there: it is made here,
+/// with the boot facts as its first script).
+fn open_main_window(app: &tauri::App, boot_script: String) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|window| window.label == "main")
+        .cloned()
+        .ok_or_else(|| tauri::Error::WindowNotFound)?;
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .initialization_script(boot_script)
+        .build()?;
+    Ok(())
+}
+
+/// How long closing may wait for the background work to stop.
+const SHUTDOWN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Builds and runs the app until its last window closes.
 pub fn run() {
     startup::mark_process_start();
@@ -87,8 +107,11 @@ pub fn run() {
             let data_dir = data_dir::resolve(app.handle())?;
             logging::init(&data_dir.join("logs"))?;
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fleetdesk starting");
-            // The first view paints with these, before the data below is open.
-            app.manage(boot::BootFile::load(&data_dir));
+            // The first view paints with these, before the data below is open: they are in the
+            // page before its scripts run.
+            let boot = boot::BootFile::load(&data_dir);
+            open_main_window(app, boot::initialization_script(&boot.info()))?;
+            app.manage(boot);
             // Open the desk (database, keychain, local playground) in the background: the window
             // paints meanwhile, and commands wait for it.
             let handle = app.handle().clone();
@@ -124,8 +147,23 @@ pub fn run() {
         if let RunEvent::Exit = event {
             if let Some(cell) = handle.try_state::<DeskCell>() {
                 tauri::async_runtime::block_on(async {
-                    if let Ok(desk) = cell.get().await {
-                        desk.shutdown().await;
+                    // Bounded: the window is already gone, and a process lingering on (a
+                    // connection the playground waits for, say) would swallow the user's next
+                    // start of the app, which is single-instance. The playground's state is
+                    // saved before this waits for anything.
+                    let shutdown = async {
+                        if let Ok(desk) = cell.get().await {
+                            desk.shutdown().await;
+                        }
+                    };
+                    if tokio::time::timeout(SHUTDOWN_PATIENCE, shutdown)
+                        .await
+                        .is_err()
+                    {
+                        tracing::warn!(
+                            seconds = SHUTDOWN_PATIENCE.as_secs(),
+                            "Fleetdesk did not shut down in time and exits anyway"
+                        );
                     }
                 });
             }

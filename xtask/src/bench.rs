@@ -170,9 +170,7 @@ fn startup(figures: &Path) -> Result<()> {
                 .current_dir(workspace::root().join("ui")),
         )?;
     }
-    process::run(setup::cargo().args([
-        "build",
-        "--release",
+    process::run(setup::cargo().arg("build").args(setup::RELEASE_ARGS).args([
         "--package",
         "fleetdesk",
         "--bin",
@@ -262,6 +260,10 @@ fn startup(figures: &Path) -> Result<()> {
                 "{:<44} cold {:>6.0}ms   warm {:>6.0}ms   (database, keychain, playground; beside the page)",
                 "Rust side: data ready after", cold.desk_ms, warm.desk_ms
             );
+            println!("page steps, ms after spawn (medians):");
+            for (name, figures) in [("baseline", &base), ("cold", &cold), ("warm", &warm)] {
+                println!("  {name:<9} {}", page_steps(figures));
+            }
             // The goal is the same in both modes: users get whichever their machine gives them.
             let goal = 1.3;
             record(
@@ -309,6 +311,41 @@ struct Startup {
     rss_mb: f64,
     /// When Fleetdesk's data was ready (its `FLEETDESK_DESK` line), if it printed one.
     desk_ms: Option<f64>,
+    /// When the page reached each step of its start, ms after spawn (the `FLEETDESK_PAGE` line:
+    /// `navigation`, and for Fleetdesk also `html_parsed`, `script`, `mounted`, `boot`, `painted`).
+    page: Vec<(String, f64)>,
+}
+
+/// The steps of a `FLEETDESK_PAGE` line, in the order the page reaches them.
+const PAGE_STEPS: [&str; 6] = [
+    "navigation",
+    "html_parsed",
+    "script",
+    "mounted",
+    "boot",
+    "painted",
+];
+
+/// What the started program prints that the bench reads.
+enum StartupLine {
+    Ready,
+    Desk(f64),
+    Page(Vec<(String, f64)>),
+}
+
+fn parse_startup_line(line: &str) -> Option<StartupLine> {
+    let mut words = line.split_whitespace();
+    match words.next()? {
+        "FLEETDESK_READY" => Some(StartupLine::Ready),
+        "FLEETDESK_DESK" => words.next()?.parse().ok().map(StartupLine::Desk),
+        "FLEETDESK_PAGE" => Some(StartupLine::Page(
+            words
+                .filter_map(|word| word.split_once('='))
+                .filter_map(|(step, ms)| Some((step.to_owned(), ms.parse().ok()?)))
+                .collect(),
+        )),
+        _ => None,
+    }
 }
 
 fn measure_startup(
@@ -345,41 +382,39 @@ fn measure_startup(
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let mut words = line.split_whitespace();
-            match (
-                words.next(),
-                words.next().and_then(|ms| ms.parse::<f64>().ok()),
-            ) {
-                (Some("FLEETDESK_READY"), _) => {
-                    let _ = tx.send((true, 0.0));
-                }
-                (Some("FLEETDESK_DESK"), Some(ms)) => {
-                    let _ = tx.send((false, ms));
-                }
-                _ => {}
+            if let Some(parsed) = parse_startup_line(&line) {
+                let _ = tx.send(parsed);
             }
         }
     });
     let mut desk_ms = None;
+    let mut page = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     let ready = loop {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok((true, _)) => break Some(started.elapsed().as_secs_f64() * 1000.0),
-            Ok((false, ms)) => desk_ms = Some(ms),
+            Ok(StartupLine::Ready) => break Some(started.elapsed().as_secs_f64() * 1000.0),
+            Ok(StartupLine::Desk(ms)) => desk_ms = Some(ms),
+            Ok(StartupLine::Page(steps)) => page = steps,
             Err(_) => break None,
         }
     };
     let outcome = match ready {
         Some(ready_ms) => {
             std::thread::sleep(SETTLE);
-            // The data may come after the first paint (that is the point): take its line too.
-            while let Ok((false, ms)) = rx.try_recv() {
-                desk_ms = Some(ms);
+            // The data may come after the first paint (that is the point), and the page's steps
+            // are printed just after the ready line: take both.
+            while let Ok(line) = rx.try_recv() {
+                match line {
+                    StartupLine::Desk(ms) => desk_ms = Some(ms),
+                    StartupLine::Page(steps) => page = steps,
+                    StartupLine::Ready => {}
+                }
             }
             Ok(Startup {
                 ready_ms,
                 rss_mb: tree_rss_kb(pid) as f64 / 1024.0,
                 desk_ms,
+                page,
             })
         }
         None => Err(anyhow::anyhow!(
@@ -441,16 +476,91 @@ struct Medians {
     ready_ms: f64,
     rss_mb: f64,
     desk_ms: f64,
+    /// The page's steps that every run reported, each the median over the runs.
+    page: Vec<(&'static str, f64)>,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn medians(runs: &[Startup]) -> Medians {
-    let median = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    let step = |name: &str| -> Option<f64> {
+        let values: Vec<f64> = runs
+            .iter()
+            .filter_map(|run| run.page.iter().find(|(step, _)| step == name).map(|s| s.1))
+            .collect();
+        (!values.is_empty() && values.len() == runs.len()).then(|| median(values))
     };
     Medians {
         ready_ms: median(runs.iter().map(|r| r.ready_ms).collect()),
         rss_mb: median(runs.iter().map(|r| r.rss_mb).collect()),
         desk_ms: median(runs.iter().filter_map(|r| r.desk_ms).collect()),
+        page: PAGE_STEPS
+            .iter()
+            .filter_map(|name| step(name).map(|ms| (*name, ms)))
+            .collect(),
+    }
+}
+
+/// `navigation 412 → html_parsed 430 → …`: where the page's time went, ms after spawn.
+fn page_steps(figures: &Medians) -> String {
+    figures
+        .page
+        .iter()
+        .map(|(step, ms)| format!("{step} {ms:.0}"))
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn startup_lines_are_read_and_anything_else_is_ignored() {
+        assert!(matches!(
+            parse_startup_line("FLEETDESK_READY 812 devices"),
+            Some(StartupLine::Ready)
+        ));
+        assert!(matches!(
+            parse_startup_line("FLEETDESK_DESK 231"),
+            Some(StartupLine::Desk(ms)) if ms == 231.0
+        ));
+        let Some(StartupLine::Page(steps)) =
+            parse_startup_line("FLEETDESK_PAGE navigation=402 script=588 junk boot=x painted=701")
+        else {
+            panic!("a page line was not read");
+        };
+        assert_eq!(
+            steps,
+            vec![
+                ("navigation".to_owned(), 402.0),
+                ("script".to_owned(), 588.0),
+                ("painted".to_owned(), 701.0)
+            ]
+        );
+        assert!(parse_startup_line("FLEETDESK_DESK soon").is_none());
+        assert!(parse_startup_line("Gtk-WARNING something").is_none());
+    }
+
+    #[test]
+    fn page_steps_are_medians_only_where_every_run_reported_them() {
+        let run = |navigation: f64, painted: Option<f64>| Startup {
+            ready_ms: 0.0,
+            rss_mb: 0.0,
+            desk_ms: None,
+            page: std::iter::once(("navigation".to_owned(), navigation))
+                .chain(painted.map(|ms| ("painted".to_owned(), ms)))
+                .collect(),
+        };
+        let figures = medians(&[
+            run(400.0, Some(700.0)),
+            run(500.0, None),
+            run(450.0, Some(650.0)),
+        ]);
+        assert_eq!(figures.page, vec![("navigation", 450.0)]);
+        assert_eq!(page_steps(&figures), "navigation 450");
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask bundle`: the release `.deb`, through the Tauri CLI from npm.
 
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -55,11 +56,75 @@ pub fn run() -> Result<()> {
             dir.display()
         );
     };
+    let from_cli = fs::metadata(&deb)?.len();
+    recompress_with_xz(&deb)?;
     let size = fs::metadata(&deb)?.len();
     println!(
-        "xtask: {} ({:.1} MB)",
+        "xtask: {} ({:.1} MB; {:.1} MB as the Tauri CLI wrote it, with gzip)",
         deb.display(),
-        size as f64 / 1_000_000.0
+        size as f64 / 1_000_000.0,
+        from_cli as f64 / 1_000_000.0
     );
+    Ok(())
+}
+
+/// Rewrites the package with dpkg's own default compression, xz, instead of the gzip the Tauri
+/// CLI uses: the same files and control data (checked by listing both), about a quarter smaller
+/// to download. Every dpkg since 1.15.6 (2010) installs it.
+fn recompress_with_xz(deb: &Path) -> Result<()> {
+    let work = deb.with_extension("repack");
+    let _ = fs::remove_dir_all(&work);
+    // Each file's mode, size and path, sorted; the dates are the build's, and dpkg-deb writes
+    // paths as `./usr/` where the Tauri CLI wrote `usr`.
+    let listing = |package: &Path| -> Result<Vec<String>> {
+        let out = Command::new("dpkg-deb")
+            .arg("--contents")
+            .arg(package)
+            .output()
+            .context("running dpkg-deb")?;
+        if !out.status.success() {
+            bail!("dpkg-deb could not list {}", package.display());
+        }
+        let mut entries: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let (mode, size, path) = (fields.first()?, fields.get(2)?, fields.last()?);
+                let path = path.trim_start_matches("./").trim_end_matches('/');
+                (!path.is_empty() && path != ".").then(|| format!("{mode} {size} {path}"))
+            })
+            .collect();
+        entries.sort();
+        Ok(entries)
+    };
+    let before = listing(deb)?;
+    process::run(
+        Command::new("dpkg-deb")
+            .arg("--raw-extract")
+            .arg(deb)
+            .arg(&work),
+    )?;
+    let rebuilt = deb.with_extension("xz.deb");
+    process::run(
+        Command::new("dpkg-deb")
+            .args(["--root-owner-group", "-Zxz", "-z9", "--build"])
+            .arg(&work)
+            .arg(&rebuilt),
+    )?;
+    let after = listing(&rebuilt)?;
+    if after != before || before.is_empty() {
+        let differs = before
+            .iter()
+            .zip(&after)
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("{a:?} became {b:?}"))
+            .unwrap_or_else(|| format!("{} entries became {}", before.len(), after.len()));
+        bail!(
+            "the xz package does not hold the same files as {}: {differs}",
+            deb.display()
+        );
+    }
+    fs::rename(&rebuilt, deb)?;
+    fs::remove_dir_all(&work)?;
     Ok(())
 }

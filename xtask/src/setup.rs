@@ -136,11 +136,16 @@ pub fn build_app(profile: Profile) -> Result<PathBuf> {
     let mut cmd = cargo();
     cmd.args(["build", "--package", "fleetdesk", "--bin", "fleetdesk"]);
     if profile == Profile::Release {
-        cmd.arg("--release");
+        cmd.args(RELEASE_ARGS);
     }
     process::run(&mut cmd)?;
     Ok(binary_path(profile, "fleetdesk"))
 }
+
+/// How a release build is made: as `tauri build` makes the shipped one (the CLI adds the
+/// `custom-protocol` feature), so benches measure what users get and share the build
+/// `cargo xtask bundle` makes instead of compiling Tauri a second way.
+pub const RELEASE_ARGS: [&str; 3] = ["--release", "--features", "tauri/custom-protocol"];
 
 pub fn binary_path(profile: Profile, name: &str) -> PathBuf {
     let dir = match profile {

@@ -1,7 +1,8 @@
 //! Fetching a whole fleet: the client's paging helper (`kustom_ipp::fetch_all` over
 //! `Client::list_devices`, with its retries, auth and error mapping) against the floor, a bare
 //! concurrent reqwest loop over the same pages decoding the same JSON. Both run against the same
-//! in-process simulator, alternately, several times; we compare medians.
+//! in-process simulator, alternately, several times; we compare medians. Each side's HTTP client is
+//! built before its clock starts, as the app builds a profile's client once and keeps it.
 
 use std::time::{Duration, Instant};
 
@@ -21,20 +22,22 @@ const ROUNDS: usize = 7;
 
 pub async fn run() -> Result<()> {
     let small = simulator(10_000).await?;
+    let (http, client) = (kustom_ipp::tls::http_client()?, helper_client(&small)?);
     let mut helper = Vec::new();
     let mut bare = Vec::new();
     for _ in 0..ROUNDS {
-        bare.push(time(bare_loop(&small, 10_000)).await?);
-        helper.push(time(through_helper(&small, 10_000)).await?);
+        bare.push(time(bare_loop(&http, &small, 10_000)).await?);
+        helper.push(time(through_helper(&client, 10_000)).await?);
     }
     let (helper, bare) = (median(helper), median(bare));
     small.shutdown().await;
 
     let large = simulator(100_000).await?;
+    let client = helper_client(&large)?;
     let large_helper = median(vec![
-        time(through_helper(&large, 100_000)).await?,
-        time(through_helper(&large, 100_000)).await?,
-        time(through_helper(&large, 100_000)).await?,
+        time(through_helper(&client, 100_000)).await?,
+        time(through_helper(&client, 100_000)).await?,
+        time(through_helper(&client, 100_000)).await?,
     ]);
     large.shutdown().await;
 
@@ -101,10 +104,14 @@ fn key(sim: &Running) -> String {
     sim.merchants()[0].api_key.clone()
 }
 
-async fn through_helper(sim: &Running, expected: usize) -> Result<usize> {
+/// The app's client for the simulator's merchant.
+pub fn helper_client(sim: &Running) -> Result<Client> {
     let config = ClientConfig::new(&sim.base_url(), Credentials::ApiKey(Secret::new(key(sim))))?
         .merchant_id("DM20260001");
-    let client = Client::new(config)?;
+    Ok(Client::new(config)?)
+}
+
+async fn through_helper(client: &Client, expected: usize) -> Result<usize> {
     let devices = fetch_all(
         |page| {
             let client = client.clone();
@@ -125,8 +132,7 @@ async fn through_helper(sim: &Running, expected: usize) -> Result<usize> {
     Ok(devices.len())
 }
 
-pub async fn bare_loop(sim: &Running, expected: usize) -> Result<usize> {
-    let http = reqwest::Client::new();
+pub async fn bare_loop(http: &reqwest::Client, sim: &Running, expected: usize) -> Result<usize> {
     let pages = expected.div_ceil(PAGE_SIZE as usize);
     let base = sim.base_url();
     let auth = format!("Basic {}", key(sim));

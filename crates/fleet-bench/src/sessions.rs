@@ -135,7 +135,7 @@ async fn tap_latency(webhooks: bool) -> Result<(Duration, Duration)> {
             sim.base_url(),
             session.session_id
         );
-        reqwest::Client::new()
+        kustom_ipp::tls::http_client()?
             .post(url)
             .header(
                 "authorization",

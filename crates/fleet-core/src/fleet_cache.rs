@@ -24,8 +24,44 @@ pub struct FleetCache {
 }
 
 /// Rows per INSERT statement when the whole fleet is written (3 parameters each, far below
-/// SQLite's limit of 32,766).
-const INSERT_BATCH: usize = 200;
+/// SQLite's limit of 32,766): fewer, larger statements step SQLite's VM less per row.
+const INSERT_BATCH: usize = 500;
+
+/// A device as the cache stores it: its id and its JSON body.
+struct CacheRow {
+    id: String,
+    body: String,
+}
+
+/// A fetched device with its cache body already encoded. A sync encodes each page as it arrives
+/// (while later pages are still in flight), so that the write at the end has nothing left to do
+/// but write.
+pub struct EncodedDevice {
+    device: Device,
+    body: String,
+}
+
+impl EncodedDevice {
+    pub fn encode(device: Device) -> Result<Self, AppError> {
+        let body = serde_json::to_string(&device).map_err(|e| storage("save the fleet", e))?;
+        Ok(Self { device, body })
+    }
+}
+
+/// The rows for `devices`, in id order so that the primary-key B-tree is filled front to back.
+fn cache_rows(devices: &[Device]) -> Result<Vec<CacheRow>, AppError> {
+    let mut rows = devices
+        .iter()
+        .map(|device| {
+            Ok(CacheRow {
+                id: device.id.clone(),
+                body: serde_json::to_string(device).map_err(|e| storage("save the fleet", e))?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    Ok(rows)
+}
 
 impl FleetCache {
     pub fn new(store: Store) -> Self {
@@ -34,31 +70,29 @@ impl FleetCache {
 
     /// Replaces a profile's cached fleet with `devices`, in one transaction.
     pub fn replace(&self, profile_id: &str, devices: &[Device]) -> Result<SyncInfo, AppError> {
+        self.replace_rows(profile_id, &cache_rows(devices)?)
+    }
+
+    fn replace_rows(&self, profile_id: &str, rows: &[CacheRow]) -> Result<SyncInfo, AppError> {
         let info = SyncInfo {
             synced_at: Utc::now(),
-            device_count: devices.len() as u32,
+            device_count: rows.len() as u32,
         };
-        self.store.transaction(|tx| {
+        self.store.bulk_transaction(|tx| {
             let db = |err: rusqlite::Error| storage("save the fleet", err);
             tx.execute("DELETE FROM fleet_devices WHERE profile_id = ?1", [profile_id]).map_err(db)?;
-            // Many rows per statement: one statement per row spends more time stepping the VM
-            // than writing. The full batches share one prepared statement; the rest get their own.
+            // The full batches share one prepared statement; the rest get their own.
             let statement = |rows: usize| {
                 let values = vec!["(?, ?, ?)"; rows].join(", ");
                 format!("INSERT INTO fleet_devices (profile_id, id, body) VALUES {values}")
             };
             let mut full = tx.prepare(&statement(INSERT_BATCH)).map_err(db)?;
-            for chunk in devices.chunks(INSERT_BATCH) {
-                let bodies = chunk
-                    .iter()
-                    .map(serde_json::to_string)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| storage("save the fleet", e))?;
+            for chunk in rows.chunks(INSERT_BATCH) {
                 let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 3);
-                for (device, body) in chunk.iter().zip(&bodies) {
+                for row in chunk {
                     params.push(&profile_id);
-                    params.push(&device.id);
-                    params.push(body);
+                    params.push(&row.id);
+                    params.push(&row.body);
                 }
                 if chunk.len() == INSERT_BATCH {
                     full.execute(params.as_slice()).map_err(db)?;
@@ -80,16 +114,27 @@ impl FleetCache {
         Ok(info)
     }
 
-    /// What a sync does with the fetched fleet: writes the cache and builds the in-memory index,
-    /// side by side on two threads (they share nothing but the input).
+    /// What a sync does with the fetched fleet: writes the cache and builds the in-memory index
+    /// side by side on two threads (the index takes the devices themselves, the writer only the
+    /// encoded rows, so nothing is copied).
     pub fn store_and_index(
         &self,
         profile_id: &str,
-        devices: Vec<Device>,
+        fetched: Vec<EncodedDevice>,
     ) -> Result<(SyncInfo, FleetIndex), AppError> {
+        let mut rows = Vec::with_capacity(fetched.len());
+        let mut devices = Vec::with_capacity(fetched.len());
+        for EncodedDevice { device, body } in fetched {
+            rows.push(CacheRow {
+                id: device.id.clone(),
+                body,
+            });
+            devices.push(device);
+        }
+        rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         std::thread::scope(|scope| {
-            let writer = scope.spawn(|| self.replace(profile_id, &devices));
-            let index = FleetIndex::build(devices.clone());
+            let writer = scope.spawn(|| self.replace_rows(profile_id, &rows));
+            let index = FleetIndex::build(devices);
             let info = writer
                 .join()
                 .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
@@ -238,5 +283,28 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_sync_caches_exactly_what_it_indexes() {
+        let cache = FleetCache::new(Store::in_memory().unwrap_or_else(|e| panic!("{e}")));
+        let fetched = devices(2 * INSERT_BATCH + 7);
+        let encoded = fetched
+            .iter()
+            .cloned()
+            .map(EncodedDevice::encode)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (info, index) = cache
+            .store_and_index("p", encoded)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(info.device_count as usize, fetched.len());
+        let by_id = |mut list: Vec<Device>| {
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+            list
+        };
+        let cached = cache.load("p").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(by_id(cached), by_id(fetched.clone()));
+        assert_eq!(by_id(index.devices().to_vec()), by_id(fetched));
     }
 }

@@ -5,6 +5,11 @@
 //! Metadata, location and platform filters intersect sorted posting lists, smallest first; the
 //! free text (over name, id, hardware id and metadata values, case-insensitive) is checked only on
 //! what survives. Results are in name order unless asked otherwise.
+//!
+//! The text lives in one lowercased buffer, row after row, so that a text-only query is a single
+//! SIMD substring search (`memchr::memmem`) over ~10 MB at 100,000 devices rather than 100,000
+//! separate searches; after a hit the search resumes at the next row. (A trigram index was tried
+//! and measured slower: building it cost 2.1 s and its candidate lists still had to be checked.)
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -80,63 +85,149 @@ pub struct Sort {
     pub descending: bool,
 }
 
+/// What the search box's text is looked for as: trimmed, lowercased, without the separators the
+/// index puts between fields and rows.
+fn search_text(typed: &str) -> String {
+    typed.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "")
+}
+
+/// Appends `field` lowercased, without the separators (a device's own text cannot fake a field or
+/// row boundary).
+fn push_lowercase(text: &mut String, field: &str) {
+    let separator = |c: char| matches!(c, '\u{0}' | '\u{1}');
+    if field.is_ascii() && !field.contains(separator) {
+        // Most fields (ids, hardware ids, plain names): lowercased in place, nothing allocated.
+        let start = text.len();
+        text.push_str(field);
+        text[start..].make_ascii_lowercase();
+        return;
+    }
+    // `str::to_lowercase`, as for the needle (it knows a word-final Σ is ς; per-char does not).
+    let lower = field.to_lowercase();
+    if lower.contains(['\u{0}', '\u{1}']) {
+        text.extend(lower.chars().filter(|c| !matches!(c, '\u{0}' | '\u{1}')));
+    } else {
+        text.push_str(&lower);
+    }
+}
+
 /// Postings: sorted row numbers.
 type Postings = Vec<u32>;
+
+/// Adds `row` to the postings of `key`, copying the key only when it is new.
+fn add_posting(map: &mut HashMap<String, Postings>, key: &str, row: u32) {
+    match map.get_mut(key) {
+        Some(postings) => postings.push(row),
+        None => {
+            map.insert(key.to_owned(), vec![row]);
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct FleetIndex {
     /// In name order.
     devices: Vec<Device>,
-    /// Lowercased name, id, hardware id and metadata values, per row.
-    haystacks: Vec<String>,
-    by_pair: HashMap<(String, String), Postings>,
+    /// Lowercased name, id, hardware id and metadata values of every row, one after another,
+    /// fields separated by U+0001 and rows by U+0000 (neither can be typed into the search box,
+    /// and both are taken out of a needle, so no hit spans two fields or two rows).
+    text: String,
+    /// Where each row's text starts in `text`, plus one entry for the end.
+    text_starts: Vec<usize>,
+    /// Metadata key → value → rows.
+    by_pair: HashMap<String, HashMap<String, Postings>>,
     by_location: HashMap<Option<String>, Postings>,
+    /// Every distinct location (`None` = unassigned), and for each row the position of its own
+    /// in that list: the panel's counts are then one array increment per matching row.
+    locations: Vec<Option<String>>,
+    row_location: Vec<u32>,
     by_platform: HashMap<String, Postings>,
     by_id: HashMap<String, u32>,
 }
 
 impl FleetIndex {
     pub fn build(mut devices: Vec<Device>) -> Self {
-        devices.sort_by(|a, b| {
-            a.name
-                .to_lowercase()
-                .cmp(&b.name.to_lowercase())
-                .then_with(|| a.id.cmp(&b.id))
-        });
+        // Each name is lowercased once, not at every comparison.
+        devices.sort_by_cached_key(|device| (device.name.to_lowercase(), device.id.clone()));
         let mut index = Self {
-            haystacks: Vec::with_capacity(devices.len()),
+            text: String::with_capacity(devices.len() * 128),
+            text_starts: Vec::with_capacity(devices.len() + 1),
             ..Self::default()
         };
         for (row, device) in devices.iter().enumerate() {
             let row = row as u32;
-            let mut haystack = format!(
-                "{}\u{1}{}\u{1}{}",
-                device.name, device.id, device.hardware_id
-            );
-            for (key, value) in &device.metadata {
-                index
-                    .by_pair
-                    .entry((key.clone(), value.clone()))
-                    .or_default()
-                    .push(row);
-                haystack.push('\u{1}');
-                haystack.push_str(value);
+            index.text_starts.push(index.text.len());
+            for (i, field) in [&device.name, &device.id, &device.hardware_id]
+                .into_iter()
+                .chain(device.metadata.values())
+                .enumerate()
+            {
+                if i > 0 {
+                    index.text.push('\u{1}');
+                }
+                push_lowercase(&mut index.text, field);
             }
-            index.haystacks.push(haystack.to_lowercase());
-            index
-                .by_location
-                .entry(device.location_id.clone())
-                .or_default()
-                .push(row);
-            index
-                .by_platform
-                .entry(device.platform.as_str().to_owned())
-                .or_default()
-                .push(row);
+            index.text.push('\u{0}');
+            // Looked up by reference, so a key, value, location or platform is copied only the
+            // first time it is seen (not once per device).
+            for (key, value) in &device.metadata {
+                match index.by_pair.get_mut(key.as_str()) {
+                    Some(values) => add_posting(values, value.as_str(), row),
+                    None => {
+                        let values = HashMap::from([(value.clone(), vec![row])]);
+                        index.by_pair.insert(key.clone(), values);
+                    }
+                }
+            }
+            match index.by_location.get_mut(&device.location_id) {
+                Some(postings) => postings.push(row),
+                None => {
+                    index.locations.push(device.location_id.clone());
+                    index
+                        .by_location
+                        .insert(device.location_id.clone(), vec![row]);
+                }
+            }
+            add_posting(&mut index.by_platform, device.platform.as_str(), row);
             index.by_id.insert(device.id.clone(), row);
+        }
+        index.text_starts.push(index.text.len());
+        index.row_location = vec![0; devices.len()];
+        for (slot, location) in index.locations.iter().enumerate() {
+            for row in &index.by_location[location] {
+                index.row_location[*row as usize] = slot as u32;
+            }
         }
         index.devices = devices;
         index
+    }
+
+    /// A row's searchable text (without its terminating U+0000).
+    fn row_text(&self, row: u32) -> &[u8] {
+        let row = row as usize;
+        &self.text.as_bytes()[self.text_starts[row]..self.text_starts[row + 1] - 1]
+    }
+
+    /// Every row whose text contains `needle`, in row order: one pass over the whole buffer.
+    fn rows_containing(&self, needle: &[u8]) -> Vec<u32> {
+        let finder = memchr::memmem::Finder::new(needle);
+        let text = self.text.as_bytes();
+        let mut rows = Vec::new();
+        let mut row = 0;
+        while row < self.devices.len() {
+            let from = self.text_starts[row];
+            let Some(found) = finder.find(&text[from..]) else {
+                break;
+            };
+            // The row holding the hit. Hits only move forward, so walk on from the last row
+            // rather than search (cheaper when most rows match, as for a single letter).
+            while self.text_starts[row + 1] <= from + found {
+                row += 1;
+            }
+            rows.push(row as u32);
+            row += 1;
+        }
+        rows
     }
 
     pub fn len(&self) -> usize {
@@ -163,8 +254,9 @@ impl FleetIndex {
     pub fn find(&self, query: &FleetQuery) -> Vec<u32> {
         let mut lists: Vec<&Postings> = Vec::new();
         let empty = Postings::new();
-        for pair in &query.metadata {
-            lists.push(self.by_pair.get(pair).unwrap_or(&empty));
+        for (key, value) in &query.metadata {
+            let postings = self.by_pair.get(key).and_then(|values| values.get(value));
+            lists.push(postings.unwrap_or(&empty));
         }
         match &query.location {
             LocationFilter::Any => {}
@@ -177,17 +269,22 @@ impl FleetIndex {
             lists.push(self.by_platform.get(platform).unwrap_or(&empty));
         }
         lists.sort_by_key(|l| l.len());
-        let mut rows: Vec<u32> = match lists.split_first() {
-            None => (0..self.devices.len() as u32).collect(),
-            Some((first, rest)) => first
-                .iter()
-                .copied()
-                .filter(|row| rest.iter().all(|list| list.binary_search(row).is_ok()))
-                .collect(),
+        let needle = search_text(&query.text);
+        let Some((first, rest)) = lists.split_first() else {
+            return if needle.is_empty() {
+                (0..self.devices.len() as u32).collect()
+            } else {
+                self.rows_containing(needle.as_bytes())
+            };
         };
-        let needle = query.text.trim().to_lowercase();
+        let mut rows: Vec<u32> = first
+            .iter()
+            .copied()
+            .filter(|row| rest.iter().all(|list| list.binary_search(row).is_ok()))
+            .collect();
         if !needle.is_empty() {
-            rows.retain(|row| self.haystacks[*row as usize].contains(&needle));
+            let finder = memchr::memmem::Finder::new(needle.as_bytes());
+            rows.retain(|row| finder.find(self.row_text(*row)).is_some());
         }
         rows
     }
@@ -233,24 +330,30 @@ impl FleetIndex {
             location: LocationFilter::Any,
             ..query.clone()
         };
-        let mut counts: BTreeMap<Option<String>, u32> = BTreeMap::new();
+        let mut counts = vec![0u32; self.locations.len()];
         for row in self.find(&anywhere) {
-            if let Some(device) = self.device(row) {
-                *counts.entry(device.location_id.clone()).or_default() += 1;
-            }
+            counts[self.row_location[row as usize] as usize] += 1;
         }
-        counts
+        self.locations
+            .iter()
+            .zip(counts)
+            .filter(|(_, count)| *count > 0)
+            .map(|(location, count)| (location.clone(), count))
+            .collect()
     }
 
     /// Metadata keys with their values and how often each occurs (for suggestions).
     pub fn metadata_values(&self) -> BTreeMap<String, BTreeMap<String, u32>> {
-        let mut out: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
-        for ((key, value), rows) in &self.by_pair {
-            out.entry(key.clone())
-                .or_default()
-                .insert(value.clone(), rows.len() as u32);
-        }
-        out
+        self.by_pair
+            .iter()
+            .map(|(key, values)| {
+                let counts = values
+                    .iter()
+                    .map(|(value, rows)| (value.clone(), rows.len() as u32))
+                    .collect();
+                (key.clone(), counts)
+            })
+            .collect()
     }
 }
 
@@ -434,39 +537,60 @@ mod tests {
 
         use super::*;
 
-        /// Short words from a small alphabet (with Nordic letters and a space), so that needles
-        /// often hit, often miss, and trigrams often occur apart from each other.
+        /// Short words from a small alphabet (with Nordic letters, a space and the index's own
+        /// separators), so that needles often hit, often miss, and sometimes span two fields.
         fn word() -> impl Strategy<Value = String> {
-            proptest::string::string_regex("[abÅåøØ1 -]{0,7}").expect("a valid pattern")
+            proptest::string::string_regex("[abÅåøØΣς1 \\x00\\x01-]{0,7}").expect("a valid pattern")
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(300))]
-            /// Whatever the fleet and the text, the index finds exactly the devices a plain
-            /// case-insensitive substring scan over name, id, hardware id and metadata values finds.
+            #![proptest_config(ProptestConfig::with_cases(400))]
+            /// Whatever the fleet, the text and whether a platform filter narrows the rows first
+            /// (the per-row check) or not (the one pass over the whole buffer), the index finds
+            /// exactly the devices a plain case-insensitive substring scan over name, id, hardware
+            /// id and metadata values finds.
             #[test]
-            fn the_trigram_index_agrees_with_a_scan(
-                names in proptest::collection::vec((word(), word()), 0..40),
+            fn the_text_search_agrees_with_a_scan(
+                rows in proptest::collection::vec((word(), word(), any::<bool>()), 0..40),
                 needle in word(),
+                only_ios in any::<bool>(),
             ) {
-                let devices: Vec<Device> = names
+                let devices: Vec<Device> = rows
                     .iter()
                     .enumerate()
-                    .map(|(i, (name, value))| device(&format!("id{i}"), name, None, Platform::Ios, &[("k", value.as_str())]))
+                    .map(|(i, (name, value, ios))| {
+                        let platform = if *ios { Platform::Ios } else { Platform::Android };
+                        let location = [None, Some("a"), Some("b")][i % 3];
+                        device(&format!("id{i}"), name, location, platform, &[("k", value.as_str())])
+                    })
                     .collect();
                 let index = FleetIndex::build(devices.clone());
-                let wanted = needle.trim().to_lowercase();
-                let mut expected: Vec<String> = devices
+                let wanted = needle.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "");
+                let matching: Vec<&Device> = devices
                     .iter()
+                    .filter(|d| !only_ios || d.platform == Platform::Ios)
                     .filter(|d| {
                         [d.name.as_str(), d.id.as_str(), d.hardware_id.as_str()]
                             .into_iter()
                             .chain(d.metadata.values().map(String::as_str))
-                            .any(|field| field.to_lowercase().contains(&wanted))
+                            .any(|field| {
+                                field
+                                    .to_lowercase()
+                                    .replace(['\u{0}', '\u{1}'], "")
+                                    .contains(&wanted)
+                            })
                     })
-                    .map(|d| d.id.clone())
                     .collect();
-                let query = FleetQuery { text: needle.clone(), ..FleetQuery::all() };
+                let mut expected: Vec<String> = matching.iter().map(|d| d.id.clone()).collect();
+                let mut expected_counts: BTreeMap<Option<String>, u32> = BTreeMap::new();
+                for device in &matching {
+                    *expected_counts.entry(device.location_id.clone()).or_default() += 1;
+                }
+                let query = FleetQuery {
+                    text: needle.clone(),
+                    platform: only_ios.then(|| "IOS".to_owned()),
+                    ..FleetQuery::all()
+                };
                 let mut found: Vec<String> = index
                     .find(&query)
                     .into_iter()
@@ -475,6 +599,8 @@ mod tests {
                 expected.sort();
                 found.sort();
                 prop_assert_eq!(found, expected);
+                // The panel's counts, for the same question at any location.
+                prop_assert_eq!(index.location_counts_for(&query), expected_counts);
             }
         }
     }

@@ -164,6 +164,23 @@ pub struct Store {
     _temporary: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
+/// Runs `f` in an IMMEDIATE transaction on `conn`, committed if it returns `Ok`.
+fn in_transaction<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|err| storage("start a database transaction", err))?;
+    let value = f(&tx)?;
+    tx.commit()
+        .map_err(|err| storage("save to the local database", err))?;
+    Ok(value)
+}
+
+/// SQLite's default: the write-ahead log is copied into the database once it passes this many pages.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
+
 /// Settings every pooled connection starts with.
 #[derive(Debug)]
 struct ConnectionSetup;
@@ -313,13 +330,39 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         let mut conn = self.connection()?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|err| storage("start a database transaction", err))?;
-        let value = f(&tx)?;
-        tx.commit()
-            .map_err(|err| storage("save to the local database", err))?;
-        Ok(value)
+        in_transaction(&mut conn, f)
+    }
+
+    /// [`Store::transaction`] for one large write (a whole fleet: megabytes at once), whose commit
+    /// must not also copy the log into the database. SQLite checkpoints the write-ahead log in the
+    /// committing connection once it passes 1,000 pages, which for a fleet write is about a third
+    /// of the write's time; here the write skips that and a background thread checkpoints right
+    /// after, while the caller goes on (so the log stays bounded as before).
+    pub fn bulk_transaction<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.connection()?;
+        let setting = |conn: &Connection, pages: i64| {
+            conn.pragma_update(None, "wal_autocheckpoint", pages)
+                .map_err(|err| storage("prepare a database write", err))
+        };
+        setting(&conn, 0)?;
+        let outcome = in_transaction(&mut conn, f);
+        // The pooled connection goes back with SQLite's default.
+        setting(&conn, WAL_AUTOCHECKPOINT_PAGES)?;
+        drop(conn);
+        if outcome.is_ok() {
+            let store = self.clone();
+            std::thread::spawn(move || {
+                let checkpoint = store
+                    .with(|conn| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())));
+                if let Err(err) = checkpoint {
+                    tracing::warn!(%err, "the database log could not be checkpointed after a large write");
+                }
+            });
+        }
+        outcome
     }
 
     /// [`Store::transaction`] on the blocking pool.

@@ -82,7 +82,7 @@ async fn a_flood_of_forged_deliveries_leaves_the_database_untouched_and_a_genuin
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let url = receiver.url();
-    let http = reqwest::Client::new();
+    let http = kustom_ipp::tls::http_client().unwrap_or_else(|e| panic!("{e}"));
     let now = chrono::Utc::now().timestamp();
 
     // One genuine delivery first, so the replay table has its page; then measure.
@@ -182,7 +182,7 @@ async fn oversized_and_non_json_deliveries_are_refused_before_any_work() {
     let receiver = Receiver::start(0, secrets, SessionStore::new(store), tx)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let http = reqwest::Client::new();
+    let http = kustom_ipp::tls::http_client().unwrap_or_else(|e| panic!("{e}"));
     let now = chrono::Utc::now().timestamp();
     let (signature, body) = genuine(&secret, "kevt_1", now);
     // What a web page can send without a preflight: text/plain.

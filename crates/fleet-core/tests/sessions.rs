@@ -66,7 +66,8 @@ fn store() -> SessionStore {
 }
 
 async fn post(url: &str, id: &str, timestamp: i64, signature: &str, body: &[u8]) -> u16 {
-    reqwest::Client::new()
+    kustom_ipp::tls::http_client()
+        .unwrap_or_else(|e| panic!("{e}"))
         .post(url)
         .header("content-type", "application/json")
         .header("webhook-id", id)

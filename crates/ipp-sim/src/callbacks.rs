@@ -137,7 +137,7 @@ async fn deliver_all(
     callbacks: std::sync::Weak<Callbacks>,
     mut receiver: mpsc::UnboundedReceiver<CallbackEvent>,
 ) {
-    let http = match reqwest::Client::builder()
+    let http = match kustom_ipp::tls::http_client_builder()
         .timeout(Duration::from_secs(10))
         .build()
     {

@@ -162,11 +162,12 @@ pub async fn palette_search(
     desk.palette_search(&text).await
 }
 
-/// Called by the UI once its first view has painted; records the start-up time.
+/// Called by the UI once its first view has painted; records the start-up time and when the page
+/// reached each step of its start.
 #[tauri::command]
 #[specta::specta]
-pub fn report_first_paint(view: String) -> Result<(), AppError> {
-    crate::startup::first_paint(&view);
+pub fn report_first_paint(view: String, marks: crate::startup::PageMarks) -> Result<(), AppError> {
+    crate::startup::first_paint(&view, &marks);
     Ok(())
 }
 

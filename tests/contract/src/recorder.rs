@@ -34,7 +34,7 @@ impl Recorder {
         let exchanges: Arc<Mutex<Vec<Exchange>>> = Arc::default();
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_owned(),
-            http: reqwest::Client::new(),
+            http: kustom_ipp::tls::http_client().unwrap_or_else(|e| panic!("{e}")),
             exchanges: exchanges.clone(),
         };
         let app = axum::Router::new().fallback(forward).with_state(shared);

@@ -26,7 +26,8 @@ async fn all_three_authorization_forms_are_accepted() {
         "{}:{}",
         merchant.merchant_id, merchant.shared_secret
     ));
-    let response = reqwest::Client::new()
+    let response = kustom_ipp::tls::http_client()
+        .unwrap_or_else(|e| panic!("{e}"))
         .get(format!("{}/ipp/v1/locations", sim.base_url()))
         .header("authorization", format!("Basic {legacy}"))
         .header("x-merchant-id", MERCHANT)
@@ -70,7 +71,8 @@ async fn wrong_or_missing_credentials_are_401_with_a_problem_body() {
         Err(ApiError::Unauthorized(_))
     ));
 
-    let response = reqwest::Client::new()
+    let response = kustom_ipp::tls::http_client()
+        .unwrap_or_else(|e| panic!("{e}"))
         .get(format!("{}/ipp/v1/locations", sim.base_url()))
         .send()
         .await

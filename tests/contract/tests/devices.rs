@@ -126,7 +126,8 @@ async fn put_replaces_so_a_rename_sends_the_full_body_and_keeps_metadata_and_loc
 
     // What a partial body does: the absent fields are cleared (replace semantics).
     let key = sim.merchants()[0].api_key.clone();
-    let response = reqwest::Client::new()
+    let response = kustom_ipp::tls::http_client()
+        .unwrap_or_else(|e| panic!("{e}"))
         .put(format!("{}/ipp/v1/devices/{}", sim.base_url(), device.id))
         .header("authorization", format!("Basic {key}"))
         .json(&serde_json::json!({ "name": "Only a name" }))

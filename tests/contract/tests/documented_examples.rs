@@ -85,7 +85,8 @@ fn the_fixtures_are_the_shared_examples_unchanged() {
 /// Sends `body` as-is through the recording proxy (so the exchange is also held to the document).
 async fn send(sim: &Sim, method: &str, path_and_query: &str, body: Option<String>) -> (u16, Value) {
     let key = sim.merchants()[0].api_key.clone();
-    let mut request = reqwest::Client::new()
+    let mut request = kustom_ipp::tls::http_client()
+        .unwrap_or_else(|e| panic!("{e}"))
         .request(
             method.parse().ok_or_panic("method"),
             format!("{}{path_and_query}", sim.client_url()),

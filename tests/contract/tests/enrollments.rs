@@ -237,7 +237,8 @@ async fn the_server_enforces_the_metadata_filter_rules_too() {
         let url = format!("{}/ipp/v1/enrollments?{query}", sim.base_url());
         let key = key.clone();
         async move {
-            reqwest::Client::new()
+            kustom_ipp::tls::http_client()
+                .unwrap_or_else(|e| panic!("{e}"))
                 .get(url)
                 .header("authorization", format!("Basic {key}"))
                 .header("x-merchant-id", MERCHANT)

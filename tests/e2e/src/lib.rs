@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 /// The sidebar views, in order, with the heading each one shows.
@@ -62,14 +63,25 @@ impl App {
                 "args": ["--data-dir", data_dir.to_string_lossy()],
             }),
         );
+        // The app is single-instance: a start while an earlier one still runs is handed to that
+        // one and opens no window, so the session below would wait for nothing.
+        make_way_for_a_start(&application).await;
         // A window that never comes (the app exited at once) must fail the test, not hang it.
-        let mut builder = ClientBuilder::rustls().context("building the WebDriver client")?;
+        // tauri-driver listens on loopback over plain HTTP.
+        let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(caps);
         let connecting = builder.connect(&webdriver);
-        let client = tokio::time::timeout(Duration::from_secs(90), connecting)
-            .await
-            .with_context(|| format!("tauri-driver at {webdriver} opened no window in 90 s"))?
-            .with_context(|| format!("connecting to tauri-driver at {webdriver}"))?;
+        let client = match tokio::time::timeout(Duration::from_secs(90), connecting).await {
+            Ok(connected) => {
+                connected.with_context(|| format!("connecting to tauri-driver at {webdriver}"))?
+            }
+            Err(_) => bail!(
+                "tauri-driver at {webdriver} opened no window in 90 s\n\
+                 Fleetdesk processes now: {}\nthe new app's log ends with:\n{}",
+                describe_processes(&app_processes(&application)),
+                log_tail(&data_dir, 30)
+            ),
+        };
         let app = Self { client, data_dir };
         app.wait_for(Locator::Css("nav.sidebar")).await?;
         // The header fills in once the backend has answered: the shell is fully up.
@@ -89,18 +101,7 @@ impl App {
 
     /// Everything the app logged (its log files rotate daily: all of them, in order).
     pub fn log(&self) -> Result<String> {
-        let dir = self.data_dir.join("logs");
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .with_context(|| format!("reading {}", dir.display()))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
-            .collect();
-        files.sort();
-        let mut text = String::new();
-        for file in files {
-            text.push_str(&std::fs::read_to_string(file)?);
-        }
-        Ok(text)
+        read_logs(&self.data_dir)
     }
 
     /// Clicks the first element matching `selector`. A live view may re-render the element
@@ -309,24 +310,21 @@ impl App {
 
     /// Closes the window and ends the WebDriver session, then waits until the app's process has
     /// gone: the app is single-instance, so a start while the last one still lingers would be
-    /// handed to it and never open a window of its own.
+    /// handed to it and never open a window of its own. An app still running 15 s after its
+    /// window closed fails the test (a user starting it again would see nothing) and is stopped.
     pub async fn close(self) -> Result<()> {
         let closed = self.client.close().await;
         let marker = self.data_dir.to_string_lossy().into_owned();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        while !app_processes(&marker).is_empty() {
-            if tokio::time::Instant::now() >= deadline {
-                for pid in app_processes(&marker) {
-                    let _ = std::process::Command::new("kill")
-                        .args(["-TERM", &pid.to_string()])
-                        .status();
-                }
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let lingering = wait_until_gone(|| app_processes(&marker), Duration::from_secs(15)).await;
         closed?;
+        if !lingering.is_empty() {
+            bail!(
+                "the app was still running 15 s after its window closed and was stopped: {}\n\
+                 its log ends with:\n{}",
+                lingering,
+                log_tail(&self.data_dir, 30)
+            );
+        }
         Ok(())
     }
 }
@@ -635,6 +633,89 @@ impl App {
         self.wait_for(Locator::Css(&format!("html[data-theme='{theme}']")))
             .await?;
         Ok(())
+    }
+}
+
+/// Waits until no earlier start of `application` runs; one still running after 15 s is stopped
+/// (the test that left it has already failed in [`App::close`]).
+async fn make_way_for_a_start(application: &str) {
+    let lingering = wait_until_gone(|| app_processes(application), Duration::from_secs(15)).await;
+    if !lingering.is_empty() {
+        eprintln!("e2e: an earlier Fleetdesk was still running and was stopped: {lingering}");
+    }
+}
+
+/// Polls `processes` until it finds none or `patience` has passed; then stops those left (TERM,
+/// then KILL) and describes them. Empty when everything had gone by itself.
+async fn wait_until_gone(processes: impl Fn() -> Vec<u32>, patience: Duration) -> String {
+    let deadline = tokio::time::Instant::now() + patience;
+    while tokio::time::Instant::now() < deadline {
+        if processes().is_empty() {
+            return String::new();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let left = processes();
+    let described = describe_processes(&left);
+    for signal in ["-TERM", "-KILL"] {
+        for pid in processes() {
+            let _ = std::process::Command::new("kill")
+                .args([signal, &pid.to_string()])
+                .status();
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    described
+}
+
+/// "pid 123 (state S): /path/fleetdesk --data-dir …" for each process, or "none".
+fn describe_processes(pids: &[u32]) -> String {
+    if pids.is_empty() {
+        return "none".to_owned();
+    }
+    pids.iter()
+        .map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let state = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                .ok()
+                .and_then(|status| {
+                    status
+                        .lines()
+                        .find(|line| line.starts_with("State:"))
+                        .map(|line| line.trim_start_matches("State:").trim().to_owned())
+                })
+                .unwrap_or_default();
+            format!("pid {pid} ({state}): {}", cmdline.trim())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Everything the app on `data_dir` logged (its log files rotate daily: all of them, in order).
+fn read_logs(data_dir: &Path) -> Result<String> {
+    let dir = data_dir.join("logs");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .collect();
+    files.sort();
+    let mut text = String::new();
+    for file in files {
+        text.push_str(&std::fs::read_to_string(file)?);
+    }
+    Ok(text)
+}
+
+/// The last `lines` lines of the app's logs in `data_dir`, for a failure message.
+fn log_tail(data_dir: &Path, lines: usize) -> String {
+    match read_logs(data_dir) {
+        Ok(text) => {
+            let all: Vec<&str> = text.lines().collect();
+            all[all.len().saturating_sub(lines)..].join("\n")
+        }
+        Err(err) => format!("({err:#})"),
     }
 }
 

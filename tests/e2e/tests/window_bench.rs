@@ -22,22 +22,40 @@ const KEY_BACKSPACE: char = '\u{E003}';
 /// Watches the device table and times keystrokes in the filter (see the module comment).
 const TIMER: &str = r#"
   window.__keystrokes = [];
+  // What the table shows: its match count and first rows. `null` while rows are still blank (a
+  // window of rows not yet arrived), so a half-drawn table never counts as the answer.
   const signature = () => {
     const count = document.querySelector("[data-testid='match-count']")?.textContent ?? "";
     const rows = [...document.querySelectorAll("[data-testid='device-row']")].slice(0, 5).map((r) => r.dataset.deviceId ?? "");
+    if (rows.some((id) => id === "")) return null;
     return count + "|" + rows.join(",");
   };
   let pending = null;
+  // Where a keystroke's time goes: until the table's answer (`find_devices`, fetched from Tauri's
+  // IPC scheme) had arrived, until the table's DOM changed, and until the next frame.
+  window.__answered = [];
+  window.__changed = [];
+  let lastAnswer = 0;
+  const fetchInPage = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const answer = fetchInPage(input, init);
+    if (String(input).includes("find_devices")) answer.then(() => { lastAnswer = performance.now(); }, () => {});
+    return answer;
+  };
   document.addEventListener("keydown", (event) => {
     if (event.target instanceof HTMLElement && event.target.closest("[data-testid='device-search']")) {
       pending = { at: performance.now(), before: signature() };
     }
   }, true);
   new MutationObserver(() => {
-    if (!pending || signature() === pending.before) return;
-    const started = pending.at;
+    if (!pending) return;
+    const now = signature();
+    if (now === null || now === pending.before) return;
+    const timed = pending;
     pending = null;
-    requestAnimationFrame(() => window.__keystrokes.push(performance.now() - started));
+    window.__changed.push(performance.now() - timed.at);
+    window.__answered.push(lastAnswer > timed.at ? lastAnswer - timed.at : null);
+    requestAnimationFrame(() => window.__keystrokes.push(performance.now() - timed.at));
   }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
 "#;
 
@@ -68,8 +86,8 @@ fn record(name: &str, unit: &str, value: f64, at_most: Option<f64>) -> Result<()
 }
 
 /// The resident memory of the app started on `data_dir` and all its children (WebKit's web and
-/// network processes), in MB.
-fn app_memory_mb(data_dir: &std::path::Path) -> Result<f64> {
+/// network processes).
+fn app_memory(data_dir: &std::path::Path) -> Result<Memory> {
     let marker = data_dir.to_string_lossy().into_owned();
     let mut parents: Vec<(u32, u32)> = Vec::new();
     let mut root = None;
@@ -102,18 +120,28 @@ fn app_memory_mb(data_dir: &std::path::Path) -> Result<f64> {
             break;
         }
     }
-    let kb: u64 = tree
-        .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .sum();
-    Ok(kb as f64 / 1024.0)
+    let rss_mb = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find(|line| line.starts_with("VmRSS:"))
+                    .and_then(|line| line.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+            .map_or(0.0, |kb| kb as f64 / 1024.0)
+    };
+    Ok(Memory {
+        app: rss_mb(&root),
+        all: tree.iter().map(rss_mb).sum(),
+    })
+}
+
+/// Resident memory in MB: the app's own process, and with WebKit's processes.
+struct Memory {
+    app: f64,
+    all: f64,
 }
 
 #[tokio::test]
@@ -138,7 +166,7 @@ async fn window_bench_keystroke_to_table_at_100k_devices() -> Result<()> {
         }
         app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]")).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let memory = app_memory_mb(app.data_dir())?;
+        let memory = app_memory(app.data_dir())?;
 
         app.client().execute(TIMER, vec![]).await?;
         app.click("input[data-testid='device-search'], [data-testid='device-search'] input").await?;
@@ -155,21 +183,52 @@ async fn window_bench_keystroke_to_table_at_100k_devices() -> Result<()> {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         let mut times = keystrokes(app).await?;
-        ensure!(times.len() * 10 >= typed * 7, "only {} of {typed} keystrokes changed the table", times.len());
+        let answered = page_figures(app, "__answered").await?;
+        let changed = page_figures(app, "__changed").await?;
+        // A keystroke that leaves the table as it was (no match before and after, say) has no
+        // repaint to time; the rest must be enough for a p95.
+        ensure!(times.len() >= 20, "only {} of {typed} keystrokes changed the table", times.len());
         times.sort_by(f64::total_cmp);
         let (p50, p95) = (percentile(&times, 0.5), percentile(&times, 0.95));
-        println!("\n== bench: keystroke → table in the real window, {DEVICES} devices ({} keystrokes) ==", times.len());
+        println!("\n== bench: keystroke → table in the real window, {DEVICES} devices ({} of {typed} keystrokes changed the table) ==", times.len());
         println!("{:<44} p50 {p50:>7.1} ms   p95 {p95:>7.1} ms   (goal p95 ≤ 50 ms)", "fleet filter, typed one character at a time");
-        println!("{:<44} {memory:>7.1} MB", "resident memory, app + WebKit, 100,000 devices");
+        println!(
+            "{:<44} p50 {:>7.1} ms   p95 {:>7.1} ms   ({} keystrokes)",
+            "  of which until find_devices answered",
+            percentile(&answered, 0.5),
+            percentile(&answered, 0.95),
+            answered.len()
+        );
+        println!(
+            "{:<44} {:>7.1} MB (the app's own process {:.1} MB)",
+            "resident memory, app + WebKit, 100,000 devices", memory.all, memory.app
+        );
         app.screenshot("window-bench-100k").await?;
         record("keystroke → table, 100,000 devices, p50", "ms", p50, None)?;
         record("keystroke → table, 100,000 devices, p95", "ms", p95, Some(50.0))?;
-        record("resident memory with 100,000 devices in the fleet view", "MB", memory, None)?;
+        record("  of which until find_devices answered, p50", "ms", percentile(&answered, 0.5), None)?;
+        record("  of which until find_devices answered, p95", "ms", percentile(&answered, 0.95), None)?;
+        record("  of which until the table's DOM changed, p50", "ms", percentile(&changed, 0.5), None)?;
+        record("  of which until the table's DOM changed, p95", "ms", percentile(&changed, 0.95), None)?;
+        record("resident memory with 100,000 devices in the fleet view", "MB", memory.all, None)?;
+        record("  of which the app's own process", "MB", memory.app, None)?;
         Ok(())
     })
     .await;
     sim.shutdown().await;
     outcome
+}
+
+/// A list of times the page kept (`window[name]`), sorted; keystrokes it has no time for are left out.
+async fn page_figures(app: &App, name: &str) -> Result<Vec<f64>> {
+    let value = app
+        .client()
+        .execute(&format!("return window.{name} || [];"), vec![])
+        .await?;
+    let figures: Vec<Option<f64>> = serde_json::from_value(value)?;
+    let mut figures: Vec<f64> = figures.into_iter().flatten().collect();
+    figures.sort_by(f64::total_cmp);
+    Ok(figures)
 }
 
 async fn keystrokes(app: &App) -> Result<Vec<f64>> {
@@ -187,7 +246,8 @@ async fn wait_for_more(app: &App, before: usize) -> Result<()> {
         if keystrokes(app).await?.len() > before {
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        // Not more often: each look runs a script on the page's main thread, beside the typing.
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(())
 }

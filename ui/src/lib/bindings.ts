@@ -9,8 +9,11 @@ export const commands = {
 	bootInfo: () => __TAURI_INVOKE<BootInfo>("boot_info"),
 	/**  Facts the shell needs once the data is open. Also brings `boot.json` up to date with them. */
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
-	/**  Called by the UI once its first view has painted; records the start-up time. */
-	reportFirstPaint: (view: string) => typedError<null, AppError>(__TAURI_INVOKE("report_first_paint", { view })),
+	/**
+	 *  Called by the UI once its first view has painted; records the start-up time and when the page
+	 *  reached each step of its start.
+	 */
+	reportFirstPaint: (view: string, marks: PageMarks) => typedError<null, AppError>(__TAURI_INVOKE("report_first_paint", { view, marks })),
 	/**  Saves the theme choice. */
 	setTheme: (theme: Theme) => typedError<Theme, AppError>(__TAURI_INVOKE("set_theme", { theme })),
 	/**  Saves the language choice; the answer says which language and formats are now in force. */
@@ -603,6 +606,22 @@ export type OrderLine = {
 	tax_rate: number,
 	total_discount_amount?: number | null,
 	total_tax_amount: number,
+};
+
+/**  When the page reached each step of its start, as the page measured it. */
+export type PageMarks = {
+	/**  `performance.timeOrigin`: when the page's navigation began, in ms since the Unix epoch. */
+	time_origin: number | null,
+	/**  The rest are ms after the time origin. The HTML was parsed (`domInteractive`). */
+	html_parsed: number | null,
+	/**  Every module of the app was evaluated and its entry point began. */
+	script: number | null,
+	/**  The shell was mounted. */
+	mounted: number | null,
+	/**  The remembered choices (`boot_info`) arrived. */
+	boot: number | null,
+	/**  The first view was mounted and two frames have passed. */
+	painted: number | null,
 };
 
 /**  One card's content. */

@@ -14,7 +14,7 @@ use crate::AppError;
 use crate::device_edits::{
     self, Applied, BulkAction, BulkPreviewRow, BulkProgress, BulkReport, DeviceChange,
 };
-use crate::fleet_cache::SyncInfo;
+use crate::fleet_cache::{EncodedDevice, SyncInfo};
 use crate::fleet_index::{FleetIndex, FleetQuery, Sort};
 use crate::profile::Profile;
 use crate::store::storage;
@@ -230,13 +230,17 @@ impl Desk {
     pub async fn sync_fleet(&self, progress: impl FnMut(Progress)) -> Result<SyncInfo, AppError> {
         let (profile, client) = self.active_client().await?;
         self.fleet_of(&profile).await?;
-        let result = fetch_all(
+        // Locations are refreshed with the fleet (new stores show up at the same moment), beside
+        // the device pages rather than after them.
+        let pages = fetch_all(
             |page| {
                 let client = client.clone();
                 async move {
-                    client
+                    // Each page is encoded for the cache as it arrives, beside the pages in flight.
+                    let page = client
                         .list_devices(&kustom_ipp::DeviceQuery::default(), page)
-                        .await
+                        .await?;
+                    Ok(page.map(EncodedDevice::encode))
                 }
             },
             PagingOptions {
@@ -244,23 +248,24 @@ impl Desk {
                 concurrency: 8,
             },
             progress,
-        )
-        .await
-        .map_err(AppError::from);
-        self.note(&profile.id, &result);
-        let devices = result?;
-        // Locations are refreshed with the fleet (new stores show up at the same moment).
-        if let Err(err) = self.refresh_locations(&profile).await {
+        );
+        let (result, locations) = tokio::join!(pages, self.refresh_locations(&profile));
+        if let Err(err) = locations {
             tracing::warn!(%err, "could not refresh the locations with the fleet");
         }
+        let result = result.map_err(AppError::from);
+        self.note(&profile.id, &result);
+        let devices = result?.into_iter().collect::<Result<Vec<_>, _>>()?;
         let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
         let (info, index) = blocking(move || cache.store_and_index(&id, devices)).await?;
-        *self.fleet.lock() = Some(FleetState {
+        let replaced = self.fleet.lock().replace(FleetState {
             profile_id: profile.id,
             index: Arc::new(index),
             sync: Some(info),
             online: true,
         });
+        // Freeing the previous index of 100,000 devices takes a while; not on the way to the answer.
+        tokio::task::spawn_blocking(move || drop(replaced));
         Ok(info)
     }
 

@@ -31,6 +31,20 @@ impl<T> Page<T> {
             last: page_number >= total_pages.saturating_sub(1),
         }
     }
+
+    /// The same page with each item turned into something else (work done as each page arrives,
+    /// while the next pages are still in flight).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            content: self.content.into_iter().map(f).collect(),
+            total_elements: self.total_elements,
+            total_pages: self.total_pages,
+            page_number: self.page_number,
+            page_size: self.page_size,
+            first: self.first,
+            last: self.last,
+        }
+    }
 }
 
 /// Which page to ask for: `page_number` is zero-based, `page_size` defaults to 20 [DOC §3.3].
