@@ -305,6 +305,6 @@ mod tests {
         };
         let cached = cache.load("p").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(by_id(cached), by_id(fetched.clone()));
-        assert_eq!(by_id(index.devices().to_vec()), by_id(fetched));
+        assert_eq!(by_id(index.devices().collect()), by_id(fetched));
     }
 }

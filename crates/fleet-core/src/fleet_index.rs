@@ -14,6 +14,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kustom_ipp::{Device, DeviceQuery, MetadataFilter};
+
+use crate::device_rows::DeviceRows;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -126,8 +128,8 @@ fn add_posting(map: &mut HashMap<String, Postings>, key: &str, row: u32) {
 
 #[derive(Debug, Default)]
 pub struct FleetIndex {
-    /// In name order.
-    devices: Vec<Device>,
+    /// In name order, kept compactly (see [`DeviceRows`]).
+    devices: DeviceRows,
     /// Lowercased name, id, hardware id and metadata values of every row, one after another,
     /// fields separated by U+0001 and rows by U+0000 (neither can be typed into the search box,
     /// and both are taken out of a needle, so no hit spans two fields or two rows).
@@ -142,7 +144,9 @@ pub struct FleetIndex {
     locations: Vec<Option<String>>,
     row_location: Vec<u32>,
     by_platform: HashMap<String, Postings>,
-    by_id: HashMap<String, u32>,
+    /// Every row, in id order (a device is looked up by id with a binary search: no second copy
+    /// of 100,000 ids).
+    by_id: Vec<u32>,
 }
 
 impl FleetIndex {
@@ -150,11 +154,15 @@ impl FleetIndex {
         // Each name is lowercased once, not at every comparison.
         devices.sort_by_cached_key(|device| (device.name.to_lowercase(), device.id.clone()));
         let mut index = Self {
+            devices: DeviceRows::with_capacity(devices.len()),
             text: String::with_capacity(devices.len() * 128),
             text_starts: Vec::with_capacity(devices.len() + 1),
             ..Self::default()
         };
-        for (row, device) in devices.iter().enumerate() {
+        let count = devices.len();
+        // Each device is stored compactly and its own memory given back as the loop goes, so the
+        // fleet is not held twice.
+        for (row, device) in devices.into_iter().enumerate() {
             let row = row as u32;
             index.text_starts.push(index.text.len());
             for (i, field) in [&device.name, &device.id, &device.hardware_id]
@@ -189,16 +197,20 @@ impl FleetIndex {
                 }
             }
             add_posting(&mut index.by_platform, device.platform.as_str(), row);
-            index.by_id.insert(device.id.clone(), row);
+            index.devices.push(device);
         }
         index.text_starts.push(index.text.len());
-        index.row_location = vec![0; devices.len()];
+        index.text.shrink_to_fit();
+        index.devices.shrink_to_fit();
+        index.row_location = vec![0; count];
         for (slot, location) in index.locations.iter().enumerate() {
             for row in &index.by_location[location] {
                 index.row_location[*row as usize] = slot as u32;
             }
         }
-        index.devices = devices;
+        let mut by_id: Vec<u32> = (0..count as u32).collect();
+        by_id.sort_unstable_by(|a, b| index.devices.id(*a).cmp(index.devices.id(*b)));
+        index.by_id = by_id;
         index
     }
 
@@ -238,16 +250,31 @@ impl FleetIndex {
         self.devices.is_empty()
     }
 
-    pub fn devices(&self) -> &[Device] {
-        &self.devices
+    /// Every device, in name order (each made again from the compact rows).
+    pub fn devices(&self) -> impl Iterator<Item = Device> + '_ {
+        (0..self.devices.len() as u32).filter_map(|row| self.devices.device(row))
     }
 
-    pub fn device(&self, row: u32) -> Option<&Device> {
-        self.devices.get(row as usize)
+    pub fn device(&self, row: u32) -> Option<Device> {
+        self.devices.device(row)
     }
 
-    pub fn get(&self, id: &str) -> Option<&Device> {
-        self.by_id.get(id).and_then(|row| self.device(*row))
+    /// The row of the device with this id.
+    pub fn row_of(&self, id: &str) -> Option<u32> {
+        let at = self
+            .by_id
+            .binary_search_by(|row| self.devices.id(*row).cmp(id))
+            .ok()?;
+        Some(self.by_id[at])
+    }
+
+    pub fn get(&self, id: &str) -> Option<Device> {
+        self.row_of(id).and_then(|row| self.device(row))
+    }
+
+    /// The location id of a row's device, without making the whole device.
+    pub fn location_id(&self, row: u32) -> Option<&str> {
+        self.devices.location_id(row)
     }
 
     /// Rows matching `query`, in name order.
@@ -289,25 +316,37 @@ impl FleetIndex {
         rows
     }
 
-    /// Reorders rows by a column (rows come in name order already).
+    /// Reorders rows by a column (rows come in name order already; every sort is stable, so
+    /// equal keys stay in name order).
     pub fn sort(&self, rows: &mut [u32], sort: Sort, location_names: &HashMap<String, String>) {
-        let device = |row: &u32| &self.devices[*row as usize];
+        let devices = &self.devices;
         match sort.column {
             SortColumn::Name => {}
-            SortColumn::Location => rows.sort_by_cached_key(|row| {
-                device(row)
-                    .location_id
-                    .as_ref()
-                    .and_then(|id| location_names.get(id))
-                    .map(|n| n.to_lowercase())
-                    .unwrap_or_else(|| "\u{10ffff}".to_owned())
-            }),
-            SortColumn::Platform => {
-                rows.sort_by_cached_key(|row| device(row).platform.as_str().to_owned())
+            SortColumn::Location => {
+                // One key per distinct location (a few hundred), not one per row.
+                let keys: Vec<String> = self
+                    .locations
+                    .iter()
+                    .map(|location| {
+                        location
+                            .as_ref()
+                            .and_then(|id| location_names.get(id))
+                            .map(|name| name.to_lowercase())
+                            .unwrap_or_else(|| "\u{10ffff}".to_owned())
+                    })
+                    .collect();
+                let key = |row: &u32| &keys[self.row_location[*row as usize] as usize];
+                rows.sort_by(|a, b| key(a).cmp(key(b)));
             }
-            SortColumn::CreatedAt => rows.sort_by_key(|row| device(row).created_at),
+            SortColumn::Platform => rows.sort_by(|a, b| {
+                devices
+                    .platform(*a)
+                    .as_str()
+                    .cmp(devices.platform(*b).as_str())
+            }),
+            SortColumn::CreatedAt => rows.sort_by_key(|row| devices.created_at(*row)),
             SortColumn::HardwareId => {
-                rows.sort_by_cached_key(|row| device(row).hardware_id.clone())
+                rows.sort_by(|a, b| devices.hardware_id(*a).cmp(devices.hardware_id(*b)))
             }
         }
         if sort.descending {
@@ -565,6 +604,11 @@ mod tests {
                     })
                     .collect();
                 let index = FleetIndex::build(devices.clone());
+                // Every device is found by its id, as it was given; an unknown id finds nothing.
+                for device in &devices {
+                    prop_assert_eq!(index.get(&device.id), Some(device.clone()));
+                }
+                prop_assert_eq!(index.get("not a device"), None);
                 let wanted = needle.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "");
                 let matching: Vec<&Device> = devices
                     .iter()

@@ -11,6 +11,7 @@ pub mod card_text;
 pub mod confirmation;
 pub mod desk;
 pub mod device_edits;
+mod device_rows;
 pub mod dialog_text;
 pub mod enrollments;
 pub mod error;

@@ -23,6 +23,33 @@ describe("dates and times", () => {
   });
 });
 
+describe("formatters", () => {
+  it("are made once per locale and options, not once per date (a table formats every row)", () => {
+    const Original = Intl.DateTimeFormat;
+    let count = 0;
+    class Counting extends Original {
+      constructor(...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+        super(...args);
+        count += 1;
+      }
+    }
+    Intl.DateTimeFormat = Counting as typeof Intl.DateTimeFormat;
+    const made = { calls: () => count };
+    try {
+      const first = formatDate("2026-11-22T13:05:09Z", "da-DK", "Europe/Copenhagen");
+      for (let day = 10; day < 30; day++) formatDate(`2026-11-${day}T13:05:09Z`, "da-DK", "Europe/Copenhagen");
+      expect(made.calls()).toBe(1);
+      // Another locale or options get their own, and the first still writes the same.
+      formatDate("2026-11-22T13:05:09Z", "fi-FI", "Europe/Copenhagen");
+      formatDateTime("2026-11-22T13:05:09Z", "da-DK", "Europe/Copenhagen");
+      expect(made.calls()).toBe(3);
+      expect(formatDate("2026-11-22T13:05:09Z", "da-DK", "Europe/Copenhagen")).toBe(first);
+    } finally {
+      Intl.DateTimeFormat = Original;
+    }
+  });
+});
+
 describe("money", () => {
   it("writes kronor the Swedish way", () => {
     // A no-break space groups thousands and sits before "kr", as ICU writes it.

@@ -349,7 +349,7 @@ impl Desk {
                     .location_id
                     .as_ref()
                     .and_then(|id| names.get(id).cloned()),
-                device: device.clone(),
+                device,
             })
             .collect();
         Ok(FleetPage {
@@ -366,14 +366,11 @@ impl Desk {
         selection: &DeviceSelection,
     ) -> Vec<Device> {
         match selection {
-            DeviceSelection::Ids { ids } => {
-                ids.iter().filter_map(|id| index.get(id)).cloned().collect()
-            }
+            DeviceSelection::Ids { ids } => ids.iter().filter_map(|id| index.get(id)).collect(),
             DeviceSelection::Matching { query } => index
                 .find(query)
                 .iter()
                 .filter_map(|r| index.device(*r))
-                .cloned()
                 .collect(),
         }
     }
@@ -390,12 +387,11 @@ impl Desk {
                     .await?;
                 device
             }
-            Err(AppError::Offline { .. } | AppError::Timeout { .. }) => index
-                .get(device_id)
-                .cloned()
-                .ok_or_else(|| AppError::NotFound {
+            Err(AppError::Offline { .. } | AppError::Timeout { .. }) => {
+                index.get(device_id).ok_or_else(|| AppError::NotFound {
                     message: "That device is not in the cached fleet.".to_owned(),
-                })?,
+                })?
+            }
             Err(err) => return Err(err),
         };
         let names = self.location_names(&profile).await;
@@ -470,11 +466,8 @@ impl Desk {
         let index = self.fleet_of(&profile).await?;
         let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
         let rebuilt = blocking(move || {
-            let mut devices: HashMap<String, Device> = index
-                .devices()
-                .iter()
-                .map(|d| (d.id.clone(), d.clone()))
-                .collect();
+            let mut devices: HashMap<String, Device> =
+                index.devices().map(|d| (d.id.clone(), d)).collect();
             for change in applied {
                 match change {
                     Applied::Updated(device) => {
@@ -587,7 +580,7 @@ impl Desk {
         let count = blocking(move || {
             let mut rows = index.find(&query);
             index.sort(&mut rows, sort, &names);
-            let devices: Vec<&Device> = rows.iter().filter_map(|r| index.device(*r)).collect();
+            let devices: Vec<Device> = rows.iter().filter_map(|r| index.device(*r)).collect();
             let keys: Vec<String> = devices
                 .iter()
                 .flat_map(|d| d.metadata.keys().cloned())
@@ -674,7 +667,7 @@ impl Desk {
 
     /// A device as the cached fleet of the active profile knows it.
     pub(crate) async fn fleet_device(&self, device_id: &str) -> Option<Device> {
-        self.fleet().await.ok()?.1.get(device_id).cloned()
+        self.fleet().await.ok()?.1.get(device_id)
     }
 }
 

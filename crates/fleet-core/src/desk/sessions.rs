@@ -132,9 +132,9 @@ impl Desk {
                 let location_id = tracked
                     .location_id
                     .clone()
-                    .or_else(|| device.and_then(|d| d.location_id.clone()));
+                    .or_else(|| device.as_ref().and_then(|d| d.location_id.clone()));
                 SessionView {
-                    device_name: device.map(|d| d.name.clone()),
+                    device_name: device.map(|d| d.name),
                     location_name: location_id
                         .and_then(|id| locations.get(&id).map(|l| l.name.clone())),
                     stuck,
