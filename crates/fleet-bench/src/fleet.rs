@@ -157,13 +157,13 @@ fn filter_latency() {
         rng_seed: 3,
     };
     ipp_sim::seed::seed(&mut state, &merchant.merchant_id, &spec, chrono::Utc::now());
-    let resident_before = resident_mb();
+    let held_before = crate::heap_bytes();
     let devices = state.devices.clone();
     let built = Instant::now();
     let index = FleetIndex::build(devices);
     let build_time = built.elapsed();
-    // What holding the fleet costs the app: the index owns the devices it was built from.
-    let index_mb = resident_mb() - resident_before;
+    // What holding the fleet costs the app: the index took the devices it was built from.
+    let index_mb = crate::heap_bytes().saturating_sub(held_before) as f64 / (1024.0 * 1024.0);
 
     // Realistic questions: a region and a terminal type, plus a word typed in the search box.
     let regions = [
@@ -235,7 +235,7 @@ fn filter_latency() {
     );
     println!(
         "{:<44} {:>9.1} MB ({:.0} bytes a device)",
-        "resident memory of the index",
+        "heap held by the index",
         index_mb,
         index_mb * 1024.0 * 1024.0 / index.len() as f64
     );
@@ -267,12 +267,4 @@ fn filter_latency() {
         None,
         Goal::AtMost(2.0),
     );
-}
-
-/// This process's resident memory in MB (Linux; 0 elsewhere).
-fn resident_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(0.0, |pages| pages * 4096.0 / (1024.0 * 1024.0))
 }

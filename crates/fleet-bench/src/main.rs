@@ -11,6 +11,17 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
+/// The system allocator, counting the bytes held: memory figures are then the heap a structure
+/// holds, not resident pages (glibc keeps freed pages resident, so those would count whatever
+/// was freed before).
+#[global_allocator]
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+/// Heap bytes held by the process right now.
+pub fn heap_bytes() -> usize {
+    ALLOCATOR.allocated()
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let which = std::env::args().nth(1).unwrap_or_default();
