@@ -131,7 +131,8 @@ pub fn in_session(filters: &[String]) -> Result<()> {
         .arg("--test-threads=1");
     // The window benches are ignored by the suite and run only by `cargo xtask bench`.
     if std::env::var_os("FLEETDESK_E2E_IGNORED").is_some() {
-        tests.arg("--ignored");
+        // ...and print their tables.
+        tests.args(["--ignored", "--nocapture"]);
     }
     tests.env(
         "FLEETDESK_E2E_WEBDRIVER",
