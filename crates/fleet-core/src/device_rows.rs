@@ -174,11 +174,6 @@ impl DeviceRows {
         self.fields(self.row(row))[2]
     }
 
-    pub fn location_id(&self, row: u32) -> Option<&str> {
-        let stored = self.row(row);
-        stored.location_id_len.map(|_| self.fields(stored)[3])
-    }
-
     pub fn platform(&self, row: u32) -> &Platform {
         &self.platforms[self.row(row).platform as usize]
     }
@@ -284,7 +279,6 @@ mod tests {
                 prop_assert_eq!(rows.device(row), Some(device.clone()));
                 prop_assert_eq!(rows.id(row), device.id.as_str());
                 prop_assert_eq!(rows.hardware_id(row), device.hardware_id.as_str());
-                prop_assert_eq!(rows.location_id(row), device.location_id.as_deref());
                 prop_assert_eq!(rows.platform(row), &device.platform);
             }
             prop_assert_eq!(rows.device(devices.len() as u32), None);

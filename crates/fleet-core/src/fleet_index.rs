@@ -14,10 +14,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kustom_ipp::{Device, DeviceQuery, MetadataFilter};
-
-use crate::device_rows::DeviceRows;
 use serde::{Deserialize, Serialize};
 use specta::Type;
+
+use crate::device_rows::DeviceRows;
 
 /// Which location a query wants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -270,11 +270,6 @@ impl FleetIndex {
 
     pub fn get(&self, id: &str) -> Option<Device> {
         self.row_of(id).and_then(|row| self.device(row))
-    }
-
-    /// The location id of a row's device, without making the whole device.
-    pub fn location_id(&self, row: u32) -> Option<&str> {
-        self.devices.location_id(row)
     }
 
     /// Rows matching `query`, in name order.
