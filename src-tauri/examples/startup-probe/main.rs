@@ -60,6 +60,14 @@ fn main() {
                     .body(Vec::new())
                     .unwrap_or_default();
             }
+            // What a stage wants to say about itself (a bisection's own measurements).
+            if path == "/__log" {
+                println!("FLEETDESK_LOG {}", request.uri().query().unwrap_or(""));
+                return Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .body(Vec::new())
+                    .unwrap_or_default();
+            }
             match resolve(&root, path).and_then(|file| std::fs::read(&file).ok().map(|b| (file, b)))
             {
                 Some((file, body)) => Response::builder()
