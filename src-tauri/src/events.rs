@@ -18,7 +18,7 @@ pub struct RolloutProgress {
     pub progress: fleet_core::rollout::BatchProgress,
 }
 
-/// The fleet sync fetched another page.
+/// How far the fleet sync has come (sent as pages arrive, at most ten times a second).
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct FleetSyncProgress {
     pub pages_done: u32,

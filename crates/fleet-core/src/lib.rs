@@ -20,6 +20,7 @@ pub mod fleet_index;
 pub mod key_check;
 pub mod locale;
 pub mod metadata_rules;
+pub mod pacing;
 pub mod pairing_card;
 pub mod playground;
 pub mod private_files;

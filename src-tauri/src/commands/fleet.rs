@@ -1,5 +1,7 @@
 //! The device fleet: sync, find, one device's detail and edits, bulk actions, export, views.
 
+use std::time::Instant;
+
 use fleet_core::AppError;
 use fleet_core::desk::{
     BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount,
@@ -7,6 +9,7 @@ use fleet_core::desk::{
 use fleet_core::device_edits::{BulkAction, BulkReport, DeviceChange};
 use fleet_core::fleet_cache::SyncInfo;
 use fleet_core::fleet_index::{FleetQuery, Sort};
+use fleet_core::pacing::{PROGRESS_INTERVAL, Pacer};
 use kustom_ipp::Device;
 use tauri::AppHandle;
 use tauri_specta::Event;
@@ -34,12 +37,17 @@ pub async fn location_counts(
     desk.location_counts(&query).await
 }
 
-/// Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` per page.
+/// Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` as pages arrive
+/// (paced: the first, the last, and at most ten a second).
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_fleet(app: AppHandle, desk: DeskState<'_>) -> Result<SyncInfo, AppError> {
     let desk = desk.get().await?;
+    let mut pacer = Pacer::new(PROGRESS_INTERVAL);
     desk.sync_fleet(|progress| {
+        if !pacer.admit(Instant::now(), progress.pages_done >= progress.pages_total) {
+            return;
+        }
         let event = FleetSyncProgress {
             pages_done: progress.pages_done,
             pages_total: progress.pages_total,

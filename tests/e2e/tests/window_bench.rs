@@ -142,6 +142,32 @@ fn app_memory(data_dir: &std::path::Path) -> Result<Memory> {
             })
             .map_or(0.0, |kb| kb as f64 / 1024.0)
     };
+    // Each process's resident memory by kind (private heap, mapped files such as libraries,
+    // shared memory such as WebKit's graphics buffers), to see where the total comes from.
+    for pid in &tree {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|line| line.starts_with(name))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+                .map_or(0.0, |kb| kb as f64 / 1024.0)
+        };
+        let name = status
+            .lines()
+            .find_map(|line| line.strip_prefix("Name:"))
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        println!(
+            "  process {pid:>7} {name:<16} resident {:>7.1} MB: heap {:>7.1}, files {:>6.1}, shared {:>6.1}",
+            field("VmRSS:"),
+            field("RssAnon:"),
+            field("RssFile:"),
+            field("RssShmem:")
+        );
+    }
     Ok(Memory {
         app: rss_mb(&root),
         all: tree.iter().map(rss_mb).sum(),

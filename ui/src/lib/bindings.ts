@@ -74,7 +74,10 @@ export const commands = {
 	fleetOverview: () => typedError<FleetOverview, AppError>(__TAURI_INVOKE("fleet_overview")),
 	/**  Where the devices matching a query (apart from its location) are, per location. */
 	locationCounts: (query: FleetQuery) => typedError<LocationCount[], AppError>(__TAURI_INVOKE("location_counts", { query })),
-	/**  Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` per page. */
+	/**
+	 *  Fetches the whole fleet into the local cache, emitting `FleetSyncProgress` as pages arrive
+	 *  (paced: the first, the last, and at most ten a second).
+	 */
 	syncFleet: () => typedError<SyncInfo, AppError>(__TAURI_INVOKE("sync_fleet")),
 	/**  A window of the devices matching `query` (the table asks for the rows it shows). */
 	findDevices: (query: FleetQuery, sort: Sort, offset: number, limit: number) => typedError<FleetPage, AppError>(__TAURI_INVOKE("find_devices", { query, sort, offset, limit })),
@@ -499,7 +502,7 @@ export type FleetQuery = {
 	text: string,
 };
 
-/**  The fleet sync fetched another page. */
+/**  How far the fleet sync has come (sent as pages arrive, at most ten times a second). */
 export type FleetSyncProgress = {
 	pages_done: number,
 	pages_total: number,
