@@ -97,7 +97,7 @@ fn record(name: &str, unit: &str, value: f64, at_most: Option<f64>) -> Result<()
 
 /// The resident memory of the app started on `data_dir` and all its children (WebKit's web and
 /// network processes).
-fn app_memory(data_dir: &std::path::Path) -> Result<Memory> {
+fn app_memory(data_dir: &std::path::Path, describe: bool) -> Result<Memory> {
     let marker = data_dir.to_string_lossy().into_owned();
     let mut parents: Vec<(u32, u32)> = Vec::new();
     let mut root = None;
@@ -144,7 +144,7 @@ fn app_memory(data_dir: &std::path::Path) -> Result<Memory> {
     };
     // Each process's resident memory by kind (private heap, mapped files such as libraries,
     // shared memory such as WebKit's graphics buffers), to see where the total comes from.
-    for pid in &tree {
+    for pid in tree.iter().filter(|_| describe) {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let field = |name: &str| {
             status
@@ -174,6 +174,27 @@ fn app_memory(data_dir: &std::path::Path) -> Result<Memory> {
     })
 }
 
+/// The app's memory once the sync's leftovers are given back: sampled every half second until two
+/// samples in a row differ by less than 1 % (at most 15 s), so a figure does not depend on whether
+/// the allocator had returned the sync's buffers at one instant.
+async fn settled_memory(app: &App) -> Result<Memory> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut previous = app_memory(app.data_dir(), false)?;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = app_memory(app.data_dir(), false)?;
+        let settled = (now.all - previous.all).abs() < previous.all * 0.01;
+        if settled || tokio::time::Instant::now() >= deadline {
+            println!(
+                "memory settled: {settled} ({:.1} → {:.1} MB)",
+                previous.all, now.all
+            );
+            return app_memory(app.data_dir(), true);
+        }
+        previous = now;
+    }
+}
+
 /// Resident memory in MB: the app's own process, and with WebKit's processes.
 struct Memory {
     app: f64,
@@ -193,7 +214,7 @@ async fn window_bench_keystroke_to_table_at_100k_devices() -> Result<()> {
     let sim = ipp_sim::start(SimConfig::new(Mode::Playground).merchants(vec![merchant])).await?;
     let key = sim.merchants()[0].api_key.clone();
     let outcome = with_app("window_bench", async |app: &App| {
-        let at_start = app_memory(app.data_dir())?;
+        let at_start = app_memory(app.data_dir(), true)?;
         app.use_simulator_profile("Big fleet", &sim.base_url(), MID, &key).await?;
         app.click_view("devices").await?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
@@ -202,8 +223,7 @@ async fn window_bench_keystroke_to_table_at_100k_devices() -> Result<()> {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]")).await?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let memory = app_memory(app.data_dir())?;
+        let memory = settled_memory(app).await?;
 
         app.client().execute(TIMER, vec![]).await?;
         app.click("input[data-testid='device-search'], [data-testid='device-search'] input").await?;
