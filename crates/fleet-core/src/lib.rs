@@ -17,6 +17,7 @@ pub mod enrollments;
 pub mod error;
 pub mod fleet_cache;
 pub mod fleet_index;
+pub mod freed_memory;
 pub mod key_check;
 pub mod locale;
 pub mod metadata_rules;

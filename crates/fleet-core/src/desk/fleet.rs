@@ -265,7 +265,11 @@ impl Desk {
             online: true,
         });
         // Freeing the previous index of 100,000 devices takes a while; not on the way to the answer.
-        tokio::task::spawn_blocking(move || drop(replaced));
+        // Then the sync's own buffers (every page decoded and encoded) go back to the system.
+        tokio::task::spawn_blocking(move || {
+            drop(replaced);
+            crate::freed_memory::release();
+        });
         Ok(info)
     }
 
