@@ -1,4 +1,4 @@
-// Component tests run in jsdom: DOM matchers, and the bits of <dialog> jsdom does not have.
+// Component tests run in jsdom: DOM matchers, and the bits of <dialog> and layout jsdom does not have.
 import "@testing-library/jest-dom/vitest";
 
 if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.showModal) {
@@ -8,5 +8,15 @@ if (typeof HTMLDialogElement !== "undefined" && !HTMLDialogElement.prototype.sho
   HTMLDialogElement.prototype.close = function close(this: HTMLDialogElement) {
     this.open = false;
     this.dispatchEvent(new Event("close"));
+  };
+}
+
+// jsdom lays nothing out, so there is no size to observe; Svelte's `bind:clientHeight` needs the
+// observer to exist.
+if (typeof globalThis.ResizeObserver === "undefined") {
+  globalThis.ResizeObserver = class ResizeObserver {
+    observe(): void {}
+    unobserve(): void {}
+    disconnect(): void {}
   };
 }
