@@ -150,16 +150,29 @@ pub struct FleetIndex {
 }
 
 impl FleetIndex {
-    pub fn build(mut devices: Vec<Device>) -> Self {
-        // Each name is lowercased once, not at every comparison.
-        devices.sort_by_cached_key(|device| (device.name.to_lowercase(), device.id.clone()));
+    pub fn build(devices: Vec<Device>) -> Self {
+        // Rows in name order. Each name is lowercased once, not at every comparison, and the
+        // devices are sorted by number (no key holds a copy of an id).
+        let names: Vec<String> = devices.iter().map(|d| d.name.to_lowercase()).collect();
+        let mut order: Vec<u32> = (0..devices.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            names[a]
+                .cmp(&names[b])
+                .then_with(|| devices[a].id.cmp(&devices[b].id))
+        });
+        drop(names);
+        let count = devices.len();
+        let mut unsorted: Vec<Option<Device>> = devices.into_iter().map(Some).collect();
+        let devices = order
+            .into_iter()
+            .filter_map(|slot| unsorted[slot as usize].take());
         let mut index = Self {
-            devices: DeviceRows::with_capacity(devices.len()),
-            text: String::with_capacity(devices.len() * 128),
-            text_starts: Vec::with_capacity(devices.len() + 1),
+            devices: DeviceRows::with_capacity(count),
+            text: String::with_capacity(count * 128),
+            text_starts: Vec::with_capacity(count + 1),
             ..Self::default()
         };
-        let count = devices.len();
         // Each device is stored compactly and its own memory given back as the loop goes, so the
         // fleet is not held twice.
         for (row, device) in devices.into_iter().enumerate() {
@@ -208,8 +221,12 @@ impl FleetIndex {
                 index.row_location[*row as usize] = slot as u32;
             }
         }
-        let mut by_id: Vec<u32> = (0..count as u32).collect();
-        by_id.sort_unstable_by(|a, b| index.devices.id(*a).cmp(index.devices.id(*b)));
+        // Each id is looked up once, not at every comparison.
+        let mut by_id: Vec<(&str, u32)> = (0..count as u32)
+            .map(|row| (index.devices.id(row), row))
+            .collect();
+        by_id.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let by_id = by_id.into_iter().map(|(_, row)| row).collect();
         index.by_id = by_id;
         index
     }
@@ -604,6 +621,10 @@ mod tests {
                     prop_assert_eq!(index.get(&device.id), Some(device.clone()));
                 }
                 prop_assert_eq!(index.get("not a device"), None);
+                // Rows are in name order, case-insensitively, ties broken by id.
+                let order: Vec<(String, String)> =
+                    index.devices().map(|d| (d.name.to_lowercase(), d.id)).collect();
+                prop_assert!(order.windows(2).all(|pair| pair[0] <= pair[1]), "{:?}", order);
                 let wanted = needle.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "");
                 let matching: Vec<&Device> = devices
                     .iter()
