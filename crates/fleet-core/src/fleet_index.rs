@@ -175,7 +175,7 @@ impl FleetIndex {
         };
         // Each device is stored compactly and its own memory given back as the loop goes, so the
         // fleet is not held twice.
-        for (row, device) in devices.into_iter().enumerate() {
+        for (row, device) in devices.enumerate() {
             let row = row as u32;
             index.text_starts.push(index.text.len());
             for (i, field) in [&device.name, &device.id, &device.hardware_id]
