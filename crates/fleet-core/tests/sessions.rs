@@ -1,18 +1,19 @@
 //! The callback receiver and the session watcher against a real simulator: forged, tampered,
 //! stale, replayed and oversized deliveries are refused; rotated secrets verify; polling backs off
-//! and stops at a terminal status; a callback and a poll reporting one change make one entry.
+//! and stops at a terminal status; a callback and a poll reporting one change make one entry;
+//! callbacks arriving out of order still tell the session in order.
 
 use std::time::Duration;
 
 use fleet_core::sessions::receiver::{PATH, Receiver, Secrets};
 use fleet_core::sessions::watcher::{EAGER, FAST, SessionWatcher};
-use fleet_core::sessions::{EventSource, SessionStore, TimelineEvent};
+use fleet_core::sessions::{EventSource, SessionStore, TimelineEntry, TimelineEvent};
 use fleet_core::store::Store;
 use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
 use kustom_ipp::webhooks::{self, WebhookSecret};
 use kustom_ipp::{
-    CallbackEvent, Client, ClientConfig, CreateSession, CreateSimulatedDevice, Credentials,
-    SessionStatus, TapOutcome,
+    CallbackData, CallbackEvent, Client, ClientConfig, CreateSession, CreateSimulatedDevice,
+    Credentials, EventType, Session, SessionStatus, TapOutcome,
 };
 use tokio::sync::mpsc;
 
@@ -59,6 +60,19 @@ async fn device(client: &Client) -> String {
         .unwrap_or_else(|e| panic!("{e}"))
         .device
         .id
+}
+
+/// A new payment session on `device`, followed by `watcher` as the app follows the ones it creates.
+async fn followed_session(client: &Client, watcher: &SessionWatcher, device: &str) -> Session {
+    let session = client
+        .create_session(None, &cart(device))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    watcher
+        .track("p", client, &session, None, EventSource::App)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    session
 }
 
 fn store() -> SessionStore {
@@ -270,14 +284,7 @@ async fn a_callback_and_a_poll_reporting_the_same_change_make_one_entry() {
         });
     }
     let device = device(&client).await;
-    let session = client
-        .create_session(None, &cart(&device))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    watcher
-        .track("p", &client, &session, None, EventSource::App)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let session = followed_session(&client, &watcher, &device).await;
     client
         .dev_simulate_tap(&session.session_id, &TapOutcome::DeclinedGeneric)
         .await
@@ -303,15 +310,8 @@ async fn a_callback_and_a_poll_reporting_the_same_change_make_one_entry() {
     }
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let timeline = store.timeline(&session.session_id).unwrap_or_default();
-    let kinds: Vec<String> = timeline
-        .iter()
-        .map(|e| match &e.event {
-            TimelineEvent::Status { status } => status.clone(),
-            TimelineEvent::PaymentFailed { reason } => format!("failed:{reason}"),
-        })
-        .collect();
     assert_eq!(
-        kinds,
+        told(&timeline),
         ["CREATED", "ACTIVE", "failed:DECLINED_GENERIC", "FINALIZED"],
         "{timeline:?}"
     );
@@ -387,4 +387,120 @@ async fn the_documented_callbacks_and_the_minimal_third_party_delivery_are_accep
         event.data.session_id.as_deref(),
         Some("660e8400-e29b-41d4-a716-446655440001")
     );
+}
+
+fn callback(session_id: &str, event_type: EventType, reason: Option<&str>) -> CallbackEvent {
+    CallbackEvent {
+        id: format!("kevt_{}", uuid::Uuid::new_v4().simple()),
+        merchant_id: "DM20260001".to_owned(),
+        timestamp: chrono::Utc::now(),
+        event_type,
+        data: CallbackData {
+            session_id: Some(session_id.to_owned()),
+            order_id: None,
+            failure_reason: reason.map(str::to_owned),
+        },
+    }
+}
+
+fn told(timeline: &[TimelineEntry]) -> Vec<String> {
+    timeline
+        .iter()
+        .map(|e| match &e.event {
+            TimelineEvent::Status { status } => status.clone(),
+            TimelineEvent::PaymentFailed { reason } => format!("failed:{reason}"),
+        })
+        .collect()
+}
+
+/// Kustom does not promise an order (a failed delivery is retried later) and the app applies each
+/// callback on its own: a decline heard before the activation still reads as an active session
+/// whose attempt failed, on the board and in the timeline, and the last update published is the
+/// latest state, whichever callback was applied first.
+#[tokio::test]
+async fn callbacks_arriving_out_of_order_tell_the_session_in_order() {
+    let sim = sim(None, WebhookSecret::generate()).await;
+    let client = client(&sim);
+    let store = store();
+    // No polls: only the callbacks below move the sessions.
+    let watcher = SessionWatcher::start(store.clone(), 0.0);
+    let device = device(&client).await;
+
+    // One at a time, the decline first.
+    let session = followed_session(&client, &watcher, &device).await;
+    let id = session.session_id.as_str();
+    let declined = callback(id, EventType::PaymentFailed, Some("DECLINED_GENERIC"));
+    watcher
+        .on_callback(&declined, "p", &client)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tracked = store
+        .get(id)
+        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("tracked"));
+    assert_eq!(
+        tracked.session.status,
+        SessionStatus::Active,
+        "an attempt means it is active"
+    );
+    let activated = callback(id, EventType::SessionActivated, None);
+    watcher
+        .on_callback(&activated, "p", &client)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let timeline = store.timeline(id).unwrap_or_default();
+    assert_eq!(
+        told(&timeline),
+        ["CREATED", "ACTIVE", "failed:DECLINED_GENERIC"]
+    );
+    let last = store.get(id).unwrap_or_default().and_then(|t| t.last_event);
+    assert_eq!(
+        last.as_ref(),
+        timeline.last(),
+        "the board shows the decline, not the activation"
+    );
+
+    // Both at once, a few times: the last update each session publishes is its latest state.
+    let mut updates = watcher.subscribe();
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        let session = followed_session(&client, &watcher, &device).await;
+        let id = session.session_id.clone();
+        let (a, b) = (
+            callback(&id, EventType::SessionActivated, None),
+            callback(
+                &id,
+                EventType::PaymentFailed,
+                Some("DECLINED_INSUFFICIENT_FUNDS"),
+            ),
+        );
+        let (first, second) = tokio::join!(
+            watcher.on_callback(&b, "p", &client),
+            watcher.on_callback(&a, "p", &client)
+        );
+        first.unwrap_or_else(|e| panic!("{e}"));
+        second.unwrap_or_else(|e| panic!("{e}"));
+        ids.push(id);
+    }
+    let mut latest = std::collections::HashMap::new();
+    while let Ok(update) = updates.try_recv() {
+        latest.insert(update.session.session.session_id.clone(), update.session);
+    }
+    for id in &ids {
+        let published = latest
+            .get(id)
+            .unwrap_or_else(|| panic!("no update for {id}"));
+        assert_eq!(published.session.status, SessionStatus::Active);
+        assert_eq!(
+            published.last_event.as_ref().map(|e| &e.event),
+            Some(&TimelineEvent::PaymentFailed {
+                reason: "DECLINED_INSUFFICIENT_FUNDS".to_owned()
+            }),
+            "{id}"
+        );
+        assert_eq!(
+            told(&store.timeline(id).unwrap_or_default()),
+            ["CREATED", "ACTIVE", "failed:DECLINED_INSUFFICIENT_FUNDS"]
+        );
+    }
 }

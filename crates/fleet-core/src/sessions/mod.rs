@@ -57,6 +57,23 @@ pub enum TimelineEvent {
     PaymentFailed { reason: String },
 }
 
+impl TimelineEvent {
+    /// Where the event falls in a session's life: created, activated, payment attempts (made
+    /// while it is active), finished. Callbacks arrive in any order (each is applied on its own,
+    /// a failed delivery is retried later) and race the polls, so a timeline is told in this
+    /// order first and in the order entries were recorded second.
+    fn stage(&self) -> u8 {
+        match self {
+            Self::Status { status } => match progress(&SessionStatus::parse(status)) {
+                0 => 0,
+                1 => 1,
+                _ => 3,
+            },
+            Self::PaymentFailed { .. } => 2,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
@@ -248,23 +265,30 @@ impl SessionStore {
         Ok(inserted == 1)
     }
 
+    /// A session's timeline in the order of its life (see [`TimelineEvent::stage`]).
     pub fn timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>, AppError> {
+        let mut entries = self.recorded(session_id)?;
+        // Stable: entries of one stage stay in the order they were recorded.
+        entries.sort_by_key(|entry| entry.event.stage());
+        Ok(entries)
+    }
+
+    /// The timeline's last entry: the furthest stage, the latest recorded within it.
+    fn last_event(&self, session_id: &str) -> Result<Option<TimelineEntry>, AppError> {
+        // `max_by_key` returns the last of equal maxima.
+        Ok(self
+            .recorded(session_id)?
+            .into_iter()
+            .max_by_key(|entry| entry.event.stage()))
+    }
+
+    /// A session's entries in the order they were recorded (a handful: one per status and attempt).
+    fn recorded(&self, session_id: &str) -> Result<Vec<TimelineEntry>, AppError> {
         self.store.with(|conn| {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT at, kind, status, detail, source, callback_id FROM session_events WHERE session_id = ?1 ORDER BY id",
             )?;
             stmt.query_map([session_id], entry_from_row)?.collect()
-        })
-    }
-
-    fn last_event(&self, session_id: &str) -> Result<Option<TimelineEntry>, AppError> {
-        self.store.with(|conn| {
-            conn.query_row(
-                "SELECT at, kind, status, detail, source, callback_id FROM session_events WHERE session_id = ?1 ORDER BY id DESC LIMIT 1",
-                [session_id],
-                entry_from_row,
-            )
-            .optional()
         })
     }
 

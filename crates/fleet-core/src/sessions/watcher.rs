@@ -62,6 +62,11 @@ struct Inner {
     /// Polls allowed per second across every tracked session.
     budget_per_second: f64,
     requests: AtomicU64,
+    /// Held from reading a session to publishing what was written. Callbacks are applied
+    /// concurrently and race the polls and the app's own calls; without it two changes could be
+    /// merged from the same old state, or published in the opposite order to how they were
+    /// saved, and the board would keep the older one.
+    writes: tokio::sync::Mutex<()>,
 }
 
 #[derive(Clone)]
@@ -79,6 +84,7 @@ impl SessionWatcher {
             updates,
             budget_per_second,
             requests: AtomicU64::new(0),
+            writes: tokio::sync::Mutex::new(()),
         });
         tokio::spawn(run(Arc::downgrade(&inner)));
         Self { inner }
@@ -137,35 +143,41 @@ impl SessionWatcher {
         let Some(session_id) = event.data.session_id.clone() else {
             return Ok(());
         };
-        let mut tracked = match self.inner.store.get_async(&session_id).await? {
-            Some(tracked) => tracked,
-            None => {
-                // Announced by a callback: fetch it and follow it; then apply what it said.
-                let session = client.get_session(&session_id).await?;
-                self.inner.requests.fetch_add(1, Ordering::Relaxed);
-                if session.session_id != session_id {
-                    return Err(AppError::Server {
-                        message: "Kustom answered with another session than the one asked for."
-                            .to_owned(),
-                    });
-                }
-                self.track(profile_id, client, &session, None, EventSource::Poll)
-                    .await?;
-                self.inner
-                    .store
-                    .get_async(&session_id)
-                    .await?
-                    .ok_or_else(|| AppError::internal("a tracked session was not saved"))?
+        if self.inner.store.get_async(&session_id).await?.is_none() {
+            // Announced by a callback: fetch it and follow it; then apply what it said.
+            let session = client.get_session(&session_id).await?;
+            self.inner.requests.fetch_add(1, Ordering::Relaxed);
+            if session.session_id != session_id {
+                return Err(AppError::Server {
+                    message: "Kustom answered with another session than the one asked for."
+                        .to_owned(),
+                });
             }
-        };
+            self.track(profile_id, client, &session, None, EventSource::Poll)
+                .await?;
+        }
+        let _writing = self.inner.writes.lock().await;
+        let mut tracked = self
+            .inner
+            .store
+            .get_async(&session_id)
+            .await?
+            .ok_or_else(|| AppError::internal("a tracked session was not saved"))?;
         let entry_event = match &event.event_type {
-            EventType::PaymentFailed => Some(TimelineEvent::PaymentFailed {
-                reason: event
-                    .data
-                    .failure_reason
-                    .clone()
-                    .unwrap_or_else(|| "unknown".to_owned()),
-            }),
+            EventType::PaymentFailed => {
+                // An attempt is made on an active session, whether or not its activation has
+                // been heard of yet (callbacks may arrive in any order).
+                if rank(&SessionStatus::Active) > rank(&tracked.session.status) {
+                    tracked.session.status = SessionStatus::Active;
+                }
+                Some(TimelineEvent::PaymentFailed {
+                    reason: event
+                        .data
+                        .failure_reason
+                        .clone()
+                        .unwrap_or_else(|| "unknown".to_owned()),
+                })
+            }
             EventType::SessionCreated => status_event(&mut tracked.session, SessionStatus::Created),
             EventType::SessionActivated => {
                 status_event(&mut tracked.session, SessionStatus::Active)
@@ -250,6 +262,7 @@ async fn observe(
         session.clone(),
         location_id.map(str::to_owned),
     );
+    let _writing = inner.writes.lock().await;
     let (latest, changed, added, first_sight, entry) = inner
         .store
         .run(move |store| {
