@@ -68,8 +68,8 @@ impl App {
                 "args": ["--data-dir", data_dir.to_string_lossy()],
             }),
         );
-        // A window that never comes must fail the test, not hang it. Once in a while (about one
-        // CI run in ten) a start opened no window and left no process and no log behind, with
+        // A window that never comes must fail the test, not hang it. Once (2026-12-03, a clean
+        // clone's CI run) a start opened no window and left no process and no log behind, with
         // nothing else running; the cause is not known, so the harness says what it saw and tries
         // once more before it gives up.
         let mut attempt = 1;
