@@ -7,8 +7,6 @@
 //! and the merchant id and platform are stored once per fleet. A `Device` is made again only for
 //! the rows asked for.
 
-use std::collections::HashMap;
-
 use kustom_ipp::{Device, Metadata, Platform, Timestamp};
 
 /// Where a row's `unique_id` (a deprecated duplicate of the hardware id) is.
@@ -45,7 +43,8 @@ struct Row {
 #[derive(Debug, Default)]
 struct Symbols {
     texts: Vec<Box<str>>,
-    numbers: HashMap<Box<str>, u32>,
+    /// foldhash, as for the index's posting maps (see `fleet_index`).
+    numbers: foldhash::HashMap<Box<str>, u32>,
 }
 
 impl Symbols {
