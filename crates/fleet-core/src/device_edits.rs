@@ -298,9 +298,10 @@ pub async fn run_bulk(
             failed: report.failed,
         });
     }
-    report
-        .results
-        .sort_by(|a, b| a.ok.cmp(&b.ok).then_with(|| a.name.cmp(&b.name)));
+    report.results.sort_by(|a, b| {
+        a.ok.cmp(&b.ok)
+            .then_with(|| crate::name_order::compare(&a.name, &b.name))
+    });
     (report, applied)
 }
 

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::device_rows::DeviceRows;
+use crate::name_order;
 
 /// Which location a query wants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -157,14 +158,18 @@ pub struct FleetIndex {
 
 impl FleetIndex {
     pub fn build(devices: Vec<Device>) -> Self {
-        // Rows in name order. Each name is lowercased once, not at every comparison, and the
-        // devices are sorted by number (no key holds a copy of an id).
-        let names: Vec<String> = devices.iter().map(|d| d.name.to_lowercase()).collect();
+        // Rows in name order (`name_order`). Each name's key is made once, not at every
+        // comparison, and the devices are sorted by number (no key holds a copy of an id).
+        let names: Vec<Vec<u8>> = devices
+            .iter()
+            .map(|d| name_order::sort_key(&d.name))
+            .collect();
         let mut order: Vec<u32> = (0..devices.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
             names[a]
                 .cmp(&names[b])
+                .then_with(|| devices[a].name.cmp(&devices[b].name))
                 .then_with(|| devices[a].id.cmp(&devices[b].id))
         });
         drop(names);
@@ -342,15 +347,16 @@ impl FleetIndex {
             SortColumn::Name => {}
             SortColumn::Location => {
                 // One key per distinct location (a few hundred), not one per row.
-                let keys: Vec<String> = self
+                // Unassigned devices last: no key of a name starts with the byte 0xFF.
+                let keys: Vec<Vec<u8>> = self
                     .locations
                     .iter()
                     .map(|location| {
                         location
                             .as_ref()
                             .and_then(|id| location_names.get(id))
-                            .map(|name| name.to_lowercase())
-                            .unwrap_or_else(|| "\u{10ffff}".to_owned())
+                            .map(|name| name_order::sort_key(name))
+                            .unwrap_or_else(|| vec![u8::MAX])
                     })
                     .collect();
                 let key = |row: &u32| &keys[self.row_location[*row as usize] as usize];
@@ -627,10 +633,17 @@ mod tests {
                     prop_assert_eq!(index.get(&device.id), Some(device.clone()));
                 }
                 prop_assert_eq!(index.get("not a device"), None);
-                // Rows are in name order, case-insensitively, ties broken by id.
-                let order: Vec<(String, String)> =
-                    index.devices().map(|d| (d.name.to_lowercase(), d.id)).collect();
-                prop_assert!(order.windows(2).all(|pair| pair[0] <= pair[1]), "{:?}", order);
+                // Rows are in name order (numbers by value, case aside), ties broken by id.
+                let order: Vec<(String, String)> = index.devices().map(|d| (d.name, d.id)).collect();
+                prop_assert!(
+                    order.windows(2).all(|pair| {
+                        crate::name_order::compare(&pair[0].0, &pair[1].0)
+                            .then_with(|| pair[0].1.cmp(&pair[1].1))
+                            .is_le()
+                    }),
+                    "{:?}",
+                    order
+                );
                 let wanted = needle.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "");
                 let matching: Vec<&Device> = devices
                     .iter()

@@ -21,6 +21,7 @@ pub mod freed_memory;
 pub mod key_check;
 pub mod locale;
 pub mod metadata_rules;
+pub mod name_order;
 pub mod pacing;
 pub mod pairing_card;
 pub mod playground;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import cases from "../../../crates/fleet-core/tests/format_cases.json";
-import { formatCountdown, formatDate, formatDateTime, formatDuration, formatMoney, formatTime, secondsUntil, toMinor } from "./format";
+import { compareNames, formatCountdown, formatDate, formatDateTime, formatDuration, formatMoney, formatTime, secondsUntil, toMinor } from "./format";
 
 // The same file the Rust formatter (pairing-card PDF) is tested against: both sides write dates
 // as ICU does, so the screen and the paper agree.
@@ -100,5 +100,18 @@ describe("prices typed by a person", () => {
     expect(toMinor("-3")).toBeNull();
     expect(toMinor("abc")).toBeNull();
     expect(toMinor("")).toBeNull();
+  });
+});
+
+describe("names in order", () => {
+  const sorted = (names: string[], language: string) => [...names].sort((a, b) => compareNames(a, b, language));
+
+  it("puts numbers in number order and ignores case", () => {
+    expect(sorted(["Till 11", "till 3", "Till 2", "Till 10"], "en")).toEqual(["Till 2", "till 3", "Till 10", "Till 11"]);
+  });
+
+  it("follows the Swedish and the Norwegian alphabet", () => {
+    expect(sorted(["Örebro", "Åre", "Ängelholm", "Zinkensdamm"], "sv")).toEqual(["Zinkensdamm", "Åre", "Ängelholm", "Örebro"]);
+    expect(sorted(["Ås", "Ørsta", "Ænes", "Zeta"], "nb")).toEqual(["Zeta", "Ænes", "Ørsta", "Ås"]);
   });
 });

@@ -20,6 +20,7 @@ const tidy = (text: string) => text.replace(/\u202f/g, " ");
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const numberFormats = new Map<string, Intl.NumberFormat>();
 const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+const collators = new Map<string, Intl.Collator>();
 
 function made<F>(cache: Map<string, F>, tag: string, options: object, make: () => F): F {
   const key = `${tag}|${JSON.stringify(options)}`;
@@ -129,6 +130,15 @@ export function secondsUntil(iso: string, nowMs: number): number {
   return Math.floor((Date.parse(iso) - nowMs) / 1000);
 }
 
+/**
+ * Names in the order people expect them in `language`: its alphabet (å ä ö at the end, in the
+ * Swedish or the Norwegian order), case aside, and numbers by value ("Till 2" before "Till 10"),
+ * as the fleet's own lists are ordered in Rust (`name_order`).
+ */
+export function compareNames(a: string, b: string, language: string): number {
+  return made(collators, language, {}, () => new Intl.Collator(language, { numeric: true, sensitivity: "base" })).compare(a, b);
+}
+
 /** The formatters in the locale in force (reactive: views re-render when it changes). */
 export const fmt = {
   dateTime: (iso: string) => formatDateTime(iso, locale.format),
@@ -139,4 +149,5 @@ export const fmt = {
   duration: (seconds: number) => formatDuration(seconds, locale.format),
   countdown: (seconds: number) => formatCountdown(seconds, locale.format),
   relative: (iso: string, nowMs: number) => formatRelative(iso, nowMs, locale.format),
+  compareNames: (a: string, b: string) => compareNames(a, b, locale.language),
 };

@@ -140,9 +140,11 @@ fn counted(
             });
         }
     }
+    // Stores by name, the unassigned devices last.
     locations.sort_by(|a, b| {
-        (a.location_id.is_none(), a.name.to_lowercase())
-            .cmp(&(b.location_id.is_none(), b.name.to_lowercase()))
+        (a.location_id.is_none())
+            .cmp(&b.location_id.is_none())
+            .then_with(|| crate::name_order::compare(&a.name, &b.name))
     });
     locations
 }
@@ -303,7 +305,10 @@ impl Desk {
             .into_iter()
             .map(|(key, values)| {
                 let mut values: Vec<(String, u32)> = values.into_iter().collect();
-                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                values.sort_by(|a, b| {
+                    b.1.cmp(&a.1)
+                        .then_with(|| crate::name_order::compare(&a.0, &b.0))
+                });
                 (key, values.into_iter().map(|(v, _)| v).take(50).collect())
             })
             .collect();
@@ -696,5 +701,32 @@ mod tests {
         assert_eq!(neutralised("Till 1".to_owned()), "Till 1");
         assert_eq!(devices_phrase(1), "1 device");
         assert_eq!(devices_phrase(12), "12 devices");
+    }
+
+    #[test]
+    fn the_location_panel_lists_stores_in_name_order_and_unassigned_last() {
+        let names = HashMap::from([
+            ("loc_a".to_owned(), "Bergen Galleriet 10".to_owned()),
+            ("loc_b".to_owned(), "bergen galleriet 2".to_owned()),
+            ("loc_c".to_owned(), "Arendal".to_owned()),
+        ]);
+        let counts = BTreeMap::from([
+            (None, 4),
+            (Some("loc_a".to_owned()), 2),
+            (Some("loc_b".to_owned()), 1),
+        ]);
+        let listed: Vec<(String, u32)> = counted(counts, &names)
+            .into_iter()
+            .map(|l| (l.name, l.count))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("Arendal".to_owned(), 0),
+                ("bergen galleriet 2".to_owned(), 1),
+                ("Bergen Galleriet 10".to_owned(), 2),
+                ("Unassigned".to_owned(), 4),
+            ]
+        );
     }
 }

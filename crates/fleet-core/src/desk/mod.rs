@@ -747,7 +747,7 @@ impl Desk {
         let profile = self.active_profile().await?;
         let map = self.refresh_locations(&profile).await?;
         let mut locations: Vec<Location> = map.values().cloned().collect();
-        locations.sort_by_key(|l| l.name.to_lowercase());
+        locations.sort_by(|a, b| crate::name_order::compare(&a.name, &b.name));
         Ok(locations)
     }
 

@@ -118,7 +118,7 @@ impl Desk {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        locations.sort_by(|a, b| a.name.cmp(&b.name));
+        locations.sort_by(|a, b| crate::name_order::compare(&a.name, &b.name));
         locations.truncate(PER_KIND);
         let sessions = {
             let (store, profile_id, text) = (
