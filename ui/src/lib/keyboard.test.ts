@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPaletteShortcut, neighbour, shortcutLabel, viewForShortcut, type KeyChord } from "./keyboard";
+import { isPaletteShortcut, neighbour, rovingKeydown, shortcutLabel, viewForShortcut, type KeyChord } from "./keyboard";
 import { VIEW_IDS, visibleViews } from "./views";
 
 const chord = (key: string, mods: Partial<KeyChord> = {}): KeyChord => ({
@@ -75,5 +75,26 @@ describe("shortcutLabel", () => {
   it("shows the platform's modifier", () => {
     expect(shortcutLabel(4, false)).toBe("Ctrl+4");
     expect(shortcutLabel(4, true)).toBe("⌘4");
+  });
+});
+
+describe("rovingKeydown", () => {
+  it("chooses the neighbour, focuses its button and keeps the key from scrolling the page", () => {
+    const buttons = { a: document.createElement("button"), b: document.createElement("button") };
+    document.body.append(buttons.a, buttons.b);
+    const chosen: string[] = [];
+    const onkeydown = rovingKeydown(() => ["a", "b"] as const, (item) => chosen.push(item), buttons);
+
+    const arrow = new KeyboardEvent("keydown", { key: "ArrowRight", cancelable: true });
+    onkeydown(arrow, "a");
+    expect(chosen).toEqual(["b"]);
+    expect(document.activeElement).toBe(buttons.b);
+    expect(arrow.defaultPrevented).toBe(true);
+
+    // Other keys (typing, Tab) are left alone.
+    const tab = new KeyboardEvent("keydown", { key: "Tab", cancelable: true });
+    onkeydown(tab, "b");
+    expect(chosen).toEqual(["b"]);
+    expect(tab.defaultPrevented).toBe(false);
   });
 });

@@ -52,6 +52,25 @@ export function neighbour<T>(items: readonly T[], current: T, key: string): T | 
   }
 }
 
+/**
+ * Keyboard for a row of buttons with one tab stop (tabs, a radio group): the keys `neighbour`
+ * knows choose the next item and move focus to its button. Returns the keydown handler to give
+ * each item's button, with that item.
+ */
+export function rovingKeydown<T extends string>(
+  items: () => readonly T[],
+  choose: (item: T) => void,
+  buttons: Partial<Record<string, HTMLElement>>,
+): (event: KeyboardEvent, current: T) => void {
+  return (event, current) => {
+    const next = neighbour(items(), current, event.key);
+    if (next === null) return;
+    event.preventDefault();
+    choose(next);
+    buttons[next]?.focus();
+  };
+}
+
 /** The shortcut label shown next to a sidebar item. */
 export function shortcutLabel(position: number, isMac: boolean): string {
   return `${isMac ? "⌘" : "Ctrl+"}${position}`;
