@@ -147,10 +147,11 @@ pub fn run() {
         if let RunEvent::Exit = event {
             if let Some(cell) = handle.try_state::<DeskCell>() {
                 tauri::async_runtime::block_on(async {
-                    // Bounded: the window is already gone, and a process lingering on (a
-                    // connection the playground waits for, say) would swallow the user's next
-                    // start of the app, which is single-instance. The playground's state is
-                    // saved before this waits for anything.
+                    // Bounded: the window is already gone, and the single-instance plugin has
+                    // already given up its claim (it does so on this same event, first), so a
+                    // new start of the app runs beside this one while it finishes. The desk
+                    // frees the callback port before anything else, and the playground's state
+                    // is saved before this waits on anything.
                     let shutdown = async {
                         if let Ok(desk) = cell.get().await {
                             desk.shutdown().await;

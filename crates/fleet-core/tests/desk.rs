@@ -385,3 +385,58 @@ async fn a_damaged_database_is_set_aside_and_the_desk_opens() {
     );
     desk.shutdown().await;
 }
+
+/// Closing Fleetdesk and starting it again at once: the closing app gives up its single-instance
+/// claim before it shuts down, so for a moment both run on the same data. The new one must get
+/// the callback port (not report it taken by "another program") while the old one is still
+/// finishing.
+#[tokio::test]
+async fn a_start_right_after_closing_gets_the_callback_port() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|probe| probe.local_addr())
+        .map(|addr| addr.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = open(dir.path()).await;
+    let settings = first
+        .session_settings()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    first
+        .set_session_settings(&fleet_core::desk::SessionSettings {
+            receiver_port: port,
+            ..settings
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(first);
+
+    let closing = open(dir.path()).await;
+    assert_eq!(
+        closing.receiver_problem(),
+        None,
+        "the port is free at first"
+    );
+    assert_eq!(
+        closing.receiver_info().map(|info| info.port).ok(),
+        Some(port)
+    );
+    closing.shutdown().await;
+    // `closing` is still alive (its process has not exited yet); the port is given back anyway.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closing desk still holds the callback port"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let reopened = open(dir.path()).await;
+    assert_eq!(reopened.receiver_problem(), None);
+    assert_eq!(
+        reopened.receiver_info().map(|info| info.port).ok(),
+        Some(port)
+    );
+    drop(closing);
+}

@@ -785,8 +785,14 @@ impl Desk {
         outcome
     }
 
-    /// Saves the playground and stops it (on app exit).
+    /// Stops taking callbacks, then saves the playground and stops it (on app exit).
     pub async fn shutdown(&self) {
+        // First the callback port: the app gives up its single-instance claim as it starts to
+        // exit, before this runs, so Fleetdesk started again at once (a store manager closing
+        // and reopening it) must find the port free rather than "in use by another program".
+        if let Some(receiver) = &self.receiver {
+            receiver.stop();
+        }
         if let Some(playground) = self.playground.lock().await.take() {
             if let Err(err) = playground.stop().await {
                 tracing::warn!(%err, "could not save the playground on exit");

@@ -163,7 +163,7 @@ struct Shared {
 pub struct Receiver {
     pub addr: SocketAddr,
     journal: Arc<Mutex<Journal>>,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: Mutex<Option<oneshot::Sender<()>>>,
 }
 
 /// The receiver's port is taken (another program, or another Fleetdesk window of this user).
@@ -218,8 +218,16 @@ impl Receiver {
         Ok(Self {
             addr,
             journal,
-            shutdown: Some(shutdown),
+            shutdown: Mutex::new(Some(shutdown)),
         })
+    }
+
+    /// Stops taking callbacks: the port is given back at once (deliveries already being read
+    /// are still answered). Idempotent.
+    pub fn stop(&self) {
+        if let Some(stop) = self.shutdown.lock().take() {
+            let _ = stop.send(());
+        }
     }
 
     /// Counters and the latest deliveries.
@@ -237,9 +245,7 @@ impl Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        if let Some(stop) = self.shutdown.take() {
-            let _ = stop.send(());
-        }
+        self.stop();
     }
 }
 
