@@ -9,6 +9,7 @@ mod data_dir;
 mod events;
 pub mod ipc;
 mod logging;
+pub mod rendering;
 mod save_dialog;
 mod startup;
 
@@ -82,9 +83,12 @@ fn open_main_window(app: &tauri::App, boot_script: String) -> tauri::Result<()> 
 /// How long closing may wait for the background work to stop.
 const SHUTDOWN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Builds and runs the app until its last window closes.
+/// Builds and runs the app until its last window closes. `main` calls it before anything else.
 pub fn run() {
     startup::mark_process_start();
+    // SAFETY: the first thing the process does (see above): no other thread exists yet.
+    #[allow(unsafe_code)]
+    let raster = unsafe { rendering::choose_for_this_machine() };
     let ipc = ipc::builder();
 
     let app = tauri::Builder::default()
@@ -106,7 +110,11 @@ pub fn run() {
             ipc.mount_events(app);
             let data_dir = data_dir::resolve(app.handle())?;
             logging::init(&data_dir.join("logs"))?;
-            tracing::info!(version = env!("CARGO_PKG_VERSION"), "Fleetdesk starting");
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                ?raster,
+                "Fleetdesk starting"
+            );
             // The first view paints with these, before the data below is open: they are in the
             // page before its scripts run.
             let boot = boot::BootFile::load(&data_dir);

@@ -180,7 +180,8 @@ const PROBE_STAGES: [(&str, &str); 4] = [
     ("app", "+ whole app bundle, no backend"),
 ];
 
-/// How WebKit composites: its default (accelerated, software GL under Xvfb) and the mode
+/// How WebKit composites: its default (accelerated; under Xvfb there is no GPU, so Fleetdesk and
+/// the probe rasterize with Skia on the CPU, the bare window with Skia on software GL) and the mode
 /// `WEBKIT_DISABLE_COMPOSITING_MODE=1` forces. Users get the default; both are measured.
 const MODES: [(&str, Option<&str>); 2] = [("compositing on", None), ("compositing off", Some("1"))];
 
@@ -228,6 +229,7 @@ fn startup(figures: &Path) -> Result<()> {
             };
             let mut base_runs = Vec::new();
             let mut base_warm_runs = Vec::new();
+            let mut base_cpu_warm_runs = Vec::new();
             let mut cold_runs = Vec::new();
             let mut warm_runs = Vec::new();
             let mut stage_runs: Vec<Vec<Startup>> =
@@ -246,6 +248,15 @@ fn startup(figures: &Path) -> Result<()> {
             ));
             let _ = fs::remove_dir_all(&warm_base_home);
             measure_startup(&baseline, &display, &warm_base_home, &env(Vec::new()))?;
+            // Fleetdesk chooses Skia's CPU rasterizer where there is no GPU (src-tauri's
+            // `rendering`); the bare window, painting WebKit's default way, stays the baseline.
+            // For comparison, the bare window painting on the CPU too (compositing on only).
+            let cpu_raster = vec![("WEBKIT_SKIA_ENABLE_CPU_RENDERING", PathBuf::from("1"))];
+            let warm_base_cpu_home = workspace::target_dir().join("bench-run/warm-baseline-cpu");
+            if compositing.is_none() {
+                let _ = fs::remove_dir_all(&warm_base_cpu_home);
+                measure_startup(&baseline, &display, &warm_base_cpu_home, &cpu_raster)?;
+            }
             for round in 0..ROUNDS {
                 base_runs.push(measure_startup(
                     &baseline,
@@ -259,6 +270,14 @@ fn startup(figures: &Path) -> Result<()> {
                     &warm_base_home,
                     &env(Vec::new()),
                 )?);
+                if compositing.is_none() {
+                    base_cpu_warm_runs.push(measure_startup(
+                        &baseline,
+                        &display,
+                        &warm_base_cpu_home,
+                        &cpu_raster,
+                    )?);
+                }
                 cold_runs.push(measure_startup(
                     &app,
                     &display,
@@ -306,6 +325,13 @@ fn startup(figures: &Path) -> Result<()> {
                 &base_warm,
                 &base_warm,
             );
+            if !base_cpu_warm_runs.is_empty() {
+                row(
+                    "minimal Tauri window, warm, Skia on the CPU",
+                    &medians(&base_cpu_warm_runs),
+                    &base_warm,
+                );
+            }
             for (index, (_, label)) in PROBE_STAGES.iter().enumerate() {
                 row(
                     &format!("probe, cold: {label}"),

@@ -6,6 +6,8 @@
 //!
 //! A stage reports its first paint by fetching `/__ready` (two animation frames after mounting);
 //! the probe prints the same `FLEETDESK_READY <ms>` line as the app and the minimal window.
+//! Like the app (and unlike the bare minimal window), it chooses how WebKit rasterizes from what
+//! the machine has (`fleetdesk_lib::rendering`).
 
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
@@ -46,6 +48,10 @@ fn resolve(root: &Path, request: &str) -> Option<PathBuf> {
 
 fn main() {
     let started = Instant::now();
+    // The probe stands for the app's page, so it paints the way the app chooses to here.
+    // SAFETY: the first thing the process does: no other thread exists yet.
+    #[allow(unsafe_code)]
+    let _ = unsafe { fleetdesk_lib::rendering::choose_for_this_machine() };
     let Some(root) = std::env::var_os("FLEETDESK_PROBE_DIR").map(PathBuf::from) else {
         eprintln!("set FLEETDESK_PROBE_DIR to a built page");
         std::process::exit(2);
