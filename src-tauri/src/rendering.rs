@@ -13,9 +13,11 @@
 //! the GPU path on a machine without a GPU).
 
 /// WebKitGTK's switch for Skia's CPU rasterizer.
+#[cfg(any(target_os = "linux", test))]
 const CPU_RASTER: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
 
 /// Settings of the user's that already decide how WebKit paints: if any is set, we set nothing.
+#[cfg(any(target_os = "linux", test))]
 const USER_SETTINGS: [&str; 3] = [
     CPU_RASTER,
     "WEBKIT_DISABLE_COMPOSITING_MODE",
@@ -35,6 +37,7 @@ pub enum Raster {
 
 /// What the machine and the environment say, gathered apart from the decision so that it can be
 /// tested without a machine of each kind.
+#[cfg(any(target_os = "linux", test))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Machine {
     /// A GPU render node exists (`/dev/dri/renderD*`): Mesa can use real hardware.
@@ -45,6 +48,7 @@ struct Machine {
     user_setting: bool,
 }
 
+#[cfg(any(target_os = "linux", test))]
 fn decide(machine: Machine) -> Raster {
     if machine.user_setting {
         Raster::Users
