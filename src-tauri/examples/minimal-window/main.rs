@@ -13,14 +13,20 @@ struct Started {
 }
 
 #[tauri::command]
-fn report_first_paint(view: String, time_origin: f64, started: tauri::State<'_, Started>) {
+fn report_first_paint(
+    view: String,
+    time_origin: f64,
+    painted: f64,
+    started: tauri::State<'_, Started>,
+) {
     println!(
         "FLEETDESK_READY {} {view}",
         started.at.elapsed().as_millis()
     );
+    let navigation = time_origin - started.unix_ms;
     println!(
-        "FLEETDESK_PAGE navigation={:.0}",
-        time_origin - started.unix_ms
+        "FLEETDESK_PAGE navigation={navigation:.0} painted={:.0}",
+        navigation + painted
     );
 }
 
