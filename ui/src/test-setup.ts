@@ -20,3 +20,20 @@ if (typeof globalThis.ResizeObserver === "undefined") {
     disconnect(): void {}
   };
 }
+
+// jsdom has no media queries: nothing matches (light theme, motion allowed), as in a plain window.
+if (typeof window.matchMedia === "undefined") {
+  window.matchMedia = (query: string): MediaQueryList => {
+    const list: MediaQueryList = {
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      addListener: () => {},
+      removeListener: () => {},
+      dispatchEvent: () => false,
+    };
+    return list;
+  };
+}

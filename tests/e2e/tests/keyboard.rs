@@ -96,6 +96,19 @@ async fn a_bulk_move_with_the_keyboard_alone() -> Result<()> {
         app.press(&KEY_ENTER.to_string()).await?;
         app.wait_for(Locator::Css("[data-testid='bulk-kind']"))
             .await?;
+        // A move has no target until one is chosen: nothing to preview yet.
+        let preview_disabled = app
+            .client()
+            .execute(
+                "return document.querySelector(\"[data-testid='bulk-preview']\").disabled;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            preview_disabled == json!(true),
+            "Preview was offered before a location was chosen"
+        );
+        app.screenshot("keyboard-bulk-dialog").await?;
         app.tab_to("[data-testid='bulk-location']", false, 10)
             .await?;
         app.press(&KEY_ARROW_DOWN.to_string()).await?;
