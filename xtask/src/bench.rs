@@ -576,7 +576,7 @@ struct Medians {
     page: Vec<(&'static str, f64)>,
     /// What the bench's clock counts beyond the page's `painted` step: from spawn until `main`
     /// (loading the shared libraries) and the report's way back. Only where every run reported
-    /// `painted`. The same for the app and the bare window when their time goes into the page.
+    /// `painted`. Should two programs differ here, part of their gap is outside their pages.
     outside_page_ms: Option<f64>,
 }
 
