@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPaletteShortcut, neighbour, rovingKeydown, shortcutLabel, viewForShortcut, type KeyChord } from "./keyboard";
+import { isPaletteShortcut, listMove, neighbour, rovingKeydown, shortcutLabel, viewForShortcut, type KeyChord } from "./keyboard";
 import { VIEW_IDS, visibleViews } from "./views";
 
 const chord = (key: string, mods: Partial<KeyChord> = {}): KeyChord => ({
@@ -96,5 +96,25 @@ describe("rovingKeydown", () => {
     onkeydown(tab, "b");
     expect(chosen).toEqual(["b"]);
     expect(tab.defaultPrevented).toBe(false);
+  });
+});
+
+describe("listMove", () => {
+  it("moves by one, by a page and to the ends, and stays inside the list", () => {
+    expect(listMove("ArrowDown", 3, 10, 4)).toBe(4);
+    expect(listMove("ArrowUp", 3, 10, 4)).toBe(2);
+    expect(listMove("PageDown", 3, 10, 4)).toBe(7);
+    expect(listMove("PageDown", 8, 10, 4)).toBe(9);
+    expect(listMove("PageUp", 2, 10, 4)).toBe(0);
+    expect(listMove("Home", 7, 10, 4)).toBe(0);
+    expect(listMove("End", 0, 100_000, 4)).toBe(99_999);
+    expect(listMove("ArrowDown", 9, 10, 4)).toBe(9);
+    expect(listMove("ArrowUp", 0, 10, 4)).toBe(0);
+  });
+
+  it("leaves other keys, and an empty list, alone", () => {
+    expect(listMove("a", 3, 10, 4)).toBeNull();
+    expect(listMove("Enter", 3, 10, 4)).toBeNull();
+    expect(listMove("ArrowDown", 0, 0, 4)).toBeNull();
   });
 });

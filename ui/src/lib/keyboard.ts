@@ -53,6 +53,25 @@ export function neighbour<T>(items: readonly T[], current: T, key: string): T | 
 }
 
 /**
+ * Where a key moves focus in a long vertical list (a grid's rows, a listbox's entries) of `count`
+ * entries: ↑ ↓ by one, PageUp PageDown by `page`, Home End to the ends, kept inside the list (no
+ * wrapping: at 100,000 rows, End then ↓ landing on the first would be lost). Null for other keys.
+ */
+export function listMove(key: string, current: number, count: number, page: number): number | null {
+  if (count === 0) return null;
+  const steps: Partial<Record<string, number>> = {
+    ArrowDown: current + 1,
+    ArrowUp: current - 1,
+    PageDown: current + page,
+    PageUp: current - page,
+    Home: 0,
+    End: count - 1,
+  };
+  const target = steps[key];
+  return target === undefined ? null : Math.max(0, Math.min(count - 1, target));
+}
+
+/**
  * Keyboard for a row of buttons with one tab stop (tabs, a radio group): the keys `neighbour`
  * knows choose the next item and move focus to its button. Returns the keydown handler to give
  * each item's button, with that item.
