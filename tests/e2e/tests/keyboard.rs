@@ -5,8 +5,8 @@
 use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
 use fleetdesk_e2e::{
-    App, KEY_ARROW_DOWN, KEY_CONTROL, KEY_ENTER, KEY_ESCAPE, KEY_NULL, KEY_SHIFT, KEY_SPACE,
-    KEY_TAB, with_app,
+    App, KEY_ARROW_DOWN, KEY_CONTROL, KEY_END, KEY_ENTER, KEY_ESCAPE, KEY_HOME, KEY_NULL,
+    KEY_SHIFT, KEY_SPACE, KEY_TAB, with_app,
 };
 use serde_json::json;
 
@@ -144,6 +144,55 @@ async fn a_bulk_move_with_the_keyboard_alone() -> Result<()> {
                 detail["device"]["location_id"]
             );
         }
+
+        // The location panel: one tab stop, arrows move, End reaches the last entry, Enter filters.
+        app.press(&KEY_ESCAPE.to_string()).await?;
+        app.tab_to("[data-testid='location-all']", true, 40).await?;
+        app.press(&KEY_END.to_string()).await?;
+        let focused = |attribute: &str| {
+            format!("return document.activeElement.getAttribute('{attribute}');")
+        };
+        let last = app.client().execute(&focused("aria-posinset"), vec![]).await?;
+        let size = app.client().execute(&focused("aria-setsize"), vec![]).await?;
+        ensure!(last == size, "End focused entry {last} of {size}");
+        app.press(&KEY_HOME.to_string()).await?;
+        app.press(&KEY_ARROW_DOWN.to_string()).await?;
+        let store = app
+            .client()
+            .execute(&focused("data-location-id"), vec![])
+            .await?
+            .as_str()
+            .map(str::to_owned)
+            .context("↓ from All locations did not reach a store")?;
+        let count = app
+            .client()
+            .execute(
+                "return document.activeElement.querySelector(\"[data-testid='location-count-value']\").textContent.trim();",
+                vec![],
+            )
+            .await?
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        app.press(&KEY_ENTER.to_string()).await?;
+        app.wait_for(Locator::Css(&format!(
+            "[data-testid='location-count'][data-location-id='{store}'][aria-selected='true']"
+        )))
+        .await?;
+        // The table now shows that store's devices, as many as the panel said it holds.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let shown = app.text("[data-testid='match-count']").await?;
+            if shown.starts_with(&format!("{count} ")) {
+                break;
+            }
+            ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the table says {shown:?} after choosing a store of {count}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        app.screenshot("keyboard-location-panel").await?;
         Ok(())
     })
     .await
