@@ -33,7 +33,11 @@ pub async fn run() -> Result<()> {
         let mut sync = Vec::new();
         let mut floor = Vec::new();
         for _ in 0..rounds {
+            // Each timing starts from a quiet process: a sync leaves the fetched devices to be
+            // freed on a thread of its own, which must not slow the floor's round after it.
+            settle().await;
             floor.push(timed(paging::bare_loop(&http, &sim, devices)).await?);
+            settle().await;
             let dir = tempfile::tempdir()?;
             let cache = FleetCache::new(Store::open(&dir.path().join("bench.sqlite3"))?.0);
             let started = Instant::now();
@@ -67,6 +71,11 @@ pub async fn run() -> Result<()> {
         sim.shutdown().await;
     }
     Ok(())
+}
+
+/// A pause for background work of the round before (freeing, the cache's checkpoint) to end.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
 async fn timed(work: impl std::future::Future<Output = Result<usize>>) -> Result<Duration> {

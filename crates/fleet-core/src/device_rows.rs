@@ -85,8 +85,8 @@ impl DeviceRows {
         }
     }
 
-    /// Stores `device` as the next row.
-    pub fn push(&mut self, device: Device) {
+    /// Stores a copy of `device` as the next row.
+    pub fn push(&mut self, device: &Device) {
         let strings = self.strings.len();
         for text in [&device.id, &device.name, &device.hardware_id] {
             self.strings.push_str(text);
@@ -94,11 +94,11 @@ impl DeviceRows {
         if let Some(location) = &device.location_id {
             self.strings.push_str(location);
         }
-        let unique_id = match device.unique_id {
+        let unique_id = match &device.unique_id {
             None => UniqueId::Absent,
-            Some(unique) if unique == device.hardware_id => UniqueId::SameAsHardwareId,
+            Some(unique) if *unique == device.hardware_id => UniqueId::SameAsHardwareId,
             Some(unique) => {
-                self.strings.push_str(&unique);
+                self.strings.push_str(unique);
                 UniqueId::Own(unique.len())
             }
         };
@@ -110,7 +110,7 @@ impl DeviceRows {
         let platform = match self.platforms.iter().position(|p| *p == device.platform) {
             Some(slot) => slot as u32,
             None => {
-                self.platforms.push(device.platform);
+                self.platforms.push(device.platform.clone());
                 (self.platforms.len() - 1) as u32
             }
         };
@@ -268,7 +268,7 @@ mod tests {
         #[test]
         fn every_device_comes_back_as_it_was_stored(devices in proptest::collection::vec(device(), 0..30)) {
             let mut rows = DeviceRows::with_capacity(devices.len());
-            for device in devices.clone() {
+            for device in &devices {
                 rows.push(device);
             }
             rows.shrink_to_fit();

@@ -115,8 +115,10 @@ impl FleetCache {
     }
 
     /// What a sync does with the fetched fleet: writes the cache and builds the in-memory index
-    /// side by side on two threads (the index takes the devices themselves, the writer only the
-    /// encoded rows, so nothing is copied).
+    /// side by side on two threads (the index reads the devices, the writer the encoded rows, so
+    /// nothing is copied). The devices and rows are freed afterwards on a thread of their own:
+    /// freeing 10,000 devices (a dozen heap blocks each) inside the index build was ~6 ms of the
+    /// sync's critical path, and nobody waits for it.
     pub fn store_and_index(
         &self,
         profile_id: &str,
@@ -132,14 +134,16 @@ impl FleetCache {
             devices.push(device);
         }
         rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        std::thread::scope(|scope| {
+        let outcome = std::thread::scope(|scope| {
             let writer = scope.spawn(|| self.replace_rows(profile_id, &rows));
-            let index = FleetIndex::build(devices);
+            let index = FleetIndex::build_from(&devices);
             let info = writer
                 .join()
                 .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
             Ok((info, index))
-        })
+        });
+        crate::freed_memory::drop_elsewhere((devices, rows));
+        outcome
     }
 
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {

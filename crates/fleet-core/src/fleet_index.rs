@@ -158,6 +158,12 @@ pub struct FleetIndex {
 
 impl FleetIndex {
     pub fn build(devices: Vec<Device>) -> Self {
+        Self::build_from(&devices)
+    }
+
+    /// [`FleetIndex::build`] without taking the devices: the caller decides when they are freed
+    /// (a sync frees them after it has answered, see `FleetCache::store_and_index`).
+    pub fn build_from(devices: &[Device]) -> Self {
         // Rows in name order (`name_order`). Each name's key is made once, not at every
         // comparison, and the devices are sorted by number (no key holds a copy of an id).
         let names: Vec<Vec<u8>> = devices
@@ -172,21 +178,19 @@ impl FleetIndex {
                 .then_with(|| devices[a].name.cmp(&devices[b].name))
                 .then_with(|| devices[a].id.cmp(&devices[b].id))
         });
-        drop(names);
         let count = devices.len();
-        let mut unsorted: Vec<Option<Device>> = devices.into_iter().map(Some).collect();
-        let devices = order
-            .into_iter()
-            .filter_map(|slot| unsorted[slot as usize].take());
         let mut index = Self {
             devices: DeviceRows::with_capacity(count),
             text: String::with_capacity(count * 128),
             text_starts: Vec::with_capacity(count + 1),
             ..Self::default()
         };
-        // Each device is stored compactly and its own memory given back as the loop goes, so the
-        // fleet is not held twice.
-        for (row, device) in devices.enumerate() {
+        // The index copies what it keeps into its own compact buffers.
+        for (row, device) in order
+            .iter()
+            .map(|slot| &devices[*slot as usize])
+            .enumerate()
+        {
             let row = row as u32;
             index.text_starts.push(index.text.len());
             for (i, field) in [&device.name, &device.id, &device.hardware_id]
@@ -223,6 +227,7 @@ impl FleetIndex {
             add_posting(&mut index.by_platform, device.platform.as_str(), row);
             index.devices.push(device);
         }
+        drop(names);
         index.text_starts.push(index.text.len());
         index.text.shrink_to_fit();
         index.devices.shrink_to_fit();
