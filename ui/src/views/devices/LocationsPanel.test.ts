@@ -1,6 +1,6 @@
 import { render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { LocationCount, LocationFilter } from "../../lib/ipc";
 import LocationsPanel from "./LocationsPanel.svelte";
 
@@ -88,5 +88,33 @@ describe("LocationsPanel with a chain of 400 stores", () => {
     const { picked, list } = renderPanel();
     await user.click(within(list).getByText("Store 003"));
     expect(picked).toEqual([{ kind: "at", id: "loc_3" }]);
+  });
+});
+
+describe("LocationsPanel laid out in a window", () => {
+  // jsdom lays nothing out: the list is given the height a window would give it.
+  beforeEach(() => {
+    Object.defineProperty(HTMLElement.prototype, "clientHeight", {
+      configurable: true,
+      get(this: HTMLElement) {
+        return this.getAttribute("role") === "listbox" ? 340 : 0;
+      },
+    });
+  });
+  afterEach(() => {
+    delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
+  });
+
+  it("draws the rows in view, and shows the chosen store far down the list", () => {
+    const { list } = renderPanel({ kind: "at", id: "loc_300" });
+    expect(list.scrollTop).toBeGreaterThan(0);
+    const drawn = within(list).getAllByRole("option");
+    // 340 px of 34 px rows, and a few beyond each edge.
+    expect(drawn.length).toBeLessThanOrEqual(10 + 2 * 4 + 1);
+    const chosen = within(list).getByRole("option", { selected: true });
+    expect(chosen).toHaveTextContent("Store 300");
+    const top = Number.parseFloat(chosen.style.top);
+    expect(top).toBeGreaterThanOrEqual(list.scrollTop);
+    expect(top + 34).toBeLessThanOrEqual(list.scrollTop + 340);
   });
 });
