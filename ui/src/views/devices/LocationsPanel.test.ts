@@ -33,6 +33,8 @@ describe("LocationsPanel with a chain of 400 stores", () => {
     expect(drawn[0]).toHaveTextContent("1,209");
     expect(drawn[0]).toHaveAttribute("aria-setsize", "403");
     expect(drawn[1]).toHaveAttribute("aria-posinset", "2");
+    // A name too long for the panel is cut with an ellipsis; the whole name is its tooltip.
+    expect(within(drawn[1] as HTMLElement).getByTitle("Store 001")).toHaveTextContent("Store 001");
     expect(drawn[0]).toHaveAttribute("aria-selected", "true");
     expect(drawn.filter((option) => option.tabIndex === 0)).toHaveLength(1);
   });
