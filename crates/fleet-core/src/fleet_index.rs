@@ -178,6 +178,7 @@ impl FleetIndex {
                 .then_with(|| devices[a].name.cmp(&devices[b].name))
                 .then_with(|| devices[a].id.cmp(&devices[b].id))
         });
+        drop(names);
         let count = devices.len();
         let mut index = Self {
             devices: DeviceRows::with_capacity(count),
@@ -227,7 +228,6 @@ impl FleetIndex {
             add_posting(&mut index.by_platform, device.platform.as_str(), row);
             index.devices.push(device);
         }
-        drop(names);
         index.text_starts.push(index.text.len());
         index.text.shrink_to_fit();
         index.devices.shrink_to_fit();
