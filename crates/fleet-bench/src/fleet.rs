@@ -16,7 +16,7 @@ use crate::{median, ms, paging};
 
 pub async fn run() -> Result<()> {
     // First, while the process is fresh: its resident memory then grows by what the index holds.
-    filter_latency();
+    filter_latency()?;
     println!("\n== bench: fleet sync into the cache (page_size 100, 8 in flight) ==");
     println!(
         "{:<28} {:>12} {:>12} {:>8}",
@@ -145,7 +145,7 @@ async fn sync_parts(client: &Client, expected: usize) -> Result<SyncParts> {
     cache.replace("bench", &devices)?;
     let write = started.elapsed();
     let started = Instant::now();
-    let index = FleetIndex::build(devices);
+    let index = FleetIndex::build(devices)?;
     let index_time = started.elapsed();
     drop(index);
     Ok(SyncParts {
@@ -155,7 +155,7 @@ async fn sync_parts(client: &Client, expected: usize) -> Result<SyncParts> {
     })
 }
 
-fn filter_latency() {
+fn filter_latency() -> Result<()> {
     let mut state = SimState::default();
     let merchant = MerchantConfig::new("DM20260001", Mode::Playground);
     let spec = SeedSpec {
@@ -169,7 +169,7 @@ fn filter_latency() {
     let held_before = crate::heap_bytes();
     let devices = state.devices.clone();
     let built = Instant::now();
-    let index = FleetIndex::build(devices);
+    let index = FleetIndex::build(devices)?;
     let build_time = built.elapsed();
     // What holding the fleet costs the app: the index took the devices it was built from.
     let index_mb = crate::heap_bytes().saturating_sub(held_before) as f64 / (1024.0 * 1024.0);
@@ -276,4 +276,5 @@ fn filter_latency() {
         None,
         Goal::AtMost(2.0),
     );
+    Ok(())
 }

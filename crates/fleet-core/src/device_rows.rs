@@ -9,6 +9,17 @@
 
 use kustom_ipp::{Device, Metadata, Platform, Timestamp};
 
+/// A fleet whose text, metadata or row count cannot be numbered with 32 bits (over 4 GiB of
+/// names and ids): far beyond any real fleet, but a server could send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the fleet is too large to keep in memory (over 4 GiB of device text)")]
+pub struct FleetTooLarge;
+
+/// `n` as a 32-bit offset or length, or [`FleetTooLarge`].
+pub fn narrow(n: usize) -> Result<u32, FleetTooLarge> {
+    u32::try_from(n).map_err(|_| FleetTooLarge)
+}
+
 /// Where a row's `unique_id` (a deprecated duplicate of the hardware id) is.
 #[derive(Debug, Clone, Copy)]
 enum UniqueId {
@@ -16,27 +27,29 @@ enum UniqueId {
     /// The same text as the hardware id (what Kustom sends).
     SameAsHardwareId,
     /// Its own text of this many bytes, after the hardware id.
-    Own(usize),
+    Own(u32),
 }
 
-/// One device: offsets into [`DeviceRows`]'s shared buffers.
+/// One device: 32-bit offsets into [`DeviceRows`]'s shared buffers (60 bytes a row, not the 120
+/// that `usize` offsets and inline options took: 6 MB at 100,000 devices).
 #[derive(Debug, Clone)]
 struct Row {
-    /// Where the row's text starts in `strings`: the id, the name, the hardware id, the location
-    /// id (when present) and an own unique id, one after another.
-    strings: usize,
-    id_len: usize,
-    name_len: usize,
-    hardware_id_len: usize,
-    location_id_len: Option<usize>,
+    /// Where the row's text starts in `strings`: the id, the name, the hardware id and an own
+    /// unique id, one after another.
+    strings: u32,
+    id_len: u32,
+    name_len: u32,
+    hardware_id_len: u32,
     unique_id: UniqueId,
+    /// The location's number in `locations`: a fleet has a few hundred stores, so each
+    /// location id is stored once, not once per device.
+    location: Option<u32>,
     /// The row's metadata: `pair_count` (key, value) symbol pairs from `pairs[pairs_start..]`.
-    pairs_start: usize,
-    pair_count: usize,
+    pairs_start: u32,
+    pair_count: u32,
     merchant: u32,
     platform: u32,
     created_at: Timestamp,
-    open_cash_register_id: Option<i64>,
 }
 
 /// Strings stored once, referred to by number.
@@ -48,14 +61,14 @@ struct Symbols {
 }
 
 impl Symbols {
-    fn number(&mut self, text: &str) -> u32 {
+    fn number(&mut self, text: &str) -> Result<u32, FleetTooLarge> {
         if let Some(number) = self.numbers.get(text) {
-            return *number;
+            return Ok(*number);
         }
-        let number = self.texts.len() as u32;
+        let number = narrow(self.texts.len())?;
         self.texts.push(text.into());
         self.numbers.insert(text.into(), number);
-        number
+        Ok(number)
     }
 
     fn text(&self, number: u32) -> &str {
@@ -71,63 +84,87 @@ pub struct DeviceRows {
     pairs: Vec<(u32, u32)>,
     symbols: Symbols,
     merchants: Symbols,
+    locations: Symbols,
     platforms: Vec<Platform>,
+    /// `(row, open_cash_register_id)` for the few rows that have one, in row order (most
+    /// devices have none: an inline `Option<i64>` was 16 bytes on every row).
+    open_cash_registers: Vec<(u32, i64)>,
 }
 
 impl DeviceRows {
     pub fn with_capacity(devices: usize) -> Self {
         Self {
             rows: Vec::with_capacity(devices),
-            // The id (a UUID), a name, a hardware id and a location id are ~110 bytes.
-            strings: String::with_capacity(devices * 112),
+            // The id (a UUID), a name and a hardware id are ~75 bytes.
+            strings: String::with_capacity(devices * 76),
             pairs: Vec::with_capacity(devices * 3),
             ..Self::default()
         }
     }
 
-    /// Stores a copy of `device` as the next row.
-    pub fn push(&mut self, device: &Device) {
+    /// Stores a copy of `device` as the next row. On [`FleetTooLarge`] no row is stored.
+    pub fn push(&mut self, device: &Device) -> Result<(), FleetTooLarge> {
+        let row = narrow(self.rows.len())?;
         let strings = self.strings.len();
+        let own_unique = device
+            .unique_id
+            .as_ref()
+            .filter(|unique| **unique != device.hardware_id);
+        let added = device.id.len()
+            + device.name.len()
+            + device.hardware_id.len()
+            + own_unique.map_or(0, String::len);
+        // Every offset and length inside the buffer fits once its end does.
+        narrow(strings + added)?;
+        narrow(self.pairs.len() + device.metadata.len())?;
+        let mut pairs = Vec::with_capacity(device.metadata.len());
+        for (key, value) in &device.metadata {
+            pairs.push((self.symbols.number(key)?, self.symbols.number(value)?));
+        }
+        let location = match &device.location_id {
+            Some(location) => Some(self.locations.number(location)?),
+            None => None,
+        };
+        let merchant = self.merchants.number(&device.merchant_id)?;
+        let platform = match self.platforms.iter().position(|p| *p == device.platform) {
+            Some(slot) => slot,
+            None => {
+                self.platforms.push(device.platform.clone());
+                self.platforms.len() - 1
+            }
+        };
         for text in [&device.id, &device.name, &device.hardware_id] {
             self.strings.push_str(text);
         }
-        if let Some(location) = &device.location_id {
-            self.strings.push_str(location);
-        }
         let unique_id = match &device.unique_id {
             None => UniqueId::Absent,
-            Some(unique) if *unique == device.hardware_id => UniqueId::SameAsHardwareId,
-            Some(unique) => {
-                self.strings.push_str(unique);
-                UniqueId::Own(unique.len())
-            }
+            Some(_) => match own_unique {
+                None => UniqueId::SameAsHardwareId,
+                Some(unique) => {
+                    self.strings.push_str(unique);
+                    UniqueId::Own(unique.len() as u32)
+                }
+            },
         };
-        let pairs_start = self.pairs.len();
-        for (key, value) in &device.metadata {
-            let pair = (self.symbols.number(key), self.symbols.number(value));
-            self.pairs.push(pair);
+        let pairs_start = self.pairs.len() as u32;
+        self.pairs.extend(pairs);
+        if let Some(register) = device.open_cash_register_id {
+            self.open_cash_registers.push((row, register));
         }
-        let platform = match self.platforms.iter().position(|p| *p == device.platform) {
-            Some(slot) => slot as u32,
-            None => {
-                self.platforms.push(device.platform.clone());
-                (self.platforms.len() - 1) as u32
-            }
-        };
         self.rows.push(Row {
-            strings,
-            id_len: device.id.len(),
-            name_len: device.name.len(),
-            hardware_id_len: device.hardware_id.len(),
-            location_id_len: device.location_id.as_ref().map(String::len),
+            strings: strings as u32,
+            id_len: device.id.len() as u32,
+            name_len: device.name.len() as u32,
+            hardware_id_len: device.hardware_id.len() as u32,
             unique_id,
+            location,
             pairs_start,
-            pair_count: self.pairs.len() - pairs_start,
-            merchant: self.merchants.number(&device.merchant_id),
-            platform,
+            pair_count: device.metadata.len() as u32,
+            merchant,
+            platform: platform as u32,
             created_at: device.created_at,
-            open_cash_register_id: device.open_cash_register_id,
         });
+        Ok(())
     }
 
     /// Gives back memory reserved for rows that never came.
@@ -135,6 +172,7 @@ impl DeviceRows {
         self.rows.shrink_to_fit();
         self.strings.shrink_to_fit();
         self.pairs.shrink_to_fit();
+        self.open_cash_registers.shrink_to_fit();
     }
 
     pub fn len(&self) -> usize {
@@ -145,19 +183,24 @@ impl DeviceRows {
         self.rows.is_empty()
     }
 
-    /// The row's strings in the order they were stored: id, name, hardware id, location id.
+    /// The row's strings in the order they were stored: id, name, hardware id, own unique id
+    /// (empty when it has none).
     fn fields(&self, row: &Row) -> [&str; 4] {
-        let mut at = row.strings;
-        let mut next = |len: usize| {
-            let text = &self.strings[at..at + len];
-            at += len;
+        let mut at = row.strings as usize;
+        let mut next = |len: u32| {
+            let text = &self.strings[at..at + len as usize];
+            at += len as usize;
             text
+        };
+        let unique = match row.unique_id {
+            UniqueId::Own(len) => len,
+            UniqueId::Absent | UniqueId::SameAsHardwareId => 0,
         };
         [
             next(row.id_len),
             next(row.name_len),
             next(row.hardware_id_len),
-            next(row.location_id_len.unwrap_or(0)),
+            next(unique),
         ]
     }
 
@@ -184,7 +227,8 @@ impl DeviceRows {
     /// The row's metadata, as (key, value) pairs in key order.
     pub fn metadata(&self, row: u32) -> impl Iterator<Item = (&str, &str)> {
         let stored = self.row(row);
-        self.pairs[stored.pairs_start..stored.pairs_start + stored.pair_count]
+        let start = stored.pairs_start as usize;
+        self.pairs[start..start + stored.pair_count as usize]
             .iter()
             .map(|(key, value)| (self.symbols.text(*key), self.symbols.text(*value)))
     }
@@ -192,24 +236,24 @@ impl DeviceRows {
     /// The device stored at `row`, made again.
     pub fn device(&self, row: u32) -> Option<Device> {
         let stored = self.rows.get(row as usize)?;
-        let [id, name, hardware_id, location_id] = self.fields(stored);
+        let [id, name, hardware_id, own_unique] = self.fields(stored);
         let unique_id = match stored.unique_id {
             UniqueId::Absent => None,
             UniqueId::SameAsHardwareId => Some(hardware_id.to_owned()),
-            UniqueId::Own(len) => {
-                let start = stored.strings
-                    + stored.id_len
-                    + stored.name_len
-                    + stored.hardware_id_len
-                    + stored.location_id_len.unwrap_or(0);
-                Some(self.strings[start..start + len].to_owned())
-            }
+            UniqueId::Own(_) => Some(own_unique.to_owned()),
         };
+        let open_cash_register_id = self
+            .open_cash_registers
+            .binary_search_by_key(&row, |(at, _)| *at)
+            .ok()
+            .map(|at| self.open_cash_registers[at].1);
         Some(Device {
             id: id.to_owned(),
             hardware_id: hardware_id.to_owned(),
             merchant_id: self.merchants.text(stored.merchant).to_owned(),
-            location_id: stored.location_id_len.map(|_| location_id.to_owned()),
+            location_id: stored
+                .location
+                .map(|location| self.locations.text(location).to_owned()),
             name: name.to_owned(),
             platform: self.platforms[stored.platform as usize].clone(),
             metadata: self
@@ -217,7 +261,7 @@ impl DeviceRows {
                 .map(|(key, value)| (key.to_owned(), value.to_owned()))
                 .collect::<Metadata>(),
             created_at: stored.created_at,
-            open_cash_register_id: stored.open_cash_register_id,
+            open_cash_register_id,
             unique_id,
         })
     }
@@ -262,6 +306,15 @@ mod tests {
         }
     }
 
+    #[test]
+    fn offsets_past_32_bits_are_refused_not_cut_short() {
+        assert_eq!(narrow(u32::MAX as usize), Ok(u32::MAX));
+        assert_eq!(narrow(u32::MAX as usize + 1), Err(FleetTooLarge));
+        let said = crate::AppError::from(FleetTooLarge);
+        assert_eq!(said.code(), "STORAGE");
+        assert!(said.to_string().contains("too large"), "{said}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
         /// Whatever is stored comes back exactly as it went in, each row its own.
@@ -269,7 +322,7 @@ mod tests {
         fn every_device_comes_back_as_it_was_stored(devices in proptest::collection::vec(device(), 0..30)) {
             let mut rows = DeviceRows::with_capacity(devices.len());
             for device in &devices {
-                rows.push(device);
+                rows.push(device).expect("a small fleet");
             }
             rows.shrink_to_fit();
             prop_assert_eq!(rows.len(), devices.len());

@@ -102,6 +102,18 @@ impl AppError {
     }
 }
 
+/// A fleet too large for the in-memory index: said as a storage failure, since the device list
+/// cannot be kept (it is not the server's fault that a fleet is large).
+impl From<crate::device_rows::FleetTooLarge> for AppError {
+    fn from(_: crate::device_rows::FleetTooLarge) -> Self {
+        Self::Storage {
+            message: "This fleet is too large to keep in memory: its device names and ids \
+                      are over 4 GiB."
+                .to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

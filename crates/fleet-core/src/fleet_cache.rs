@@ -140,7 +140,7 @@ impl FleetCache {
             let info = writer
                 .join()
                 .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
-            Ok((info, index))
+            Ok((info, index?))
         });
         crate::freed_memory::drop_elsewhere((devices, rows));
         outcome

@@ -23,7 +23,7 @@ use kustom_ipp::{Device, DeviceQuery, MetadataFilter};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::device_rows::DeviceRows;
+use crate::device_rows::{DeviceRows, FleetTooLarge, narrow};
 use crate::name_order;
 
 /// Which location a query wants.
@@ -142,7 +142,7 @@ pub struct FleetIndex {
     /// and both are taken out of a needle, so no hit spans two fields or two rows).
     text: String,
     /// Where each row's text starts in `text`, plus one entry for the end.
-    text_starts: Vec<usize>,
+    text_starts: Vec<u32>,
     /// Metadata key → value → rows.
     by_pair: FastMap<String, FastMap<String, Postings>>,
     by_location: FastMap<Option<String>, Postings>,
@@ -157,13 +157,13 @@ pub struct FleetIndex {
 }
 
 impl FleetIndex {
-    pub fn build(devices: Vec<Device>) -> Self {
+    pub fn build(devices: Vec<Device>) -> Result<Self, FleetTooLarge> {
         Self::build_from(&devices)
     }
 
     /// [`FleetIndex::build`] without taking the devices: the caller decides when they are freed
     /// (a sync frees them after it has answered, see `FleetCache::store_and_index`).
-    pub fn build_from(devices: &[Device]) -> Self {
+    pub fn build_from(devices: &[Device]) -> Result<Self, FleetTooLarge> {
         // Rows in name order (`name_order`). Each name's key is made once, not at every
         // comparison, and the devices are sorted by number (no key holds a copy of an id).
         let names: Vec<Vec<u8>> = devices
@@ -192,8 +192,8 @@ impl FleetIndex {
             .map(|slot| &devices[*slot as usize])
             .enumerate()
         {
-            let row = row as u32;
-            index.text_starts.push(index.text.len());
+            let row = narrow(row)?;
+            index.text_starts.push(narrow(index.text.len())?);
             for (i, field) in [&device.name, &device.id, &device.hardware_id]
                 .into_iter()
                 .chain(device.metadata.values())
@@ -226,9 +226,9 @@ impl FleetIndex {
                 }
             }
             add_posting(&mut index.by_platform, device.platform.as_str(), row);
-            index.devices.push(device);
+            index.devices.push(device)?;
         }
-        index.text_starts.push(index.text.len());
+        index.text_starts.push(narrow(index.text.len())?);
         index.text.shrink_to_fit();
         index.devices.shrink_to_fit();
         index.row_location = vec![0; count];
@@ -244,13 +244,14 @@ impl FleetIndex {
         by_id.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let by_id = by_id.into_iter().map(|(_, row)| row).collect();
         index.by_id = by_id;
-        index
+        Ok(index)
     }
 
     /// A row's searchable text (without its terminating U+0000).
     fn row_text(&self, row: u32) -> &[u8] {
         let row = row as usize;
-        &self.text.as_bytes()[self.text_starts[row]..self.text_starts[row + 1] - 1]
+        &self.text.as_bytes()
+            [self.text_starts[row] as usize..self.text_starts[row + 1] as usize - 1]
     }
 
     /// Every row whose text contains `needle`, in row order: one pass over the whole buffer.
@@ -260,13 +261,13 @@ impl FleetIndex {
         let mut rows = Vec::new();
         let mut row = 0;
         while row < self.devices.len() {
-            let from = self.text_starts[row];
+            let from = self.text_starts[row] as usize;
             let Some(found) = finder.find(&text[from..]) else {
                 break;
             };
             // The row holding the hit. Hits only move forward, so walk on from the last row
             // rather than search (cheaper when most rows match, as for a single letter).
-            while self.text_starts[row + 1] <= from + found {
+            while self.text_starts[row + 1] as usize <= from + found {
                 row += 1;
             }
             rows.push(row as u32);
@@ -487,6 +488,7 @@ mod tests {
                 &[("terminal_type", "checkout")],
             ),
         ])
+        .expect("a small fleet")
     }
 
     fn names(index: &FleetIndex, rows: &[u32]) -> Vec<String> {
@@ -632,7 +634,7 @@ mod tests {
                         device(&format!("id{i}"), name, location, platform, &[("k", value.as_str())])
                     })
                     .collect();
-                let index = FleetIndex::build(devices.clone());
+                let index = FleetIndex::build(devices.clone()).expect("a small fleet");
                 // Every device is found by its id, as it was given; an unknown id finds nothing.
                 for device in &devices {
                     prop_assert_eq!(index.get(&device.id), Some(device.clone()));

@@ -50,7 +50,7 @@ async fn local_filtering_gives_the_same_devices_as_the_api() {
     let sim = sim(600, FaultConfig::default()).await;
     let client = client(&sim);
     let all = everything(&client, &Default::default()).await;
-    let index = FleetIndex::build(all.clone());
+    let index = FleetIndex::build(all.clone()).expect("a fleet of this size is indexed");
 
     // Queries built from values that occur in the fleet, of every shape the API accepts.
     let sample = &all[17];

@@ -172,7 +172,7 @@ impl Desk {
         let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
         let (devices, sync) =
             blocking(move || Ok((cache.load(&id)?, cache.sync_info(&id)?))).await?;
-        let index = Arc::new(blocking(move || Ok(FleetIndex::build(devices))).await?);
+        let index = Arc::new(blocking(move || Ok(FleetIndex::build(devices)?)).await?);
         *self.fleet.lock() = Some(FleetState {
             profile_id: profile.id.clone(),
             index: index.clone(),
@@ -498,7 +498,7 @@ impl Desk {
                     }
                 }
             }
-            Ok(FleetIndex::build(devices.into_values().collect()))
+            Ok(FleetIndex::build(devices.into_values().collect())?)
         })
         .await?;
         if let Some(state) = self
