@@ -20,6 +20,26 @@ pub fn narrow(n: usize) -> Result<u32, FleetTooLarge> {
     u32::try_from(n).map_err(|_| FleetTooLarge)
 }
 
+/// Appends `field` lowercased, without the separators (a device's own text cannot fake a field or
+/// row boundary).
+pub fn push_lowercase(text: &mut String, field: &str) {
+    let separator = |c: char| matches!(c, '\u{0}' | '\u{1}');
+    if field.is_ascii() && !field.contains(separator) {
+        // Most fields (ids, hardware ids, plain names): lowercased in place, nothing allocated.
+        let start = text.len();
+        text.push_str(field);
+        text[start..].make_ascii_lowercase();
+        return;
+    }
+    // `str::to_lowercase`, as for the needle (it knows a word-final Σ is ς; per-char does not).
+    let lower = field.to_lowercase();
+    if lower.contains(['\u{0}', '\u{1}']) {
+        text.extend(lower.chars().filter(|c| !matches!(c, '\u{0}' | '\u{1}')));
+    } else {
+        text.push_str(&lower);
+    }
+}
+
 /// Where a row's `unique_id` (a deprecated duplicate of the hardware id) is.
 #[derive(Debug, Clone, Copy)]
 enum UniqueId {
@@ -30,14 +50,17 @@ enum UniqueId {
     Own(u32),
 }
 
-/// One device: 32-bit offsets into [`DeviceRows`]'s shared buffers (60 bytes a row, not the 120
-/// that `usize` offsets and inline options took: 6 MB at 100,000 devices).
+/// One device: 32-bit offsets into [`DeviceRows`]'s shared buffers (64 bytes a row, not the 120
+/// that `usize` offsets and inline options took: 5.6 MB at 100,000 devices).
 #[derive(Debug, Clone)]
 struct Row {
-    /// Where the row's text starts in `strings`: the id, the name, the hardware id and an own
-    /// unique id, one after another.
+    /// Where the row's text starts in `strings`: the id (unless `id_in_search`), the name, the
+    /// hardware id and an own unique id, one after another.
     strings: u32,
     id_len: u32,
+    /// The id is stored only at the start of the row's search text: it was lowercase already
+    /// (Kustom's ids are lowercase UUIDs, 3.6 MB at 100,000 devices).
+    id_in_search: bool,
     name_len: u32,
     hardware_id_len: u32,
     unique_id: UniqueId,
@@ -81,6 +104,12 @@ impl Symbols {
 pub struct DeviceRows {
     rows: Vec<Row>,
     strings: String,
+    /// What the search box looks in: each row's id, name and hardware id lowercased, fields
+    /// separated by U+0001 and rows by U+0000 (neither can be typed into the search box, and
+    /// both are taken out of a needle, so no hit spans two fields or two rows).
+    search: String,
+    /// Where each row's search text starts in `search`, plus one entry for the end.
+    search_starts: Vec<u32>,
     pairs: Vec<(u32, u32)>,
     symbols: Symbols,
     merchants: Symbols,
@@ -95,8 +124,10 @@ impl DeviceRows {
     pub fn with_capacity(devices: usize) -> Self {
         Self {
             rows: Vec::with_capacity(devices),
-            // The id (a UUID), a name and a hardware id are ~75 bytes.
-            strings: String::with_capacity(devices * 76),
+            // A name and a hardware id are ~40 bytes; the search text adds the id (a UUID).
+            strings: String::with_capacity(devices * 40),
+            search: String::with_capacity(devices * 80),
+            search_starts: Vec::with_capacity(devices + 1),
             pairs: Vec::with_capacity(devices * 3),
             ..Self::default()
         }
@@ -114,7 +145,9 @@ impl DeviceRows {
             + device.name.len()
             + device.hardware_id.len()
             + own_unique.map_or(0, String::len);
-        // Every offset and length inside the buffer fits once its end does.
+        // Every offset and length inside a buffer fits once its end does. The search text is at
+        // most as long as the lowercased fields plus separators (lowercasing can grow a text:
+        // checked again below, once it is known).
         narrow(strings + added)?;
         narrow(self.pairs.len() + device.metadata.len())?;
         let mut pairs = Vec::with_capacity(device.metadata.len());
@@ -133,7 +166,27 @@ impl DeviceRows {
                 self.platforms.len() - 1
             }
         };
-        for text in [&device.id, &device.name, &device.hardware_id] {
+        // The row's search text: id, name, hardware id.
+        let search_start = self.search.len();
+        push_lowercase(&mut self.search, &device.id);
+        let id_in_search = self.search[search_start..] == *device.id;
+        for field in [&device.name, &device.hardware_id] {
+            self.search.push('\u{1}');
+            push_lowercase(&mut self.search, field);
+        }
+        self.search.push('\u{0}');
+        if let Err(too_large) = narrow(self.search.len()) {
+            self.search.truncate(search_start);
+            return Err(too_large);
+        }
+        if self.search_starts.is_empty() {
+            self.search_starts.push(0);
+        }
+        self.search_starts.push(self.search.len() as u32);
+        if !id_in_search {
+            self.strings.push_str(&device.id);
+        }
+        for text in [&device.name, &device.hardware_id] {
             self.strings.push_str(text);
         }
         let unique_id = match &device.unique_id {
@@ -154,6 +207,7 @@ impl DeviceRows {
         self.rows.push(Row {
             strings: strings as u32,
             id_len: device.id.len() as u32,
+            id_in_search,
             name_len: device.name.len() as u32,
             hardware_id_len: device.hardware_id.len() as u32,
             unique_id,
@@ -171,6 +225,8 @@ impl DeviceRows {
     pub fn shrink_to_fit(&mut self) {
         self.rows.shrink_to_fit();
         self.strings.shrink_to_fit();
+        self.search.shrink_to_fit();
+        self.search_starts.shrink_to_fit();
         self.pairs.shrink_to_fit();
         self.open_cash_registers.shrink_to_fit();
     }
@@ -183,21 +239,38 @@ impl DeviceRows {
         self.rows.is_empty()
     }
 
-    /// The row's strings in the order they were stored: id, name, hardware id, own unique id
-    /// (empty when it has none).
-    fn fields(&self, row: &Row) -> [&str; 4] {
+    /// Every row's search text, one after another, and where each starts (plus the end).
+    pub fn search_text(&self) -> (&str, &[u32]) {
+        (&self.search, &self.search_starts)
+    }
+
+    /// A row's search text (without its terminating U+0000).
+    pub fn row_search_text(&self, row: u32) -> &[u8] {
+        let row = row as usize;
+        &self.search.as_bytes()
+            [self.search_starts[row] as usize..self.search_starts[row + 1] as usize - 1]
+    }
+
+    /// The row's strings: id, name, hardware id, own unique id (empty when it has none).
+    fn fields(&self, number: u32, row: &Row) -> [&str; 4] {
         let mut at = row.strings as usize;
         let mut next = |len: u32| {
             let text = &self.strings[at..at + len as usize];
             at += len as usize;
             text
         };
+        let id = if row.id_in_search {
+            let start = self.search_starts[number as usize] as usize;
+            &self.search[start..start + row.id_len as usize]
+        } else {
+            next(row.id_len)
+        };
         let unique = match row.unique_id {
             UniqueId::Own(len) => len,
             UniqueId::Absent | UniqueId::SameAsHardwareId => 0,
         };
         [
-            next(row.id_len),
+            id,
             next(row.name_len),
             next(row.hardware_id_len),
             next(unique),
@@ -209,11 +282,11 @@ impl DeviceRows {
     }
 
     pub fn id(&self, row: u32) -> &str {
-        self.fields(self.row(row))[0]
+        self.fields(row, self.row(row))[0]
     }
 
     pub fn hardware_id(&self, row: u32) -> &str {
-        self.fields(self.row(row))[2]
+        self.fields(row, self.row(row))[2]
     }
 
     pub fn platform(&self, row: u32) -> &Platform {
@@ -236,7 +309,7 @@ impl DeviceRows {
     /// The device stored at `row`, made again.
     pub fn device(&self, row: u32) -> Option<Device> {
         let stored = self.rows.get(row as usize)?;
-        let [id, name, hardware_id, own_unique] = self.fields(stored);
+        let [id, name, hardware_id, own_unique] = self.fields(row, stored);
         let unique_id = match stored.unique_id {
             UniqueId::Absent => None,
             UniqueId::SameAsHardwareId => Some(hardware_id.to_owned()),

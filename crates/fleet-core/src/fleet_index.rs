@@ -27,7 +27,7 @@ use kustom_ipp::{Device, DeviceQuery, MetadataFilter};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::device_rows::{DeviceRows, FleetTooLarge, narrow};
+use crate::device_rows::{DeviceRows, FleetTooLarge, narrow, push_lowercase};
 use crate::name_order;
 
 /// Which location a query wants.
@@ -104,26 +104,6 @@ fn search_text(typed: &str) -> String {
     typed.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "")
 }
 
-/// Appends `field` lowercased, without the separators (a device's own text cannot fake a field or
-/// row boundary).
-fn push_lowercase(text: &mut String, field: &str) {
-    let separator = |c: char| matches!(c, '\u{0}' | '\u{1}');
-    if field.is_ascii() && !field.contains(separator) {
-        // Most fields (ids, hardware ids, plain names): lowercased in place, nothing allocated.
-        let start = text.len();
-        text.push_str(field);
-        text[start..].make_ascii_lowercase();
-        return;
-    }
-    // `str::to_lowercase`, as for the needle (it knows a word-final Σ is ς; per-char does not).
-    let lower = field.to_lowercase();
-    if lower.contains(['\u{0}', '\u{1}']) {
-        text.extend(lower.chars().filter(|c| !matches!(c, '\u{0}' | '\u{1}')));
-    } else {
-        text.push_str(&lower);
-    }
-}
-
 /// Postings: sorted row numbers.
 type Postings = Vec<u32>;
 
@@ -165,18 +145,12 @@ fn entries_containing(text: &[u8], starts: &[u32], needle: &[u8]) -> Vec<u32> {
 pub struct FleetIndex {
     /// In name order, kept compactly (see [`DeviceRows`]).
     devices: DeviceRows,
-    /// Lowercased name, id and hardware id of every row, one after another, fields separated by
-    /// U+0001 and rows by U+0000 (neither can be typed into the search box, and both are taken
-    /// out of a needle, so no hit spans two fields or two rows).
-    text: String,
-    /// Where each row's text starts in `text`, plus one entry for the end.
-    text_starts: Vec<u32>,
     /// Metadata key → value → the pair's number in `pair_rows`.
     by_pair: FastMap<String, FastMap<String, u32>>,
     /// The rows of each distinct metadata (key, value) pair.
     pair_rows: Vec<Postings>,
     /// Each pair's value lowercased, in pair order, each ended by U+0000, with `pair_starts`
-    /// as `text_starts`. The free text is looked for in a fleet's few hundred distinct values
+    /// as `DeviceRows::search_text`. The free text is looked for in a fleet's few hundred distinct values
     /// once, not in a copy of them in every row's text (2.5 MB at 100,000 devices).
     pair_text: String,
     pair_starts: Vec<u32>,
@@ -217,8 +191,6 @@ impl FleetIndex {
         let count = devices.len();
         let mut index = Self {
             devices: DeviceRows::with_capacity(count),
-            text: String::with_capacity(count * 128),
-            text_starts: Vec::with_capacity(count + 1),
             ..Self::default()
         };
         // The index copies what it keeps into its own compact buffers.
@@ -228,17 +200,6 @@ impl FleetIndex {
             .enumerate()
         {
             let row = narrow(row)?;
-            index.text_starts.push(narrow(index.text.len())?);
-            for (i, field) in [&device.name, &device.id, &device.hardware_id]
-                .into_iter()
-                .enumerate()
-            {
-                if i > 0 {
-                    index.text.push('\u{1}');
-                }
-                push_lowercase(&mut index.text, field);
-            }
-            index.text.push('\u{0}');
             // Looked up by reference, so a key, value, location or platform is copied only the
             // first time it is seen (not once per device).
             for (key, value) in &device.metadata {
@@ -256,8 +217,6 @@ impl FleetIndex {
             add_posting(&mut index.by_platform, device.platform.as_str(), row);
             index.devices.push(device)?;
         }
-        index.text_starts.push(narrow(index.text.len())?);
-        index.text.shrink_to_fit();
         index.pair_starts.push(narrow(index.pair_text.len())?);
         // Posting lists grew by doubling: up to half of each was room never used.
         for postings in index
@@ -328,13 +287,6 @@ impl FleetIndex {
         Some(rows)
     }
 
-    /// A row's searchable text (without its terminating U+0000).
-    fn row_text(&self, row: u32) -> &[u8] {
-        let row = row as usize;
-        &self.text.as_bytes()
-            [self.text_starts[row] as usize..self.text_starts[row + 1] as usize - 1]
-    }
-
     pub fn len(&self) -> usize {
         self.devices.len()
     }
@@ -394,7 +346,8 @@ impl FleetIndex {
             if needle.is_empty() {
                 return (0..self.devices.len() as u32).collect();
             }
-            let in_text = entries_containing(self.text.as_bytes(), &self.text_starts, needle);
+            let (text, starts) = self.devices.search_text();
+            let in_text = entries_containing(text.as_bytes(), starts, needle);
             let Some(mut rows) = by_value else {
                 return in_text;
             };
@@ -412,7 +365,7 @@ impl FleetIndex {
                 by_value
                     .as_ref()
                     .is_some_and(|set| set.contains(*row as usize))
-                    || finder.find(self.row_text(*row)).is_some()
+                    || finder.find(self.devices.row_search_text(*row)).is_some()
             });
         }
         rows
