@@ -114,7 +114,9 @@ pub struct DeviceRows {
     symbols: Symbols,
     merchants: Symbols,
     locations: Symbols,
+    /// Each distinct platform, and its number.
     platforms: Vec<Platform>,
+    platform_numbers: foldhash::HashMap<Platform, u32>,
     /// `(row, open_cash_register_id)` for the few rows that have one, in row order (most
     /// devices have none: an inline `Option<i64>` was 16 bytes on every row).
     open_cash_registers: Vec<(u32, i64)>,
@@ -159,11 +161,16 @@ impl DeviceRows {
             None => None,
         };
         let merchant = self.merchants.number(&device.merchant_id)?;
-        let platform = match self.platforms.iter().position(|p| *p == device.platform) {
-            Some(slot) => slot,
+        // Numbered in a hash map: a server sending a new platform name on every device must
+        // not make each push scan all the platforms before it.
+        let platform = match self.platform_numbers.get(&device.platform) {
+            Some(number) => *number,
             None => {
+                let number = narrow(self.platforms.len())?;
                 self.platforms.push(device.platform.clone());
-                self.platforms.len() - 1
+                self.platform_numbers
+                    .insert(device.platform.clone(), number);
+                number
             }
         };
         // The row's search text: id, name, hardware id.
@@ -215,7 +222,7 @@ impl DeviceRows {
             pairs_start,
             pair_count: device.metadata.len() as u32,
             merchant,
-            platform: platform as u32,
+            platform,
             created_at: device.created_at,
         });
         Ok(())

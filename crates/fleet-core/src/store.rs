@@ -181,6 +181,14 @@ fn in_transaction<T>(
 /// SQLite's default: the write-ahead log is copied into the database once it passes this many pages.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 
+/// Frees what a connection's page cache holds (pages are read again from the file when needed).
+/// Best effort: failing to free memory is not worth failing the write it follows.
+fn release_cache(conn: &Connection) {
+    if let Err(err) = conn.release_memory() {
+        tracing::debug!(%err, "a database connection's cache could not be freed");
+    }
+}
+
 /// Settings every pooled connection starts with.
 #[derive(Debug)]
 struct ConnectionSetup;
@@ -349,14 +357,19 @@ impl Store {
         };
         setting(&conn, 0)?;
         let outcome = in_transaction(&mut conn, f);
-        // The pooled connection goes back with SQLite's default.
+        // The pooled connection goes back with SQLite's default, and without the pages the
+        // write left in its cache (up to 2 MB a connection, kept for as long as the app runs).
         setting(&conn, WAL_AUTOCHECKPOINT_PAGES)?;
+        release_cache(&conn);
         drop(conn);
         if outcome.is_ok() {
             let store = self.clone();
             std::thread::spawn(move || {
-                let checkpoint = store
-                    .with(|conn| conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())));
+                let checkpoint = store.with(|conn| {
+                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    release_cache(conn);
+                    done
+                });
                 if let Err(err) = checkpoint {
                     tracing::warn!(%err, "the database log could not be checkpointed after a large write");
                 }
