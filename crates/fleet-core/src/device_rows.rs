@@ -147,9 +147,9 @@ impl DeviceRows {
             + device.name.len()
             + device.hardware_id.len()
             + own_unique.map_or(0, String::len);
-        // Every offset and length inside a buffer fits once its end does. The search text is at
-        // most as long as the lowercased fields plus separators (lowercasing can grow a text:
-        // checked again below, once it is known).
+        // Every offset and length inside a buffer fits once its end does (`added` counts the id
+        // even when it will be kept only in the search text: a bound, not the size). The search
+        // text is checked below, once its length is known (lowercasing can grow a text).
         narrow(strings + added)?;
         narrow(self.pairs.len() + device.metadata.len())?;
         let mut pairs = Vec::with_capacity(device.metadata.len());
@@ -196,15 +196,13 @@ impl DeviceRows {
         for text in [&device.name, &device.hardware_id] {
             self.strings.push_str(text);
         }
-        let unique_id = match &device.unique_id {
-            None => UniqueId::Absent,
-            Some(_) => match own_unique {
-                None => UniqueId::SameAsHardwareId,
-                Some(unique) => {
-                    self.strings.push_str(unique);
-                    UniqueId::Own(unique.len() as u32)
-                }
-            },
+        let unique_id = match (&device.unique_id, own_unique) {
+            (None, _) => UniqueId::Absent,
+            (Some(_), None) => UniqueId::SameAsHardwareId,
+            (Some(_), Some(unique)) => {
+                self.strings.push_str(unique);
+                UniqueId::Own(unique.len() as u32)
+            }
         };
         let pairs_start = self.pairs.len() as u32;
         self.pairs.extend(pairs);

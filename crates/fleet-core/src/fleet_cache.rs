@@ -149,7 +149,11 @@ impl FleetCache {
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {
         let bodies: Vec<String> = self.store.with(|conn| {
             let mut stmt = conn.prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?;
-            stmt.query_map([profile_id], |row| row.get(0))?.collect()
+            let bodies = stmt.query_map([profile_id], |row| row.get(0))?.collect();
+            drop(stmt);
+            // Reading the whole fleet filled the connection's page cache: give it back.
+            crate::store::release_cache(conn);
+            bodies
         })?;
         Ok(bodies
             .iter()

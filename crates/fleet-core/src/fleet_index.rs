@@ -149,9 +149,10 @@ pub struct FleetIndex {
     by_pair: FastMap<String, FastMap<String, u32>>,
     /// The rows of each distinct metadata (key, value) pair.
     pair_rows: Vec<Postings>,
-    /// Each pair's value lowercased, in pair order, each ended by U+0000, with `pair_starts`
-    /// as `DeviceRows::search_text`. The free text is looked for in a fleet's few hundred distinct values
-    /// once, not in a copy of them in every row's text (2.5 MB at 100,000 devices).
+    /// Each pair's value lowercased, in pair order, each ended by U+0000, with `pair_starts` as
+    /// in `DeviceRows::search_text`. The free text is looked for in a fleet's few hundred
+    /// distinct values once, not in a copy of them in every row's text (2.5 MB at 100,000
+    /// devices).
     pair_text: String,
     pair_starts: Vec<u32>,
     by_location: FastMap<Option<String>, Postings>,

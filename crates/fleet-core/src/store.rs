@@ -183,7 +183,7 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 
 /// Frees what a connection's page cache holds (pages are read again from the file when needed).
 /// Best effort: failing to free memory is not worth failing the write it follows.
-fn release_cache(conn: &Connection) {
+pub(crate) fn release_cache(conn: &Connection) {
     if let Err(err) = conn.release_memory() {
         tracing::debug!(%err, "a database connection's cache could not be freed");
     }
