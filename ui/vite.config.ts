@@ -1,10 +1,11 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { svelteTesting } from "@testing-library/svelte/vite";
 import { defineConfig } from "vitest/config";
+import { preloadLatinFont } from "./build/preloadLatinFont";
 
 // The UI is embedded into the Tauri binary from ui/dist; no dev server is needed for a build.
 export default defineConfig({
-  plugins: [svelte(), svelteTesting()],
+  plugins: [svelte(), svelteTesting(), preloadLatinFont()],
   clearScreen: false,
   build: {
     target: "safari15",
