@@ -1,7 +1,7 @@
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { svelteTesting } from "@testing-library/svelte/vite";
 import { defineConfig } from "vitest/config";
-import { preloadLatinFont } from "./build/preloadLatinFont";
+import { preloadLatinFont } from "./build/preloadLatinFont.ts";
 
 // The UI is embedded into the Tauri binary from ui/dist; no dev server is needed for a build.
 export default defineConfig({
