@@ -3,7 +3,7 @@
 // between the HTML and the first script line on a 2-core machine, against 5 ms for a tiny one).
 // The Enrollments view, where a first start opens, stays in the main chunk; after the first paint
 // the other views are fetched one by one in the background, so switching never waits in practice.
-import type { Component } from "svelte";
+import { untrack, type Component } from "svelte";
 import EnrollmentsView from "../views/EnrollmentsView.svelte";
 import type { ViewId } from "./views";
 
@@ -34,8 +34,16 @@ export function viewFailed(view: ViewId): boolean {
   return failed.has(view);
 }
 
-/** Fetches a view's code once; resolves when it is here (or has failed, see `viewFailed`). */
+/**
+ * Fetches a view's code once; resolves when it is here (or has failed, see `viewFailed`). An
+ * action, not a read: an effect that calls it does not come to depend on the loader's state (or a
+ * failed fetch would re-run that effect, which would fetch again, without end).
+ */
 export function loadView(view: ViewId): Promise<void> {
+  return untrack(() => startLoading(view));
+}
+
+function startLoading(view: ViewId): Promise<void> {
   if (view === "enrollments" || loaded[view]) return Promise.resolve();
   const running = pending.get(view);
   if (running) return running;

@@ -1,3 +1,4 @@
+import { flushSync } from "svelte";
 import { expect, it, vi } from "vitest";
 import { loadView, viewComponent, viewFailed } from "./viewModules.svelte";
 
@@ -16,4 +17,22 @@ it("a view whose code cannot be fetched is marked failed, and asking again retri
   expect(viewFailed("settings")).toBe(false);
   await retry;
   expect(viewFailed("settings")).toBe(true);
+});
+
+it("an effect that asks for a view that cannot be fetched asks once, not again and again", async () => {
+  let asked = 0;
+  const stop = $effect.root(() => {
+    $effect(() => {
+      asked += 1;
+      void loadView("settings");
+    });
+  });
+  flushSync();
+  await loadView("settings");
+  flushSync();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  flushSync();
+  expect(asked).toBe(1);
+  expect(viewFailed("settings")).toBe(true);
+  stop();
 });
