@@ -5,8 +5,9 @@ import type { Plugin } from "vite";
  * HTML is read, instead of when the first layout finds text that needs it.
  *
  * Without it, the first view was laid out before Inter had arrived: in the real window that first
- * layout took ~55 ms at start-up against ~10 ms with the font already there (`cargo xtask bench
- * startup`, page steps), and the text could change font under the user once Inter came.
+ * layout took 52–59 ms at start-up against ~10 ms with the font already there (measured by hand
+ * with marks in the page, warm starts), and the text could change font under the user once Inter
+ * came.
  */
 export function preloadLatinFont(): Plugin {
   let base = "/";
