@@ -14,6 +14,8 @@
 //! was tried and measured slower: building it cost 2.1 s and its candidate lists still had to be
 //! checked.)
 
+use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 // The posting maps are keyed by text from the API (metadata, locations, platforms), hashed once
@@ -107,16 +109,6 @@ fn search_text(typed: &str) -> String {
 /// Postings: sorted row numbers.
 type Postings = Vec<u32>;
 
-/// Adds `row` to the postings of `key`, copying the key only when it is new.
-fn add_posting(map: &mut FastMap<String, Postings>, key: &str, row: u32) {
-    match map.get_mut(key) {
-        Some(postings) => postings.push(row),
-        None => {
-            map.insert(key.to_owned(), vec![row]);
-        }
-    }
-}
-
 /// Every entry of `text` whose bytes contain `needle`, in order. The entries lie one after
 /// another, entry `i` from `starts[i]` to `starts[i + 1]` (`starts` ends with the text's end).
 /// One SIMD pass over the whole buffer; after a hit the search resumes at the next entry.
@@ -173,68 +165,108 @@ impl FleetIndex {
 
     /// [`FleetIndex::build`] without taking the devices: the caller decides when they are freed
     /// (a sync frees them after it has answered, see `FleetCache::store_and_index`).
-    pub fn build_from(devices: &[Device]) -> Result<Self, FleetTooLarge> {
-        // Rows in name order (`name_order`). Each name's key is made once, not at every
-        // comparison, and the devices are sorted by number (no key holds a copy of an id).
-        let names: Vec<Vec<u8>> = devices
-            .iter()
-            .map(|d| name_order::sort_key(&d.name))
-            .collect();
-        let mut order: Vec<u32> = (0..devices.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            names[a]
-                .cmp(&names[b])
-                .then_with(|| devices[a].name.cmp(&devices[b].name))
-                .then_with(|| devices[a].id.cmp(&devices[b].id))
-        });
-        drop(names);
+    pub fn build_from<D: Borrow<Device>>(devices: &[D]) -> Result<Self, FleetTooLarge> {
         let count = devices.len();
+        narrow(count)?;
+        // Each device is read once, in the order it lies in memory: copied into compact rows,
+        // and its name's sort key (`name_order`) into one buffer of keys.
+        let mut rows = DeviceRows::with_capacity(count);
+        let mut keys = Vec::with_capacity(count * 24);
+        let mut key_ends = Vec::with_capacity(count);
+        for device in devices {
+            let device = device.borrow();
+            rows.push(device)?;
+            name_order::append_sort_key(&mut keys, &device.name);
+            key_ends.push(keys.len());
+        }
+        let key = |row: u32| {
+            let row = row as usize;
+            let start = if row == 0 { 0 } else { key_ends[row - 1] };
+            &keys[start..key_ends[row]]
+        };
+        // Then the rows in name order; equal keys by name, then by id, so the order is total.
+        let mut order: Vec<u32> = (0..count as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            key(a)
+                .cmp(key(b))
+                .then_with(|| rows.name(a).cmp(rows.name(b)))
+                .then_with(|| rows.id(a).cmp(rows.id(b)))
+        });
+        drop((keys, key_ends));
+        rows.reorder(&order);
+        drop(order);
+
         let mut index = Self {
-            devices: DeviceRows::with_capacity(count),
+            devices: rows,
+            row_location: Vec::with_capacity(count),
             ..Self::default()
         };
-        // The index copies what it keeps into its own compact buffers.
-        for (row, device) in order
-            .iter()
-            .map(|slot| &devices[*slot as usize])
-            .enumerate()
-        {
-            let row = narrow(row)?;
-            // Looked up by reference, so a key, value, location or platform is copied only the
-            // first time it is seen (not once per device).
-            for (key, value) in &device.metadata {
-                index.add_pair_row(key, value, row)?;
+        // Posting lists from the rows' numbered texts: a key, value, location or platform is
+        // hashed and copied once per fleet, not once per device.
+        let mut pairs: FastMap<(u32, u32), u32> = FastMap::default();
+        // The position in `locations` of each location number, and of the unassigned bucket.
+        let mut location_slots = vec![u32::MAX; index.devices.location_count()];
+        let mut unassigned_slot = u32::MAX;
+        let mut location_rows: Vec<Postings> = Vec::new();
+        // Platforms by name: two platform values with one name share a list, as they match the
+        // same filter.
+        let mut platform_names: FastMap<String, usize> = FastMap::default();
+        let platform_slots: Vec<usize> = (0..index.devices.platform_count() as u32)
+            .map(|number| {
+                let name = index.devices.numbered_platform(number).as_str();
+                let next = platform_names.len();
+                *platform_names.entry(name.to_owned()).or_insert(next)
+            })
+            .collect();
+        let mut platform_rows: Vec<Postings> = vec![Vec::new(); platform_names.len()];
+        for row in 0..count as u32 {
+            for at in 0..index.devices.metadata_numbers(row).len() {
+                let (key, value) = index.devices.metadata_numbers(row)[at];
+                let pair = match pairs.entry((key, value)) {
+                    Entry::Occupied(pair) => *pair.get(),
+                    Entry::Vacant(vacant) => {
+                        let key = index.devices.numbered_text(key).to_owned();
+                        let value = index.devices.numbered_text(value).to_owned();
+                        *vacant.insert(index.add_pair(key, value)?)
+                    }
+                };
+                index.pair_rows[pair as usize].push(row);
             }
-            match index.by_location.get_mut(&device.location_id) {
-                Some(postings) => postings.push(row),
-                None => {
-                    index.locations.push(device.location_id.clone());
-                    index
-                        .by_location
-                        .insert(device.location_id.clone(), vec![row]);
-                }
+            let location = index.devices.location_number(row);
+            let slot = match location {
+                Some(number) => &mut location_slots[number as usize],
+                None => &mut unassigned_slot,
+            };
+            if *slot == u32::MAX {
+                *slot = index.locations.len() as u32;
+                index.locations.push(
+                    location.map(|number| index.devices.numbered_location(number).to_owned()),
+                );
+                location_rows.push(Vec::new());
             }
-            add_posting(&mut index.by_platform, device.platform.as_str(), row);
-            index.devices.push(device)?;
+            location_rows[*slot as usize].push(row);
+            index.row_location.push(*slot);
+            platform_rows[platform_slots[index.devices.platform_number(row) as usize]].push(row);
         }
         index.pair_starts.push(narrow(index.pair_text.len())?);
         // Posting lists grew by doubling: up to half of each was room never used.
         for postings in index
             .pair_rows
             .iter_mut()
-            .chain(index.by_location.values_mut())
-            .chain(index.by_platform.values_mut())
+            .chain(&mut location_rows)
+            .chain(&mut platform_rows)
         {
             postings.shrink_to_fit();
         }
+        index.by_location = index.locations.iter().cloned().zip(location_rows).collect();
+        let mut platform_names: Vec<(String, usize)> = platform_names.into_iter().collect();
+        platform_names.sort_unstable_by_key(|(_, slot)| *slot);
+        index.by_platform = platform_names
+            .into_iter()
+            .map(|(name, _)| name)
+            .zip(platform_rows)
+            .collect();
         index.devices.shrink_to_fit();
-        index.row_location = vec![0; count];
-        for (slot, location) in index.locations.iter().enumerate() {
-            for row in &index.by_location[location] {
-                index.row_location[*row as usize] = slot as u32;
-            }
-        }
         // Each id is looked up once, not at every comparison.
         let mut by_id: Vec<(&str, u32)> = (0..count as u32)
             .map(|row| (index.devices.id(row), row))
@@ -245,30 +277,15 @@ impl FleetIndex {
         Ok(index)
     }
 
-    /// Adds `row` to the rows of the pair (`key`, `value`), numbering the pair when it is new.
-    fn add_pair_row(&mut self, key: &str, value: &str, row: u32) -> Result<(), FleetTooLarge> {
-        let pair = match self.by_pair.get(key).and_then(|values| values.get(value)) {
-            Some(pair) => *pair,
-            None => {
-                let pair = narrow(self.pair_rows.len())?;
-                self.pair_rows.push(Vec::new());
-                self.pair_starts.push(narrow(self.pair_text.len())?);
-                push_lowercase(&mut self.pair_text, value);
-                self.pair_text.push('\u{0}');
-                match self.by_pair.get_mut(key) {
-                    Some(values) => {
-                        values.insert(value.to_owned(), pair);
-                    }
-                    None => {
-                        let values = FastMap::from_iter([(value.to_owned(), pair)]);
-                        self.by_pair.insert(key.to_owned(), values);
-                    }
-                }
-                pair
-            }
-        };
-        self.pair_rows[pair as usize].push(row);
-        Ok(())
+    /// Numbers the new metadata pair (`key`, `value`), with no rows yet.
+    fn add_pair(&mut self, key: String, value: String) -> Result<u32, FleetTooLarge> {
+        let pair = narrow(self.pair_rows.len())?;
+        self.pair_rows.push(Vec::new());
+        self.pair_starts.push(narrow(self.pair_text.len())?);
+        push_lowercase(&mut self.pair_text, &value);
+        self.pair_text.push('\u{0}');
+        self.by_pair.entry(key).or_default().insert(value, pair);
+        Ok(pair)
     }
 
     /// The rows having a metadata value that contains `needle`, or `None` when no value does.
@@ -663,7 +680,11 @@ mod tests {
                         let location = [None, Some("a"), Some("b")][i % 3];
                         // Two keys, whose values often repeat across devices and across keys.
                         let metadata = [("k", value.as_str()), ("j", other.as_str())];
-                        device(&format!("id{i}"), name, location, platform, &metadata)
+                        Device {
+                            // Some devices have a cash register open: kept beside the rows.
+                            open_cash_register_id: (i % 4 == 1).then_some(i as i64),
+                            ..device(&format!("id{i}"), name, location, platform, &metadata)
+                        }
                     })
                     .collect();
                 let index = FleetIndex::build(devices.clone()).expect("a small fleet");

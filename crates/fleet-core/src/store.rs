@@ -164,6 +164,32 @@ pub struct Store {
     _temporary: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
+/// The checkpoint a [`Store::bulk_transaction`] left to do: copying its megabytes of log into
+/// the database. It starts on a thread of its own when this is dropped, so a caller with more
+/// work on the way to its answer (a sync building its index) can keep it off the cores until then.
+#[must_use = "the checkpoint starts when this is dropped: keep it while other work must go first"]
+pub struct Checkpoint {
+    store: Option<Store>,
+}
+
+impl Drop for Checkpoint {
+    fn drop(&mut self) {
+        let Some(store) = self.store.take() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let checkpoint = store.with(|conn| {
+                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                release_cache(conn);
+                done
+            });
+            if let Err(err) = checkpoint {
+                tracing::warn!(%err, "the database log could not be checkpointed after a large write");
+            }
+        });
+    }
+}
+
 /// Runs `f` in an IMMEDIATE transaction on `conn`, committed if it returns `Ok`.
 fn in_transaction<T>(
     conn: &mut Connection,
@@ -344,12 +370,12 @@ impl Store {
     /// [`Store::transaction`] for one large write (a whole fleet: megabytes at once), whose commit
     /// must not also copy the log into the database. SQLite checkpoints the write-ahead log in the
     /// committing connection once it passes 1,000 pages, which for a fleet write is about a third
-    /// of the write's time; here the write skips that and a background thread checkpoints right
-    /// after, while the caller goes on (so the log stays bounded as before).
+    /// of the write's time; here the write skips that, and the returned [`Checkpoint`] does it on
+    /// a background thread once the caller drops it (so the log stays bounded as before).
     pub fn bulk_transaction<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
+    ) -> Result<(T, Checkpoint), AppError> {
         let mut conn = self.connection()?;
         let setting = |conn: &Connection, pages: i64| {
             conn.pragma_update(None, "wal_autocheckpoint", pages)
@@ -362,20 +388,14 @@ impl Store {
         setting(&conn, WAL_AUTOCHECKPOINT_PAGES)?;
         release_cache(&conn);
         drop(conn);
-        if outcome.is_ok() {
-            let store = self.clone();
-            std::thread::spawn(move || {
-                let checkpoint = store.with(|conn| {
-                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                    release_cache(conn);
-                    done
-                });
-                if let Err(err) = checkpoint {
-                    tracing::warn!(%err, "the database log could not be checkpointed after a large write");
-                }
-            });
-        }
-        outcome
+        outcome.map(|value| {
+            (
+                value,
+                Checkpoint {
+                    store: Some(self.clone()),
+                },
+            )
+        })
     }
 
     /// [`Store::transaction`] on the blocking pool.
