@@ -208,17 +208,7 @@ impl FleetIndex {
         let mut location_slots = vec![u32::MAX; index.devices.location_count()];
         let mut unassigned_slot = u32::MAX;
         let mut location_rows: Vec<Postings> = Vec::new();
-        // Platforms by name: two platform values with one name share a list, as they match the
-        // same filter.
-        let mut platform_names: FastMap<String, usize> = FastMap::default();
-        let platform_slots: Vec<usize> = (0..index.devices.platform_count() as u32)
-            .map(|number| {
-                let name = index.devices.numbered_platform(number).as_str();
-                let next = platform_names.len();
-                *platform_names.entry(name.to_owned()).or_insert(next)
-            })
-            .collect();
-        let mut platform_rows: Vec<Postings> = vec![Vec::new(); platform_names.len()];
+        let mut platform_rows: Vec<Postings> = vec![Vec::new(); index.devices.platform_count()];
         for row in 0..count as u32 {
             for at in 0..index.devices.metadata_numbers(row).len() {
                 let (key, value) = index.devices.metadata_numbers(row)[at];
@@ -246,26 +236,33 @@ impl FleetIndex {
             }
             location_rows[*slot as usize].push(row);
             index.row_location.push(*slot);
-            platform_rows[platform_slots[index.devices.platform_number(row) as usize]].push(row);
+            platform_rows[index.devices.platform_number(row) as usize].push(row);
         }
         index.pair_starts.push(narrow(index.pair_text.len())?);
+        index.by_location = index.locations.iter().cloned().zip(location_rows).collect();
+        // Platforms by name: two platform values with one name share a list, as they match the
+        // same filter (a merged list is sorted again).
+        for (number, rows) in platform_rows.into_iter().enumerate() {
+            let name = index.devices.numbered_platform(number as u32).as_str();
+            match index.by_platform.entry(name.to_owned()) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(rows);
+                }
+                Entry::Occupied(mut merged) => {
+                    merged.get_mut().extend(rows);
+                    merged.get_mut().sort_unstable();
+                }
+            }
+        }
         // Posting lists grew by doubling: up to half of each was room never used.
         for postings in index
             .pair_rows
             .iter_mut()
-            .chain(&mut location_rows)
-            .chain(&mut platform_rows)
+            .chain(index.by_location.values_mut())
+            .chain(index.by_platform.values_mut())
         {
             postings.shrink_to_fit();
         }
-        index.by_location = index.locations.iter().cloned().zip(location_rows).collect();
-        let mut platform_names: Vec<(String, usize)> = platform_names.into_iter().collect();
-        platform_names.sort_unstable_by_key(|(_, slot)| *slot);
-        index.by_platform = platform_names
-            .into_iter()
-            .map(|(name, _)| name)
-            .zip(platform_rows)
-            .collect();
         index.devices.shrink_to_fit();
         // Each id is looked up once, not at every comparison.
         let mut by_id: Vec<(&str, u32)> = (0..count as u32)
@@ -638,6 +635,21 @@ mod tests {
             ..query()
         };
         assert!(six.as_api_query().is_none());
+    }
+
+    #[test]
+    fn two_platform_values_with_one_name_are_one_filter_in_row_order() {
+        let index = FleetIndex::build(vec![
+            device("c", "Till 3", None, Platform::Ios, &[]),
+            device("a", "Till 1", None, Platform::Unknown("IOS".into()), &[]),
+            device("b", "Till 2", None, Platform::Ios, &[]),
+        ])
+        .expect("a small fleet");
+        let rows = index.find(&FleetQuery {
+            platform: Some("IOS".to_owned()),
+            ..FleetQuery::all()
+        });
+        assert_eq!(names(&index, &rows), ["Till 1", "Till 2", "Till 3"]);
     }
 
     #[test]
