@@ -188,14 +188,17 @@ impl Client {
         query: &DeviceQuery,
         page: PageRequest,
     ) -> Result<Page<Device>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        if let Some(location) = &query.location_id {
-            pairs.push(("location_id", location.clone()));
-        }
-        pairs.extend(query.metadata.query_pairs());
-        pairs.extend(page_query(page));
-        self.json(Call::new(Method::GET, "/devices", "list devices").query(pairs))
-            .await
+        self.json(devices_call(query, page)).await
+    }
+
+    /// [`Client::list_devices`], with the answer's JSON as it came: the page decoded from exactly
+    /// these bytes. (A GET, so the call is safe to repeat as in `list_devices`.)
+    pub async fn list_devices_with_body(
+        &self,
+        query: &DeviceQuery,
+        page: PageRequest,
+    ) -> Result<(Page<Device>, Vec<u8>), ApiError> {
+        self.json_with_body(devices_call(query, page)).await
     }
 
     /// `GET /ipp/v1/devices/{id}` [INF §7.3].
@@ -348,4 +351,15 @@ impl Client {
         )
         .await
     }
+}
+
+/// `GET /ipp/v1/devices` with a filter and a page.
+fn devices_call(query: &DeviceQuery, page: PageRequest) -> Call<'static> {
+    let mut pairs: Vec<(&'static str, String)> = Vec::new();
+    if let Some(location) = &query.location_id {
+        pairs.push(("location_id", location.clone()));
+    }
+    pairs.extend(query.metadata.query_pairs());
+    pairs.extend(page_query(page));
+    Call::new(Method::GET, "/devices", "list devices").query(pairs)
 }

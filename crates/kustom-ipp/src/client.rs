@@ -260,6 +260,20 @@ impl Client {
         }
     }
 
+    /// [`Client::json`] that also gives back the answer's bytes, exactly as they came (for a cache
+    /// that keeps them: decoded and encoded again they would cost a sync's CPU twice).
+    pub(crate) async fn json_with_body<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<(T, Reply), ApiError> {
+        let context = call.context.to_owned();
+        let body = self
+            .send_tracking_uncertainty(call)
+            .await
+            .map_err(|(error, _)| error)?;
+        Ok((decode(&context, &body)?, body))
+    }
+
     /// Like [`Client::send`]; a failure also says whether an earlier attempt may have been applied.
     pub(crate) async fn send_tracking_uncertainty(
         &self,

@@ -45,6 +45,6 @@ pub use client::{Client, ClientConfig, Credentials, RetryPolicy};
 pub use error::{ApiError, Problem};
 pub use filter::MetadataFilter;
 pub use models::*;
-pub use paging::{PagingOptions, Progress, fetch_all};
+pub use paging::{PagingOptions, Progress, fetch_all, fetch_pages};
 pub use secret::Secret;
 pub use webhooks::{WebhookError, WebhookSecret};

@@ -57,8 +57,24 @@ fn implausible(message: String) -> ApiError {
 pub async fn fetch_all<T, F, Fut>(
     fetch_page: F,
     options: PagingOptions,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
 ) -> Result<Vec<T>, ApiError>
+where
+    F: Fn(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let pages = fetch_pages(fetch_page, options, progress).await?;
+    Ok(pages.into_iter().flatten().collect())
+}
+
+/// [`fetch_all`], with the items kept in their pages: the `n`th list is page number `n`, for
+/// every page from 0 up to the last one. A page fetched beyond the last (a later page said
+/// `last` or was empty while it was in flight) is not among them.
+pub async fn fetch_pages<T, F, Fut>(
+    fetch_page: F,
+    options: PagingOptions,
+    mut progress: impl FnMut(Progress),
+) -> Result<Vec<Vec<T>>, ApiError>
 where
     F: Fn(PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
@@ -128,7 +144,7 @@ where
     Ok(pages
         .into_iter()
         .take_while(|(number, _)| *number <= end)
-        .flat_map(|(_, content)| content)
+        .map(|(_, content)| content)
         .collect())
 }
 
@@ -230,6 +246,42 @@ mod tests {
         assert_eq!(items, (0..350).collect::<Vec<_>>());
         let asked = asked.lock().map(|a| a.len()).unwrap_or(usize::MAX);
         assert!(asked < 10, "asked for {asked} pages after the last one");
+    }
+
+    #[tokio::test]
+    async fn pages_are_kept_apart_in_page_order_without_those_past_the_last() {
+        let asked = std::sync::Mutex::new(Vec::new());
+        let pages = fetch_pages(
+            |request| {
+                if let Ok(mut asked) = asked.lock() {
+                    asked.push(request.page_number);
+                }
+                async move {
+                    // Items on every page up to 9, but page 3 says it is the last: pages 4 and
+                    // on, already in flight, must not be among the pages returned.
+                    let mut page = fake_page(request, 1_000);
+                    page.last = request.page_number == 3;
+                    if request.page_number == 2 {
+                        tokio::task::yield_now().await;
+                    }
+                    Ok(page)
+                }
+            },
+            PagingOptions {
+                page_size: 100,
+                concurrency: 4,
+            },
+            |_| {},
+        )
+        .await
+        .unwrap_or_default();
+        let expected: Vec<Vec<i64>> = (0..4).map(|n| (n * 100..n * 100 + 100).collect()).collect();
+        assert_eq!(pages, expected);
+        let asked = asked.lock().map(|a| a.clone()).unwrap_or_default();
+        assert!(
+            asked.iter().any(|&n| n > 3),
+            "no page past the last was in flight: {asked:?}"
+        );
     }
 
     #[tokio::test]
