@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use fleet_core::fleet_cache::{EncodedDevice, FleetCache};
+use fleet_core::fleet_cache::FleetCache;
 use fleet_core::fleet_index::{FleetIndex, FleetQuery, LocationFilter};
 use fleet_core::store::Store;
 use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimState};
-use kustom_ipp::{Client, DeviceQuery, PagingOptions, fetch_all};
+use kustom_ipp::{Client, DeviceQuery, PagingOptions, fetch_all, fetch_pages};
 
 use crate::figures::{Goal, millis, report};
 use crate::{median, ms, paging};
@@ -84,8 +84,8 @@ async fn timed(work: impl std::future::Future<Output = Result<usize>>) -> Result
     Ok(started.elapsed())
 }
 
-/// What "Refresh" does (`Desk::sync_fleet`): every page through the client, each encoded for the
-/// cache as it arrives, then the cache write and the index.
+/// What "Refresh" does (`Desk::sync_fleet`): every page through the client, each handed to the
+/// cache's writer as it arrives, then the cache's flip to the new pages and the index.
 ///
 /// Returns the index with the count: the app keeps it, so freeing it is not part of the sync.
 async fn sync_into_cache(
@@ -93,12 +93,18 @@ async fn sync_into_cache(
     cache: FleetCache,
     expected: usize,
 ) -> Result<(usize, FleetIndex)> {
-    let devices = fetch_all(
-        |page| {
-            let client = client.clone();
+    let writer = cache.begin_sync("bench")?;
+    let pages = fetch_pages(
+        |request| {
+            let (client, writer) = (client.clone(), &writer);
             async move {
-                let page = client.list_devices(&DeviceQuery::default(), page).await?;
-                Ok(page.map(EncodedDevice::encode))
+                let number = request.page_number;
+                let (page, body) = client
+                    .list_devices_with_body(&DeviceQuery::default(), request)
+                    .await?;
+                writer.write(number, &page.content, body).await;
+                // The devices are in the index's rows and the page in the cache now.
+                Ok(page.map(drop))
             }
         },
         PagingOptions {
@@ -108,12 +114,14 @@ async fn sync_into_cache(
         |_| {},
     )
     .await?;
-    let devices = devices.into_iter().collect::<Result<Vec<_>, _>>()?;
-    anyhow::ensure!(devices.len() == expected, "synced {}", devices.len());
-    let count = devices.len();
-    let (_, index) =
-        tokio::task::spawn_blocking(move || cache.store_and_index("bench", devices)).await??;
-    Ok((count, index))
+    let (info, index) =
+        tokio::task::spawn_blocking(move || cache.finish_and_index(writer, pages.len())).await??;
+    anyhow::ensure!(
+        info.device_count as usize == expected,
+        "synced {}",
+        info.device_count
+    );
+    Ok((expected, index))
 }
 
 /// The parts of a sync, each timed alone.

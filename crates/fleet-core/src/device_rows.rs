@@ -356,8 +356,9 @@ impl DeviceRows {
         self.symbols.text(number)
     }
 
-    /// Puts the rows in a new order: row `new` becomes what row `order[new]` was. `order` must
-    /// name every row once.
+    /// Puts the rows in a new order: row `new` becomes what row `order[new]` was. `order` names
+    /// each row at most once; rows it leaves out are dropped (a sync's rows from a page past the
+    /// last, or an earlier copy of a device seen twice).
     ///
     /// The rows' own text stays where it is (rows find it by offset). The search text is laid
     /// out again in the new order, because a text search reads it front to back and answers in
@@ -365,17 +366,17 @@ impl DeviceRows {
     /// once, front to back) and put in name order here, at the cost of one pass over the compact
     /// rows: reading 10,000 devices in name order was mostly waiting for memory.
     pub fn reorder(&mut self, order: &[u32]) {
-        debug_assert_eq!(order.len(), self.rows.len());
-        if order.is_empty() {
-            return;
-        }
+        debug_assert!(order.len() <= self.rows.len());
         let rows = order
             .iter()
             .map(|old| self.rows[*old as usize].clone())
             .collect();
         let mut search = String::with_capacity(self.search.len());
-        let mut search_starts = Vec::with_capacity(self.search_starts.len());
-        search_starts.push(0);
+        let mut search_starts = Vec::with_capacity(order.len() + 1);
+        // As `push` lays it out: no entries at all until there is a row.
+        if !order.is_empty() {
+            search_starts.push(0);
+        }
         for old in order {
             let old = *old as usize;
             let (start, end) = (self.search_starts[old], self.search_starts[old + 1]);
@@ -383,13 +384,15 @@ impl DeviceRows {
             // No longer than before, which fitted in 32 bits.
             search_starts.push(search.len() as u32);
         }
-        let mut new_of_old = vec![0u32; order.len()];
+        const DROPPED: u32 = u32::MAX;
+        let mut new_of_old = vec![DROPPED; self.rows.len()];
         for (new, old) in order.iter().enumerate() {
             new_of_old[*old as usize] = new as u32;
         }
-        for (row, _) in &mut self.open_cash_registers {
+        self.open_cash_registers.retain_mut(|(row, _)| {
             *row = new_of_old[*row as usize];
-        }
+            *row != DROPPED
+        });
         self.open_cash_registers
             .sort_unstable_by_key(|(row, _)| *row);
         self.rows = rows;
@@ -501,12 +504,17 @@ mod tests {
         }
 
         /// Rows pushed in one order and then reordered are the rows pushed in the new order:
-        /// each row's device, and the search text row by row.
+        /// each row's device, and the search text row by row; rows left out are gone.
         #[test]
         fn reordered_rows_are_the_rows_pushed_in_that_order(
             (devices, order) in proptest::collection::vec(device(), 0..30).prop_flat_map(|devices| {
                 let order: Vec<u32> = (0..devices.len() as u32).collect();
-                (Just(devices), Just(order).prop_shuffle())
+                let count = devices.len();
+                (Just(devices), Just(order).prop_shuffle(), 0..=count)
+                    .prop_map(|(devices, mut order, kept)| {
+                        order.truncate(kept);
+                        (devices, order)
+                    })
             })
         ) {
             let mut reordered = DeviceRows::with_capacity(devices.len());
@@ -525,6 +533,8 @@ mod tests {
                 prop_assert_eq!(reordered.name(new), devices[*old as usize].name.as_str());
                 prop_assert_eq!(reordered.row_search_text(new), pushed.row_search_text(new));
             }
+            prop_assert_eq!(reordered.len(), order.len());
+            prop_assert_eq!(reordered.device(order.len() as u32), None);
         }
     }
 }

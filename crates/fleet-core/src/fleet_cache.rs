@@ -1,15 +1,35 @@
 //! The fleet cache: every device of a profile as last seen, in SQLite, so the fleet opens at once,
 //! filters locally, and can be read while the API is unreachable.
+//!
+//! A sync keeps the fleet as the pages it came in: one row a page, the API's JSON as it came,
+//! written by a thread of its own while later pages are still in flight, under a new
+//! *generation* number. The sync's last step is one small transaction that makes that generation the
+//! profile's current one; until then readers see the previous fleet whole, and a sync that fails
+//! leaves it as it was. (Written after the last page as 10,000 rows, one a device, the cache was
+//! the longest part of a sync's wait after its last page; encoding each device again cost about
+//! as much as the HTTP floor's own decoding.) A page larger than its devices account for is
+//! encoded again from them, so what a server adds that Fleetdesk does not read never fills the
+//! disk. Devices changed after a sync — renamed,
+//! moved, deregistered — are rows of their own on top of its pages (`fleet_devices`,
+//! `fleet_removed`) until the next sync replaces it all.
+
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap as FastMap, HashMapExt};
 use kustom_ipp::Device;
-use rusqlite::OptionalExtension;
-use serde::Serialize;
+use rusqlite::{OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
 use specta::Type;
+use tokio::sync::mpsc;
 
 use crate::AppError;
-use crate::fleet_index::{FleetIndex, FleetQuery};
-use crate::store::{Checkpoint, Store, storage};
+use crate::device_rows::FleetTooLarge;
+use crate::fleet_index::{FleetIndex, FleetIndexBuilder, FleetQuery};
+use crate::store::{Checkpoint, Store, in_transaction, storage};
 
 /// When the cache was last filled from the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -23,54 +43,333 @@ pub struct FleetCache {
     store: Store,
 }
 
-/// Rows per INSERT statement when the whole fleet is written (3 parameters each, far below
-/// SQLite's limit of 32,766): fewer, larger statements step SQLite's VM less per row.
-const INSERT_BATCH: usize = 500;
+/// Devices a page row holds when a fleet is written all at once ([`FleetCache::replace`]); a sync
+/// keeps the API's own pages.
+const DEVICES_PER_PAGE: usize = 100;
 
-/// A device as the cache stores it: its id and its JSON body.
-struct CacheRow<'a> {
-    id: &'a str,
-    body: &'a str,
+/// Encoded pages waiting for the sync's writer: when the disk is slower than the network, the
+/// fetch waits rather than holding the whole fleet twice.
+const PAGES_QUEUED: usize = 32;
+
+/// Pages the writer puts in one transaction when it has fallen behind (each ~37 KB): the write
+/// lock is held ~1 ms at a time, so the sessions' writes are not kept waiting.
+const PAGES_PER_TRANSACTION: usize = 16;
+
+/// A new generation number: random, so that two syncs never write into one (the flip checks its
+/// own pages anyway).
+fn new_generation() -> i64 {
+    (rand::random::<u64>() >> 1) as i64
 }
 
-/// A fetched device with its cache body already encoded. A sync encodes each page as it arrives
-/// (while later pages are still in flight), so that the write at the end has nothing left to do
-/// but write.
-pub struct EncodedDevice {
-    device: Device,
-    body: String,
+/// A page as stored: the API's page envelope, of which only the devices are read back.
+#[derive(Serialize, Deserialize)]
+struct StoredPage<Devices> {
+    content: Devices,
 }
 
-impl EncodedDevice {
-    pub fn encode(device: Device) -> Result<Self, AppError> {
-        let body = serde_json::to_string(&device).map_err(|e| storage("save the fleet", e))?;
-        Ok(Self { device, body })
-    }
-}
-
-impl std::borrow::Borrow<Device> for EncodedDevice {
-    fn borrow(&self) -> &Device {
-        &self.device
-    }
-}
-
-/// Rows in id order, so that the primary-key B-tree is filled front to back.
-fn sorted(mut rows: Vec<CacheRow<'_>>) -> Vec<CacheRow<'_>> {
-    rows.sort_unstable_by(|a, b| a.id.cmp(b.id));
-    rows
-}
-
-/// The rows for a sync's devices, read where they are.
-fn cache_rows(devices: &[EncodedDevice]) -> Vec<CacheRow<'_>> {
-    sorted(
-        devices
+/// The bytes a device accounts for in a page's JSON: its texts, plus room for field names,
+/// punctuation and its fixed-size fields.
+fn json_allowance(device: &Device) -> usize {
+    const FIXED: usize = 256;
+    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+    FIXED
+        + device.id.len()
+        + device.hardware_id.len()
+        + device.merchant_id.len()
+        + device.name.len()
+        + optional(&device.location_id)
+        + optional(&device.unique_id)
+        + device
+            .metadata
             .iter()
-            .map(|encoded| CacheRow {
-                id: &encoded.device.id,
-                body: &encoded.body,
-            })
-            .collect(),
+            .map(|(key, value)| key.len() + value.len() + 8)
+            .sum::<usize>()
+}
+
+/// Whether a page's JSON is kept as the API sent it: when it is at most twice what its devices
+/// account for (spacing, escapes, the envelope). Larger, it holds things Fleetdesk does not read,
+/// and the page is encoded again from its devices instead.
+fn kept_as_sent(body: &[u8], devices: &[Device]) -> bool {
+    body.len() <= 2 * devices.iter().map(json_allowance).sum::<usize>() + 4096
+}
+
+fn encoded_page(devices: &[Device]) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec(&StoredPage { content: devices }).map_err(saving)
+}
+
+fn saving(err: impl std::fmt::Display) -> AppError {
+    storage("save the fleet", err)
+}
+
+fn insert_page(
+    tx: &Transaction<'_>,
+    profile_id: &str,
+    generation: i64,
+    page: i64,
+    body: &[u8],
+) -> Result<(), AppError> {
+    tx.prepare_cached(
+        "INSERT INTO fleet_pages (profile_id, generation, page, body) VALUES (?1, ?2, ?3, ?4)",
     )
+    .and_then(|mut insert| insert.execute(rusqlite::params![profile_id, generation, page, body]))
+    .map(|_| ())
+    .map_err(saving)
+}
+
+/// Makes `generation` the profile's fleet: its pages from 0 to `pages - 1` (any beyond are
+/// dropped), with no changes on top. Fails, changing nothing, unless every one of those pages is
+/// there.
+fn make_current(
+    tx: &Transaction<'_>,
+    profile_id: &str,
+    generation: i64,
+    pages: usize,
+    device_count: usize,
+) -> Result<SyncInfo, AppError> {
+    let pages = pages as i64;
+    let present: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 AND page BETWEEN 0 AND ?3 - 1",
+            rusqlite::params![profile_id, generation, pages],
+            |row| row.get(0),
+        )
+        .map_err(saving)?;
+    if present != pages {
+        return Err(AppError::internal(format!(
+            "the fleet's pages were not all saved ({present} of {pages}); refresh again"
+        )));
+    }
+    let info = SyncInfo {
+        synced_at: Utc::now(),
+        device_count: u32::try_from(device_count).unwrap_or(u32::MAX),
+    };
+    for statement in [
+        "DELETE FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 AND page >= ?3",
+        "DELETE FROM fleet_devices WHERE profile_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
+        "DELETE FROM fleet_removed WHERE profile_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
+    ] {
+        tx.execute(statement, rusqlite::params![profile_id, generation, pages])
+            .map_err(saving)?;
+    }
+    tx.execute(
+        "INSERT INTO fleet_sync (profile_id, synced_at, device_count, generation) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(profile_id) DO UPDATE SET synced_at = excluded.synced_at,
+             device_count = excluded.device_count, generation = excluded.generation",
+        rusqlite::params![profile_id, info.synced_at, info.device_count, generation],
+    )
+    .map_err(saving)?;
+    Ok(info)
+}
+
+/// The clean-up after a generation became current: the pages of every other one (the previous
+/// fleet, and any left by a sync that was cut short) are deleted. Run after the sync has
+/// answered (freeing megabytes of pages is not on anyone's way); best effort, as the next sync
+/// tries again.
+fn superseded_pages_purge(profile_id: String) -> impl FnOnce(&Store) + Send + 'static {
+    move |store| {
+        let purged = store.transaction(|tx| {
+            tx.execute(
+                "DELETE FROM fleet_pages WHERE profile_id = ?1
+                 AND generation <> (SELECT generation FROM fleet_sync WHERE profile_id = ?1)",
+                [&profile_id],
+            )
+            .map_err(saving)
+        });
+        if let Err(err) = purged {
+            tracing::warn!(%err, "the previous fleet's pages could not be deleted");
+        }
+    }
+}
+
+fn purge_generation(store: &Store, profile_id: &str, generation: i64) {
+    let purged = store.transaction(|tx| {
+        tx.execute(
+            "DELETE FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2",
+            rusqlite::params![profile_id, generation],
+        )
+        .map_err(saving)
+    });
+    if let Err(err) = purged {
+        tracing::warn!(%err, "an unfinished sync's pages could not be deleted");
+    }
+}
+
+/// The devices with each id once, the last copy kept: a server's pages can repeat a device when
+/// its list changes during a sync (a device added on an earlier page pushes one onto the next).
+fn last_copy_of_each_id<D: Borrow<Device>>(devices: Vec<D>) -> Vec<D> {
+    let mut last: FastMap<&str, usize> = FastMap::with_capacity(devices.len());
+    for (at, device) in devices.iter().enumerate() {
+        last.insert(&device.borrow().id, at);
+    }
+    if last.len() == devices.len() {
+        drop(last);
+        return devices;
+    }
+    let mut keep = vec![false; devices.len()];
+    for at in last.into_values() {
+        keep[at] = true;
+    }
+    devices
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(device, keep)| keep.then_some(device))
+        .collect()
+}
+
+/// A page read back: all its devices, or, if the page as a whole does not decode (a damaged
+/// file), each device that still does.
+fn decode_page(body: &[u8]) -> Vec<Device> {
+    serde_json::from_slice(body).map_or_else(
+        |_| {
+            let values: Vec<serde_json::Value> = serde_json::from_slice::<StoredPage<Vec<_>>>(body)
+                .map(|page| page.content)
+                .unwrap_or_default();
+            let devices: Vec<Device> = values
+                .into_iter()
+                .filter_map(|value| serde_json::from_value(value).ok())
+                .collect();
+            tracing::warn!(
+                readable = devices.len(),
+                "a page of the fleet cache did not read back whole"
+            );
+            devices
+        },
+        |page: StoredPage<Vec<Device>>| page.content,
+    )
+}
+
+/// What the writer thread is sent.
+enum ToWriter {
+    Page { number: i32, body: Vec<u8> },
+    Unencodable(AppError),
+}
+
+/// A sync's pages on their way into the cache, under a generation of their own, and into the
+/// fleet's next index. [`FleetCache::finish_and_index`] makes them the profile's fleet; dropped
+/// without that (the fetch failed), the pages written so far are deleted and the previous fleet
+/// stays.
+pub struct SyncWriter {
+    store: Store,
+    profile_id: String,
+    generation: i64,
+    /// The next index, page by page as they arrive (a sync's pages are read on several tasks).
+    index: parking_lot::Mutex<Result<FleetIndexBuilder, FleetTooLarge>>,
+    pages: Option<mpsc::Sender<ToWriter>>,
+    writer: Option<std::thread::JoinHandle<Result<((), Checkpoint), AppError>>>,
+    /// Set when the sync finishes: the writer then keeps its pages.
+    keep: Arc<AtomicBool>,
+}
+
+impl SyncWriter {
+    /// Adds page `number`'s devices to the next index and hands the page to the writer
+    /// (waiting while it is `PAGES_QUEUED` behind): `body`, the JSON the API sent, from which
+    /// `devices` were decoded — or, when the body is larger than the devices account for, the
+    /// devices encoded again. A failure here shows when the sync finishes.
+    pub async fn write(&self, number: i32, devices: &[Device], body: Vec<u8>) {
+        {
+            let mut index = self.index.lock();
+            if let Ok(builder) = index.as_mut()
+                && let Err(too_large) = builder.add_page(number, devices)
+            {
+                *index = Err(too_large);
+            }
+        }
+        let body = if kept_as_sent(&body, devices) {
+            Ok(body)
+        } else {
+            encoded_page(devices)
+        };
+        let message = match body {
+            Ok(body) => ToWriter::Page { number, body },
+            Err(err) => ToWriter::Unencodable(err),
+        };
+        if let Some(pages) = &self.pages {
+            // A closed channel means the writer stopped on an error, which `finish` reports.
+            let _ = pages.send(message).await;
+        }
+    }
+
+    /// Waits for the writer to have written every page it was given.
+    fn pages_written(&mut self) -> Result<(), AppError> {
+        self.keep.store(true, Ordering::SeqCst);
+        drop(self.pages.take());
+        let writer = self
+            .writer
+            .take()
+            .ok_or_else(|| AppError::internal("the fleet cache writer was not started"))?;
+        let ((), pages_checkpoint) = writer
+            .join()
+            .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
+        // The flip's checkpoint, which follows, copies the pages' log too.
+        pages_checkpoint.leave_to_the_next();
+        Ok(())
+    }
+
+    /// Makes the sync's first `pages` pages the profile's fleet; if that fails, they are deleted.
+    fn make_current(
+        &self,
+        pages: usize,
+        device_count: usize,
+    ) -> Result<(SyncInfo, Checkpoint), AppError> {
+        let flipped = self.store.bulk_transaction(|tx| {
+            make_current(tx, &self.profile_id, self.generation, pages, device_count)
+        });
+        match flipped {
+            Ok((info, checkpoint)) => Ok((
+                info,
+                checkpoint.preceded_by(superseded_pages_purge(self.profile_id.clone())),
+            )),
+            Err(err) => {
+                purge_generation(&self.store, &self.profile_id, self.generation);
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Drop for SyncWriter {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer; unless `finish` said keep, it deletes its pages.
+        drop(self.pages.take());
+    }
+}
+
+/// The writer thread: writes each page as it comes, a few at a time when it has fallen behind.
+fn write_pages(
+    store: &Store,
+    profile_id: &str,
+    generation: i64,
+    mut pages: mpsc::Receiver<ToWriter>,
+    keep: &AtomicBool,
+) -> Result<((), Checkpoint), AppError> {
+    let written = store.with_log_kept(|conn| {
+        let mut batch = Vec::with_capacity(PAGES_PER_TRANSACTION);
+        while let Some(first) = pages.blocking_recv() {
+            batch.push(first);
+            while batch.len() < PAGES_PER_TRANSACTION {
+                match pages.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            in_transaction(conn, |tx| {
+                for message in batch.drain(..) {
+                    match message {
+                        ToWriter::Page { number, body } => {
+                            insert_page(tx, profile_id, generation, i64::from(number), &body)?;
+                        }
+                        ToWriter::Unencodable(err) => return Err(err),
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    });
+    if written.is_err() || !keep.load(Ordering::SeqCst) {
+        purge_generation(store, profile_id, generation);
+    }
+    written
 }
 
 impl FleetCache {
@@ -78,129 +377,171 @@ impl FleetCache {
         Self { store }
     }
 
+    /// Starts a sync's writer for `profile_id`: pass it each page as it arrives
+    /// ([`SyncWriter::write`]), then the fetched pages to [`FleetCache::finish_and_index`].
+    pub fn begin_sync(&self, profile_id: &str) -> Result<SyncWriter, AppError> {
+        let (sender, receiver) = mpsc::channel(PAGES_QUEUED);
+        let keep = Arc::new(AtomicBool::new(false));
+        let generation = new_generation();
+        let writer = {
+            let (store, profile_id, keep) =
+                (self.store.clone(), profile_id.to_owned(), keep.clone());
+            std::thread::Builder::new()
+                .name("fleet-cache-writer".to_owned())
+                .spawn(move || write_pages(&store, &profile_id, generation, receiver, &keep))
+                .map_err(|err| {
+                    AppError::internal(format!("could not start the cache writer: {err}"))
+                })?
+        };
+        Ok(SyncWriter {
+            store: self.store.clone(),
+            profile_id: profile_id.to_owned(),
+            generation,
+            index: parking_lot::Mutex::new(Ok(FleetIndexBuilder::default())),
+            pages: Some(sender),
+            writer: Some(writer),
+            keep,
+        })
+    }
+
     /// Replaces a profile's cached fleet with `devices`, in one transaction.
     pub fn replace(&self, profile_id: &str, devices: &[Device]) -> Result<SyncInfo, AppError> {
-        let bodies = devices
-            .iter()
-            .map(|device| serde_json::to_string(device).map_err(|e| storage("save the fleet", e)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let rows = devices
-            .iter()
-            .zip(&bodies)
-            .map(|(device, body)| CacheRow {
-                id: &device.id,
-                body,
-            })
-            .collect();
-        // Nothing else is waiting: the checkpoint may start at once.
-        let (info, _checkpoint) = self.replace_rows(profile_id, &sorted(rows))?;
+        let generation = new_generation();
+        let pages = devices.chunks(DEVICES_PER_PAGE).collect::<Vec<_>>();
+        let (info, checkpoint) = self.store.bulk_transaction(|tx| {
+            for (number, page) in pages.iter().enumerate() {
+                insert_page(
+                    tx,
+                    profile_id,
+                    generation,
+                    number as i64,
+                    &encoded_page(page)?,
+                )?;
+            }
+            make_current(tx, profile_id, generation, pages.len(), devices.len())
+        })?;
+        // Nothing else is waiting: the clean-up and checkpoint may start at once.
+        drop(checkpoint.preceded_by(superseded_pages_purge(profile_id.to_owned())));
         Ok(info)
     }
 
-    fn replace_rows(
+    /// What a sync does once its last page has arrived: builds the index from the rows the
+    /// writer collected while waiting for the writer to finish its pages, then makes those pages
+    /// the profile's fleet. `pages` is how many pages the fetch kept (numbers 0 to `pages - 1`):
+    /// any the writer got beyond them are left out of both. The log's checkpoint and the
+    /// previous fleet's deletion start once the index is built, on a thread of their own.
+    pub fn finish_and_index(
         &self,
-        profile_id: &str,
-        rows: &[CacheRow<'_>],
-    ) -> Result<(SyncInfo, Checkpoint), AppError> {
-        let info = SyncInfo {
-            synced_at: Utc::now(),
-            device_count: rows.len() as u32,
-        };
-        self.store.bulk_transaction(|tx| {
-            let db = |err: rusqlite::Error| storage("save the fleet", err);
-            tx.execute("DELETE FROM fleet_devices WHERE profile_id = ?1", [profile_id]).map_err(db)?;
-            // The full batches share one prepared statement; the rest get their own.
-            let statement = |rows: usize| {
-                let values = vec!["(?, ?, ?)"; rows].join(", ");
-                format!("INSERT INTO fleet_devices (profile_id, id, body) VALUES {values}")
-            };
-            let mut full = tx.prepare(&statement(INSERT_BATCH)).map_err(db)?;
-            for chunk in rows.chunks(INSERT_BATCH) {
-                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 3);
-                for row in chunk {
-                    params.push(&profile_id);
-                    params.push(&row.id);
-                    params.push(&row.body);
-                }
-                if chunk.len() == INSERT_BATCH {
-                    full.execute(params.as_slice()).map_err(db)?;
-                } else {
-                    tx.prepare(&statement(chunk.len()))
-                        .and_then(|mut rest| rest.execute(params.as_slice()))
-                        .map_err(db)?;
-                }
-            }
-            drop(full);
-            tx.execute(
-                "INSERT INTO fleet_sync (profile_id, synced_at, device_count) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(profile_id) DO UPDATE SET synced_at = excluded.synced_at, device_count = excluded.device_count",
-                rusqlite::params![profile_id, info.synced_at, info.device_count],
-            )
-            .map_err(db)?;
-            Ok(())
-        })
-        .map(|((), checkpoint)| (info, checkpoint))
-    }
-
-    /// What a sync does with the fetched fleet: writes the cache and builds the in-memory index
-    /// side by side on two threads. Both read the fetched devices where they are (the writer
-    /// their ids and encoded bodies, the index the devices): nothing is copied or moved first.
-    /// The log's checkpoint waits until the index is built, and the devices are freed afterwards
-    /// on a thread of their own: freeing 10,000 devices (a dozen heap blocks each) inside the
-    /// index build was ~6 ms of the sync's critical path, and nobody waits for it.
-    pub fn store_and_index(
-        &self,
-        profile_id: &str,
-        fetched: Vec<EncodedDevice>,
+        mut writer: SyncWriter,
+        pages: usize,
     ) -> Result<(SyncInfo, FleetIndex), AppError> {
-        let outcome = std::thread::scope(|scope| {
-            let writer = scope.spawn(|| self.replace_rows(profile_id, &cache_rows(&fetched)));
-            let index = FleetIndex::build_from(&fetched);
-            let written = writer
-                .join()
-                .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))?;
-            let (info, checkpoint) = written?;
-            drop(checkpoint);
-            Ok((info, index?))
+        let builder =
+            std::mem::replace(&mut *writer.index.lock(), Ok(FleetIndexBuilder::default()));
+        let (written, index) = std::thread::scope(|scope| {
+            let written = scope.spawn(|| writer.pages_written());
+            let index =
+                builder.and_then(|builder| builder.build(i32::try_from(pages).unwrap_or(i32::MAX)));
+            let written = written.join().unwrap_or_else(|_| {
+                Err(AppError::internal(
+                    "the fleet cache writer stopped unexpectedly",
+                ))
+            });
+            (written, index)
         });
-        crate::freed_memory::drop_elsewhere(fetched);
-        outcome
+        written?;
+        let index = index?;
+        let (info, checkpoint) = writer.make_current(pages, index.len())?;
+        drop(checkpoint);
+        Ok((info, index))
     }
 
+    /// The profile's fleet as cached: the current generation's pages, with the changes since.
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {
-        let bodies: Vec<String> = self.store.with(|conn| {
-            let mut stmt = conn.prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?;
-            let bodies = stmt.query_map([profile_id], |row| row.get(0))?.collect();
-            drop(stmt);
+        let (pages, changed, removed) = self.store.with(|conn| {
+            // One read transaction: a sync finishing meanwhile is seen whole or not at all.
+            let tx = conn.unchecked_transaction()?;
+            let generation: i64 = tx
+                .query_row(
+                    "SELECT generation FROM fleet_sync WHERE profile_id = ?1",
+                    [profile_id],
+                    |row| row.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            // Decoded where SQLite holds them, not copied out first.
+            let pages: Vec<Vec<Device>> = tx
+                .prepare("SELECT body FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 ORDER BY page")?
+                .query_map(rusqlite::params![profile_id, generation], |row| {
+                    Ok(decode_page(row.get_ref(0)?.as_bytes()?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let changed: Vec<String> = tx
+                .prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?
+                .query_map([profile_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let removed: HashSet<String> = tx
+                .prepare("SELECT id FROM fleet_removed WHERE profile_id = ?1")?
+                .query_map([profile_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            drop(tx);
             // Reading the whole fleet filled the connection's page cache: give it back.
             crate::store::release_cache(conn);
-            bodies
+            Ok((pages, changed, removed))
         })?;
-        Ok(bodies
+        let changed: Vec<Device> = changed
             .iter()
             .filter_map(|body| serde_json::from_str(body).ok())
-            .collect())
+            .collect();
+        let replaced: HashSet<&str> = changed
+            .iter()
+            .map(|device| device.id.as_str())
+            .chain(removed.iter().map(String::as_str))
+            .collect();
+        let mut devices: Vec<Device> = pages
+            .into_iter()
+            .flatten()
+            .filter(|device| !replaced.contains(device.id.as_str()))
+            .collect();
+        drop(replaced);
+        devices.extend(changed);
+        Ok(last_copy_of_each_id(devices))
     }
 
+    /// Records a device as the API now has it, on top of the last sync.
     pub fn upsert(&self, profile_id: &str, device: &Device) -> Result<(), AppError> {
         let body = serde_json::to_string(device).map_err(|e| storage("save the device", e))?;
-        self.store.with(|conn| {
-            conn.execute(
+        self.store.transaction(|tx| {
+            let db = |err| storage("save the device", err);
+            tx.execute(
                 "INSERT INTO fleet_devices (profile_id, id, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT(profile_id, id) DO UPDATE SET body = excluded.body",
                 rusqlite::params![profile_id, device.id, body],
             )
-            .map(|_| ())
+            .map_err(db)?;
+            tx.execute(
+                "DELETE FROM fleet_removed WHERE profile_id = ?1 AND id = ?2",
+                [profile_id, &device.id],
+            )
+            .map_err(db)?;
+            Ok(())
         })
     }
 
+    /// Records a device as gone (deregistered), on top of the last sync.
     pub fn remove(&self, profile_id: &str, device_id: &str) -> Result<(), AppError> {
-        self.store.with(|conn| {
-            conn.execute(
+        self.store.transaction(|tx| {
+            let db = |err| storage("save the fleet", err);
+            tx.execute(
                 "DELETE FROM fleet_devices WHERE profile_id = ?1 AND id = ?2",
                 [profile_id, device_id],
             )
-            .map(|_| ())
+            .map_err(db)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO fleet_removed (profile_id, id) VALUES (?1, ?2)",
+                [profile_id, device_id],
+            )
+            .map_err(db)?;
+            Ok(())
         })
     }
 
@@ -270,6 +611,8 @@ impl FleetCache {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use chrono::Utc;
     use kustom_ipp::{Metadata, Platform};
 
@@ -292,48 +635,296 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn a_whole_fleet_is_written_in_batches_and_read_back_exactly() {
-        let cache = FleetCache::new(Store::in_memory().unwrap_or_else(|e| panic!("{e}")));
-        // Empty, one row, exactly one batch, and batches with a remainder; each replaces the last.
-        for count in [0, 1, INSERT_BATCH, 2 * INSERT_BATCH + 51] {
-            let written = devices(count);
-            let info = cache
-                .replace("p", &written)
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(info.device_count as usize, count);
-            let mut read = cache.load("p").unwrap_or_else(|e| panic!("{e}"));
-            read.sort_by_key(|d| d.id[1..].parse::<usize>().unwrap_or_default());
-            assert_eq!(read, written, "{count} devices");
+    fn ok<T>(result: Result<T, AppError>) -> T {
+        result.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn by_id(mut list: Vec<Device>) -> Vec<Device> {
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list
+    }
+
+    /// The generations that have pages, for `profile_id`.
+    fn generations(store: &Store, profile_id: &str) -> Vec<i64> {
+        ok(store.with(|conn| {
+            conn.prepare("SELECT DISTINCT generation FROM fleet_pages WHERE profile_id = ?1")?
+                .query_map([profile_id], |row| row.get(0))?
+                .collect()
+        }))
+    }
+
+    /// Waits (up to 5 s) for the background clean-up to leave `expected` generations.
+    fn wait_for_generations(store: &Store, profile_id: &str, expected: usize) -> Vec<i64> {
+        let started = Instant::now();
+        loop {
+            let found = generations(store, profile_id);
+            if found.len() == expected || started.elapsed() > Duration::from_secs(5) {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(
-            cache
-                .load("another profile")
-                .unwrap_or_else(|e| panic!("{e}"))
-                .is_empty()
-        );
+    }
+
+    /// A sync as `Desk::sync_fleet` runs it: the pages written as they arrive (in the order
+    /// given), then finished with the pages kept.
+    async fn sync(
+        cache: &FleetCache,
+        arrival: &[(i32, Vec<Device>)],
+        kept: Vec<Vec<Device>>,
+    ) -> (SyncInfo, FleetIndex) {
+        let writer = ok(cache.begin_sync("p"));
+        for (number, page) in arrival {
+            writer.write(*number, page, sent(page)).await;
+        }
+        ok(cache.finish_and_index(writer, kept.len()))
+    }
+
+    /// A page as the API sends it.
+    fn sent(devices: &[Device]) -> Vec<u8> {
+        let page = kustom_ipp::Page::new(devices.to_vec(), 10_000, 0, 100);
+        serde_json::to_vec(&page).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn pages_of(devices: &[Device]) -> Vec<Vec<Device>> {
+        devices
+            .chunks(DEVICES_PER_PAGE)
+            .map(<[Device]>::to_vec)
+            .collect()
     }
 
     #[test]
-    fn a_sync_caches_exactly_what_it_indexes() {
-        let cache = FleetCache::new(Store::in_memory().unwrap_or_else(|e| panic!("{e}")));
-        let fetched = devices(2 * INSERT_BATCH + 7);
-        let encoded = fetched
+    fn a_whole_fleet_is_written_in_pages_and_read_back_exactly() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        // Empty, one device, exactly one page, and pages with a remainder; each replaces the last.
+        for count in [0, 1, DEVICES_PER_PAGE, 2 * DEVICES_PER_PAGE + 51] {
+            let written = devices(count);
+            let info = ok(cache.replace("p", &written));
+            assert_eq!(info.device_count as usize, count);
+            assert_eq!(
+                by_id(ok(cache.load("p"))),
+                by_id(written),
+                "{count} devices"
+            );
+            // The previous fleet's pages are deleted after the replace (an empty fleet has none).
+            let expected = usize::from(count > 0);
+            assert_eq!(wait_for_generations(&store, "p", expected).len(), expected);
+        }
+        assert!(ok(cache.load("another profile")).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_sync_caches_exactly_the_pages_it_kept_and_indexes_them() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        ok(cache.replace("p", &devices(5)));
+        let fetched = devices(3 * DEVICES_PER_PAGE + 7);
+        let pages = pages_of(&fetched);
+        // Pages arrive out of order, and one beyond the last (in flight when the last said so)
+        // is written but not kept.
+        let mut arrival: Vec<(i32, Vec<Device>)> = pages
             .iter()
             .cloned()
-            .map(EncodedDevice::encode)
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (info, index) = cache
-            .store_and_index("p", encoded)
-            .unwrap_or_else(|e| panic!("{e}"));
+            .enumerate()
+            .map(|(n, p)| (n as i32, p))
+            .rev()
+            .collect();
+        arrival.push((
+            pages.len() as i32,
+            devices(2 * DEVICES_PER_PAGE)[DEVICES_PER_PAGE..].to_vec(),
+        ));
+        let (info, index) = sync(&cache, &arrival, pages).await;
         assert_eq!(info.device_count as usize, fetched.len());
-        let by_id = |mut list: Vec<Device>| {
-            list.sort_by(|a, b| a.id.cmp(&b.id));
-            list
-        };
-        let cached = cache.load("p").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(by_id(cached), by_id(fetched.clone()));
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(fetched.clone()));
         assert_eq!(by_id(index.devices().collect()), by_id(fetched));
+        assert_eq!(ok(cache.sync_info("p")), Some(info));
+        let [current] = wait_for_generations(&store, "p", 1)[..] else {
+            panic!("the previous fleet's pages are still there");
+        };
+        let page_numbers: Vec<i64> = ok(store.with(|conn| {
+            conn.prepare("SELECT page FROM fleet_pages WHERE generation = ?1 ORDER BY page")?
+                .query_map([current], |row| row.get(0))?
+                .collect()
+        }));
+        assert_eq!(page_numbers, vec![0, 1, 2, 3]);
+    }
+
+    fn stored_pages(store: &Store) -> Vec<Vec<u8>> {
+        ok(store.with(|conn| {
+            conn.prepare("SELECT body FROM fleet_pages ORDER BY page")?
+                .query_map([], |row| row.get(0))?
+                .collect()
+        }))
+    }
+
+    #[tokio::test]
+    async fn a_page_is_kept_as_the_api_sent_it_unless_padded_with_what_fleetdesk_does_not_read() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        let fetched = devices(150);
+        let pages = pages_of(&fetched);
+        // Page 0 as sent, spaced out as a server may; page 1 with a megabyte Fleetdesk ignores.
+        let spaced =
+            serde_json::to_vec_pretty(&kustom_ipp::Page::new(pages[0].clone(), 150, 0, 100))
+                .unwrap_or_else(|e| panic!("{e}"));
+        let mut padded: serde_json::Value =
+            serde_json::from_slice(&sent(&pages[1])).unwrap_or_else(|e| panic!("{e}"));
+        padded["content"][0]["notes"] = serde_json::Value::String("x".repeat(1 << 20));
+        let padded = serde_json::to_vec(&padded).unwrap_or_else(|e| panic!("{e}"));
+        let writer = ok(cache.begin_sync("p"));
+        writer.write(0, &pages[0], spaced.clone()).await;
+        writer.write(1, &pages[1], padded).await;
+        let (info, _) = ok(cache.finish_and_index(writer, pages.len()));
+        assert_eq!(info.device_count, 150);
+        let stored = stored_pages(&store);
+        assert_eq!(stored[0], spaced);
+        assert!(
+            stored[1].len() < 50_000,
+            "page 1 kept {} bytes",
+            stored[1].len()
+        );
+        assert_eq!(stored[1], encoded_page(&pages[1]).unwrap_or_default());
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(fetched));
+    }
+
+    #[tokio::test]
+    async fn a_sync_cut_short_leaves_the_previous_fleet_and_deletes_its_pages() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        let before = devices(150);
+        ok(cache.replace("p", &before));
+        wait_for_generations(&store, "p", 1);
+        let writer = ok(cache.begin_sync("p"));
+        for (number, page) in pages_of(&devices(500)).into_iter().enumerate() {
+            writer.write(number as i32, &page, sent(&page)).await;
+        }
+        drop(writer); // the fetch failed
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(before.clone()));
+        assert_eq!(
+            wait_for_generations(&store, "p", 1).len(),
+            1,
+            "the cut-short sync's pages stay"
+        );
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(before));
+    }
+
+    #[tokio::test]
+    async fn a_sync_missing_a_kept_page_changes_nothing() {
+        let cache = FleetCache::new(ok(Store::in_memory()));
+        let before = devices(10);
+        ok(cache.replace("p", &before));
+        let pages = pages_of(&devices(250));
+        // Page 1 never reached the writer.
+        let arrival = vec![(0, pages[0].clone()), (2, pages[2].clone())];
+        let writer = ok(cache.begin_sync("p"));
+        for (number, page) in &arrival {
+            writer.write(*number, page, sent(page)).await;
+        }
+        let failed = cache.finish_and_index(writer, pages.len());
+        assert!(failed.is_err(), "{:?}", failed.map(|(info, _)| info));
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(before));
+    }
+
+    #[tokio::test]
+    async fn a_device_on_two_pages_is_kept_once_as_last_seen() {
+        let cache = FleetCache::new(ok(Store::in_memory()));
+        let fetched = devices(200);
+        let mut pages = pages_of(&fetched);
+        // Device d99 moved from page 0 to page 1 (and was renamed) while the sync ran.
+        let mut moved = fetched[99].clone();
+        moved.name = "Till 99, renamed".into();
+        pages[1].insert(0, moved.clone());
+        let arrival: Vec<(i32, Vec<Device>)> = pages
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(n, p)| (n as i32, p))
+            .collect();
+        let (info, index) = sync(&cache, &arrival, pages).await;
+        let mut expected = fetched;
+        expected[99] = moved;
+        assert_eq!(info.device_count, 200);
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(expected.clone()));
+        assert_eq!(by_id(index.devices().collect()), by_id(expected));
+    }
+
+    #[test]
+    fn changes_since_a_sync_are_read_on_top_of_it_until_the_next_sync() {
+        let cache = FleetCache::new(ok(Store::in_memory()));
+        let synced = devices(120);
+        ok(cache.replace("p", &synced));
+        let mut renamed = synced[7].clone();
+        renamed.name = "Kassa 7".into();
+        let mut added = devices(121)[120].clone();
+        added.id = "new".into();
+        ok(cache.upsert("p", &renamed));
+        ok(cache.upsert("p", &added));
+        ok(cache.remove("p", "d3"));
+        // Removed, then back (re-read from the API): present again.
+        ok(cache.remove("p", "d4"));
+        ok(cache.upsert("p", &synced[4]));
+        // Updated, then removed: gone.
+        let mut moved = synced[8].clone();
+        moved.location_id = None;
+        ok(cache.upsert("p", &moved));
+        ok(cache.remove("p", "d8"));
+        let mut expected: Vec<Device> = synced
+            .iter()
+            .filter(|d| d.id != "d3" && d.id != "d8")
+            .map(|d| {
+                if d.id == renamed.id {
+                    renamed.clone()
+                } else {
+                    d.clone()
+                }
+            })
+            .collect();
+        expected.push(added);
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(expected));
+        // The next sync replaces it all, the changes with it.
+        let next = devices(30);
+        ok(cache.replace("p", &next));
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(next));
+    }
+
+    #[test]
+    fn a_cache_from_before_pages_reads_back_the_same() {
+        // Until pages, the whole fleet was rows of `fleet_devices`; the upgrade left them there.
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        let old = devices(25);
+        ok(store.transaction(|tx| {
+            for device in &old {
+                tx.execute(
+                    "INSERT INTO fleet_devices (profile_id, id, body) VALUES ('p', ?1, ?2)",
+                    [&device.id, &serde_json::to_string(device).map_err(saving)?],
+                )
+                .map_err(saving)?;
+            }
+            tx.execute(
+                "INSERT INTO fleet_sync (profile_id, synced_at, device_count) VALUES ('p', ?1, 25)",
+                [Utc::now()],
+            )
+            .map_err(saving)?;
+            Ok(())
+        }));
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(old));
+    }
+
+    #[test]
+    fn a_damaged_page_gives_back_the_devices_that_still_read() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        let synced = devices(3);
+        ok(cache.replace("p", &synced));
+        ok(store.transaction(|tx| {
+            tx.execute(
+                "UPDATE fleet_pages SET body = CAST(replace(CAST(body AS TEXT), '\"Till 1\"', '17') AS BLOB) WHERE profile_id = 'p'",
+                [],
+            )
+            .map_err(saving)
+        }));
+        let read = by_id(ok(cache.load("p")));
+        assert_eq!(read, vec![synced[0].clone(), synced[2].clone()]);
     }
 }

@@ -158,44 +158,114 @@ pub struct FleetIndex {
     by_id: Vec<u32>,
 }
 
-impl FleetIndex {
-    pub fn build(devices: Vec<Device>) -> Result<Self, FleetTooLarge> {
-        Self::build_from(&devices)
+/// An index made while a sync's pages arrive: each page's devices are copied into compact rows
+/// as it comes, beside the pages still in flight (copying was two thirds of an index build, and
+/// the pages came on a network's schedule with cores to spare), so that once the last page is
+/// in, [`FleetIndexBuilder::build`] has only to order the rows and make the posting lists.
+#[derive(Default)]
+pub struct FleetIndexBuilder {
+    rows: DeviceRows,
+    /// Each row's name sort key (`name_order`), one after another, and where each ends.
+    keys: Vec<u8>,
+    key_ends: Vec<usize>,
+    /// The page each row came on.
+    pages: Vec<i32>,
+}
+
+impl FleetIndexBuilder {
+    pub fn with_capacity(devices: usize) -> Self {
+        Self {
+            rows: DeviceRows::with_capacity(devices),
+            keys: Vec::with_capacity(devices * 24),
+            key_ends: Vec::with_capacity(devices),
+            pages: Vec::with_capacity(devices),
+        }
     }
 
-    /// [`FleetIndex::build`] without taking the devices: the caller decides when they are freed
-    /// (a sync frees them after it has answered, see `FleetCache::store_and_index`).
-    pub fn build_from<D: Borrow<Device>>(devices: &[D]) -> Result<Self, FleetTooLarge> {
-        let count = devices.len();
-        narrow(count)?;
-        // Each device is read once, in the order it lies in memory: copied into compact rows,
-        // and its name's sort key (`name_order`) into one buffer of keys.
-        let mut rows = DeviceRows::with_capacity(count);
-        let mut keys = Vec::with_capacity(count * 24);
-        let mut key_ends = Vec::with_capacity(count);
+    /// Copies in the devices of page `page`, in any order of pages.
+    pub fn add_page<D: Borrow<Device>>(
+        &mut self,
+        page: i32,
+        devices: &[D],
+    ) -> Result<(), FleetTooLarge> {
         for device in devices {
             let device = device.borrow();
-            rows.push(device)?;
-            name_order::append_sort_key(&mut keys, &device.name);
-            key_ends.push(keys.len());
+            self.rows.push(device)?;
+            name_order::append_sort_key(&mut self.keys, &device.name);
+            self.key_ends.push(self.keys.len());
+            self.pages.push(page);
         }
+        Ok(())
+    }
+
+    /// The index of the devices on pages 0 to `pages - 1` (rows from a page past the last are
+    /// left out), each id once: of a device that came twice (a server's list shifting while it
+    /// was read), the copy from the later page, or the later on one page.
+    pub fn build(self, pages: i32) -> Result<FleetIndex, FleetTooLarge> {
+        let Self {
+            mut rows,
+            keys,
+            key_ends,
+            pages: row_pages,
+        } = self;
+        let mut chosen: Vec<u32> = (0..rows.len() as u32)
+            .filter(|row| row_pages[*row as usize] < pages)
+            .collect();
+        let arrival = |row: u32| (row_pages[row as usize], row);
+        let mut last: FastMap<&str, u32> = FastMap::default();
+        last.reserve(chosen.len());
+        let mut repeated = false;
+        for &row in &chosen {
+            match last.entry(rows.id(row)) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(row);
+                }
+                Entry::Occupied(mut seen) => {
+                    repeated = true;
+                    if arrival(row) > arrival(*seen.get()) {
+                        seen.insert(row);
+                    }
+                }
+            }
+        }
+        if repeated {
+            chosen.retain(|row| last.get(rows.id(*row)) == Some(row));
+        }
+        drop(last);
         let key = |row: u32| {
             let row = row as usize;
             let start = if row == 0 { 0 } else { key_ends[row - 1] };
             &keys[start..key_ends[row]]
         };
-        // Then the rows in name order; equal keys by name, then by id, so the order is total.
-        let mut order: Vec<u32> = (0..count as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
+        // The rows in name order; equal keys by name, then by id, so the order is total.
+        chosen.sort_unstable_by(|&a, &b| {
             key(a)
                 .cmp(key(b))
                 .then_with(|| rows.name(a).cmp(rows.name(b)))
                 .then_with(|| rows.id(a).cmp(rows.id(b)))
         });
-        drop((keys, key_ends));
-        rows.reorder(&order);
-        drop(order);
+        drop((keys, key_ends, row_pages));
+        rows.reorder(&chosen);
+        drop(chosen);
+        FleetIndex::over_rows(rows)
+    }
+}
 
+impl FleetIndex {
+    pub fn build(devices: Vec<Device>) -> Result<Self, FleetTooLarge> {
+        Self::build_from(&devices)
+    }
+
+    /// [`FleetIndex::build`] without taking the devices: the caller decides when they are freed.
+    pub fn build_from<D: Borrow<Device>>(devices: &[D]) -> Result<Self, FleetTooLarge> {
+        let mut builder = FleetIndexBuilder::with_capacity(devices.len());
+        builder.add_page(0, devices)?;
+        builder.build(1)
+    }
+
+    /// The posting lists and lookups over `rows`, which are in name order.
+    fn over_rows(rows: DeviceRows) -> Result<Self, FleetTooLarge> {
+        let count = rows.len();
         let mut index = Self {
             devices: rows,
             row_location: Vec::with_capacity(count),
@@ -243,6 +313,10 @@ impl FleetIndex {
         // Platforms by name: two platform values with one name share a list, as they match the
         // same filter (a merged list is sorted again).
         for (number, rows) in platform_rows.into_iter().enumerate() {
+            // A platform only rows left out of the build had (see `FleetIndexBuilder::build`).
+            if rows.is_empty() {
+                continue;
+            }
             let name = index.devices.numbered_platform(number as u32).as_str();
             match index.by_platform.entry(name.to_owned()) {
                 Entry::Vacant(vacant) => {

@@ -142,6 +142,26 @@ const MIGRATIONS: &[M<'static>] = &[
     ) WITHOUT ROWID;
     CREATE INDEX webhook_replay_by_age ON webhook_replay (received_at);",
     ),
+    // A synced fleet is kept as the pages it came in, under a generation number; the sync's last
+    // step makes its generation current (fleet_cache). Devices changed since (renamed, moved,
+    // deregistered) are rows of their own on top: `fleet_devices`, until now the whole fleet, is
+    // from here on those changes, so an existing cache reads back the same (generation 0 has no
+    // pages; all its devices are changes).
+    M::up(
+        "CREATE TABLE fleet_pages (
+        profile_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        page       INTEGER NOT NULL,
+        body       BLOB NOT NULL,
+        PRIMARY KEY (profile_id, generation, page)
+    );
+    CREATE TABLE fleet_removed (
+        profile_id TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        PRIMARY KEY (profile_id, id)
+    );
+    ALTER TABLE fleet_sync ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;",
+    ),
 ];
 
 /// A database found damaged at start and moved aside.
@@ -164,12 +184,32 @@ pub struct Store {
     _temporary: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
+/// Work a [`Checkpoint`] does first on its thread.
+type CleanUp = Box<dyn FnOnce(&Store) + Send>;
+
 /// The checkpoint a [`Store::bulk_transaction`] left to do: copying its megabytes of log into
 /// the database. It starts on a thread of its own when this is dropped, so a caller with more
 /// work on the way to its answer (a sync building its index) can keep it off the cores until then.
 #[must_use = "the checkpoint starts when this is dropped: keep it while other work must go first"]
 pub struct Checkpoint {
     store: Option<Store>,
+    /// Clean-up done on the checkpoint's thread before it (what a write made obsolete).
+    before: Option<CleanUp>,
+}
+
+impl Checkpoint {
+    /// Has `work` done first on the checkpoint's thread: a clean-up that, like the checkpoint,
+    /// nobody needs to wait for.
+    pub fn preceded_by(mut self, work: impl FnOnce(&Store) + Send + 'static) -> Self {
+        self.before = Some(Box::new(work));
+        self
+    }
+
+    /// Drops this checkpoint without running it, for when another, started later, will copy the
+    /// same log (two checkpoints in a row would only compete for the same pages).
+    pub fn leave_to_the_next(mut self) {
+        self.store = None;
+    }
 }
 
 impl Drop for Checkpoint {
@@ -177,7 +217,11 @@ impl Drop for Checkpoint {
         let Some(store) = self.store.take() else {
             return;
         };
+        let before = self.before.take();
         std::thread::spawn(move || {
+            if let Some(work) = before {
+                work(&store);
+            }
             let checkpoint = store.with(|conn| {
                 let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 release_cache(conn);
@@ -191,7 +235,7 @@ impl Drop for Checkpoint {
 }
 
 /// Runs `f` in an IMMEDIATE transaction on `conn`, committed if it returns `Ok`.
-fn in_transaction<T>(
+pub(crate) fn in_transaction<T>(
     conn: &mut Connection,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
@@ -388,13 +432,23 @@ impl Store {
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, AppError>,
     ) -> Result<(T, Checkpoint), AppError> {
+        self.with_log_kept(|conn| in_transaction(conn, f))
+    }
+
+    /// Runs `f` with one connection whose commits do not copy the write-ahead log into the
+    /// database: for a large write, or a series of writes (a sync's pages as they arrive), that
+    /// should not also wait for checkpoints. The returned [`Checkpoint`] does that copying later.
+    pub fn with_log_kept<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, AppError>,
+    ) -> Result<(T, Checkpoint), AppError> {
         let mut conn = self.connection()?;
         let setting = |conn: &Connection, pages: i64| {
             conn.pragma_update(None, "wal_autocheckpoint", pages)
                 .map_err(|err| storage("prepare a database write", err))
         };
         setting(&conn, 0)?;
-        let outcome = in_transaction(&mut conn, f);
+        let outcome = f(&mut conn);
         // The pooled connection goes back with SQLite's default, and without the pages the
         // write left in its cache (up to 2 MB a connection, kept for as long as the app runs).
         setting(&conn, WAL_AUTOCHECKPOINT_PAGES)?;
@@ -405,6 +459,7 @@ impl Store {
                 value,
                 Checkpoint {
                     store: Some(self.clone()),
+                    before: None,
                 },
             )
         })
@@ -500,6 +555,8 @@ mod tests {
         for table in [
             "audit_log",
             "fleet_devices",
+            "fleet_pages",
+            "fleet_removed",
             "fleet_sync",
             "profiles",
             "rollout_batches",

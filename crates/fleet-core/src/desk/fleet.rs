@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use kustom_ipp::{Device, PagingOptions, Progress, fetch_all};
+use kustom_ipp::{Device, PagingOptions, Progress, fetch_pages};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -14,7 +14,7 @@ use crate::AppError;
 use crate::device_edits::{
     self, Applied, BulkAction, BulkPreviewRow, BulkProgress, BulkReport, DeviceChange,
 };
-use crate::fleet_cache::{EncodedDevice, SyncInfo};
+use crate::fleet_cache::SyncInfo;
 use crate::fleet_index::{FleetIndex, FleetQuery, Sort};
 use crate::profile::Profile;
 use crate::store::storage;
@@ -232,17 +232,20 @@ impl Desk {
     pub async fn sync_fleet(&self, progress: impl FnMut(Progress)) -> Result<SyncInfo, AppError> {
         let (profile, client) = self.active_client().await?;
         self.fleet_of(&profile).await?;
-        // Locations are refreshed with the fleet (new stores show up at the same moment), beside
-        // the device pages rather than after them.
-        let pages = fetch_all(
-            |page| {
-                let client = client.clone();
+        // Each page goes into the next index and to the cache's writer as it arrives, beside the
+        // pages still in flight.
+        let writer = self.fleet_cache.begin_sync(&profile.id)?;
+        let pages = fetch_pages(
+            |request| {
+                let (client, writer) = (client.clone(), &writer);
                 async move {
-                    // Each page is encoded for the cache as it arrives, beside the pages in flight.
-                    let page = client
-                        .list_devices(&kustom_ipp::DeviceQuery::default(), page)
+                    let number = request.page_number;
+                    let (page, body) = client
+                        .list_devices_with_body(&kustom_ipp::DeviceQuery::default(), request)
                         .await?;
-                    Ok(page.map(EncodedDevice::encode))
+                    writer.write(number, &page.content, body).await;
+                    // The devices are in the index's rows and the page in the cache now.
+                    Ok(page.map(drop))
                 }
             },
             PagingOptions {
@@ -251,15 +254,18 @@ impl Desk {
             },
             progress,
         );
+        // Locations are refreshed with the fleet (new stores show up at the same moment), beside
+        // the device pages rather than after them.
         let (result, locations) = tokio::join!(pages, self.refresh_locations(&profile));
         if let Err(err) = locations {
             tracing::warn!(%err, "could not refresh the locations with the fleet");
         }
         let result = result.map_err(AppError::from);
         self.note(&profile.id, &result);
-        let devices = result?.into_iter().collect::<Result<Vec<_>, _>>()?;
-        let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
-        let (info, index) = blocking(move || cache.store_and_index(&id, devices)).await?;
+        // On an error the writer is dropped here, and what it wrote is deleted.
+        let pages = result?;
+        let cache = self.fleet_cache.clone();
+        let (info, index) = blocking(move || cache.finish_and_index(writer, pages.len())).await?;
         let replaced = self.fleet.lock().replace(FleetState {
             profile_id: profile.id,
             index: Arc::new(index),
@@ -267,7 +273,8 @@ impl Desk {
             online: true,
         });
         // Freeing the previous index of 100,000 devices takes a while; not on the way to the answer.
-        // Then the sync's own buffers (every page decoded and encoded) go back to the system.
+        // Then the sync's own buffers (every page as it came, and the rows' growth) go back to the
+        // system.
         tokio::task::spawn_blocking(move || {
             drop(replaced);
             crate::freed_memory::release();
