@@ -3,23 +3,22 @@
 //!
 //! A sync keeps the fleet as the pages it came in: one row a page, the API's JSON as it came,
 //! written by a thread of its own while later pages are still in flight, under a new
-//! *generation* number. The sync's last step is one small transaction that makes that generation the
-//! profile's current one; until then readers see the previous fleet whole, and a sync that fails
-//! leaves it as it was. (Written after the last page as 10,000 rows, one a device, the cache was
-//! the longest part of a sync's wait after its last page; encoding each device again cost about
-//! as much as the HTTP floor's own decoding.) A page larger than its devices account for is
-//! encoded again from them, so what a server adds that Fleetdesk does not read never fills the
-//! disk. Devices changed after a sync — renamed,
-//! moved, deregistered — are rows of their own on top of its pages (`fleet_devices`,
-//! `fleet_removed`) until the next sync replaces it all.
+//! *generation* number. The sync's last step is one small transaction that makes that
+//! generation the profile's current one; until then readers see the previous fleet whole, and a
+//! sync that fails leaves it as it was. (Written after the last page as 10,000 rows, one a
+//! device, the cache was the longest part of a sync's wait after its last page, and encoding
+//! each device again cost about as much CPU as the HTTP floor's own decoding.) A page larger
+//! than its devices account for is encoded again from them, so what a server adds that
+//! Fleetdesk does not read never fills the disk.
+//!
+//! Devices changed after a sync — renamed, moved, deregistered — are rows of their own on top of
+//! its pages (`fleet_devices`, `fleet_removed`) until the next sync replaces it all.
 
-use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
-use foldhash::{HashMap as FastMap, HashMapExt};
 use kustom_ipp::Device;
 use rusqlite::{OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -143,13 +142,16 @@ fn make_current(
         synced_at: Utc::now(),
         device_count: u32::try_from(device_count).unwrap_or(u32::MAX),
     };
-    for statement in [
+    tx.execute(
         "DELETE FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 AND page >= ?3",
-        "DELETE FROM fleet_devices WHERE profile_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
-        "DELETE FROM fleet_removed WHERE profile_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
+        rusqlite::params![profile_id, generation, pages],
+    )
+    .map_err(saving)?;
+    for changes in [
+        "DELETE FROM fleet_devices WHERE profile_id = ?1",
+        "DELETE FROM fleet_removed WHERE profile_id = ?1",
     ] {
-        tx.execute(statement, rusqlite::params![profile_id, generation, pages])
-            .map_err(saving)?;
+        tx.execute(changes, [profile_id]).map_err(saving)?;
     }
     tx.execute(
         "INSERT INTO fleet_sync (profile_id, synced_at, device_count, generation) VALUES (?1, ?2, ?3, ?4)
@@ -192,28 +194,6 @@ fn purge_generation(store: &Store, profile_id: &str, generation: i64) {
     if let Err(err) = purged {
         tracing::warn!(%err, "an unfinished sync's pages could not be deleted");
     }
-}
-
-/// The devices with each id once, the last copy kept: a server's pages can repeat a device when
-/// its list changes during a sync (a device added on an earlier page pushes one onto the next).
-fn last_copy_of_each_id<D: Borrow<Device>>(devices: Vec<D>) -> Vec<D> {
-    let mut last: FastMap<&str, usize> = FastMap::with_capacity(devices.len());
-    for (at, device) in devices.iter().enumerate() {
-        last.insert(&device.borrow().id, at);
-    }
-    if last.len() == devices.len() {
-        drop(last);
-        return devices;
-    }
-    let mut keep = vec![false; devices.len()];
-    for at in last.into_values() {
-        keep[at] = true;
-    }
-    devices
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(device, keep)| keep.then_some(device))
-        .collect()
 }
 
 /// A page read back: all its devices, or, if the page as a whole does not decode (a damaged
@@ -284,7 +264,7 @@ impl SyncWriter {
             Err(err) => ToWriter::Unencodable(err),
         };
         if let Some(pages) = &self.pages {
-            // A closed channel means the writer stopped on an error, which `finish` reports.
+            // A closed channel means the writer stopped on an error, which finishing reports.
             let _ = pages.send(message).await;
         }
     }
@@ -455,7 +435,8 @@ impl FleetCache {
         Ok((info, index))
     }
 
-    /// The profile's fleet as cached: the current generation's pages, with the changes since.
+    /// The profile's fleet as cached: the current generation's pages, with the changes since. A
+    /// device the server's pages repeated is here as often as they did (the index keeps one).
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {
         let (pages, changed, removed) = self.store.with(|conn| {
             // One read transaction: a sync finishing meanwhile is seen whole or not at all.
@@ -504,7 +485,7 @@ impl FleetCache {
             .collect();
         drop(replaced);
         devices.extend(changed);
-        Ok(last_copy_of_each_id(devices))
+        Ok(devices)
     }
 
     /// Records a device as the API now has it, on top of the last sync.
@@ -844,8 +825,10 @@ mod tests {
         let mut expected = fetched;
         expected[99] = moved;
         assert_eq!(info.device_count, 200);
-        assert_eq!(by_id(ok(cache.load("p"))), by_id(expected.clone()));
-        assert_eq!(by_id(index.devices().collect()), by_id(expected));
+        assert_eq!(by_id(index.devices().collect()), by_id(expected.clone()));
+        // Read back at the next start, the index keeps the same copy.
+        let reopened = ok(FleetIndex::build(ok(cache.load("p"))).map_err(AppError::from));
+        assert_eq!(by_id(reopened.devices().collect()), by_id(expected));
     }
 
     #[test]
