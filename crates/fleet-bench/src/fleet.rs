@@ -55,7 +55,7 @@ pub async fn run() -> Result<()> {
             sync.as_secs_f64() / floor.as_secs_f64()
         );
         println!(
-            "{:<28} fetch {} · encode + cache write {} · index {} (one run, each alone)",
+            "{:<28} fetch {} · cache write, all at once {} · index {} (one run, each alone)",
             "  where the time goes",
             ms(parts.fetch),
             ms(parts.write),
