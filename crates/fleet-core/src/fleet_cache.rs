@@ -526,6 +526,25 @@ impl FleetCache {
         })
     }
 
+    /// Deletes everything cached for a profile that is being deleted: its fleet (pages, changes,
+    /// when it was synced) and its saved views. The merchant's devices do not outlive the profile
+    /// on this computer.
+    pub fn forget(&self, profile_id: &str) -> Result<(), AppError> {
+        self.store.transaction(|tx| {
+            for table in [
+                "DELETE FROM fleet_pages WHERE profile_id = ?1",
+                "DELETE FROM fleet_devices WHERE profile_id = ?1",
+                "DELETE FROM fleet_removed WHERE profile_id = ?1",
+                "DELETE FROM fleet_sync WHERE profile_id = ?1",
+                "DELETE FROM saved_views WHERE profile_id = ?1",
+            ] {
+                tx.execute(table, [profile_id])
+                    .map_err(|err| storage("delete the profile's cached fleet", err))?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn sync_info(&self, profile_id: &str) -> Result<Option<SyncInfo>, AppError> {
         self.store.with(|conn| {
             conn.query_row(
@@ -868,6 +887,36 @@ mod tests {
         let next = devices(30);
         ok(cache.replace("p", &next));
         assert_eq!(by_id(ok(cache.load("p"))), by_id(next));
+    }
+
+    #[test]
+    fn forgetting_a_profile_deletes_its_fleet_and_views_and_nothing_else() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        let kept = devices(130);
+        for profile in ["gone", "kept"] {
+            ok(cache.replace(profile, &kept));
+            ok(cache.upsert(profile, &devices(131)[130]));
+            ok(cache.remove(profile, "d1"));
+            ok(cache.save_view(profile, "Väst", &FleetQuery::all()));
+        }
+        ok(cache.forget("gone"));
+        assert!(ok(cache.load("gone")).is_empty());
+        assert_eq!(ok(cache.sync_info("gone")), None);
+        assert!(ok(cache.views("gone")).is_empty());
+        let rows: i64 = ok(store.with(|conn| {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM fleet_pages WHERE profile_id = 'gone')
+                      + (SELECT count(*) FROM fleet_devices WHERE profile_id = 'gone')
+                      + (SELECT count(*) FROM fleet_removed WHERE profile_id = 'gone')",
+                [],
+                |row| row.get(0),
+            )
+        }));
+        assert_eq!(rows, 0);
+        assert_eq!(ok(cache.load("kept")).len(), 130);
+        assert_eq!(ok(cache.views("kept")).len(), 1);
+        assert!(ok(cache.sync_info("kept")).is_some());
     }
 
     #[test]

@@ -227,6 +227,21 @@ impl Desk {
         }
     }
 
+    /// Deletes a deleted profile's cached fleet and saved views, and its index if it is the one
+    /// in memory.
+    pub(super) async fn forget_fleet(&self, profile_id: &str) -> Result<(), AppError> {
+        let (cache, id) = (self.fleet_cache.clone(), profile_id.to_owned());
+        blocking(move || cache.forget(&id)).await?;
+        let mut fleet = self.fleet.lock();
+        if fleet
+            .as_ref()
+            .is_some_and(|state| state.profile_id == profile_id)
+        {
+            *fleet = None;
+        }
+        Ok(())
+    }
+
     /// Fetches the whole fleet (bounded concurrency, with progress) into the cache, and the
     /// locations with it.
     pub async fn sync_fleet(&self, progress: impl FnMut(Progress)) -> Result<SyncInfo, AppError> {

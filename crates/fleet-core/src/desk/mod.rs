@@ -503,6 +503,7 @@ impl Desk {
             let (profiles, id) = (self.profiles.clone(), id.to_owned());
             blocking(move || profiles.delete(&id)).await?;
         }
+        self.forget_fleet(id).await?;
         self.forget_client(id);
         self.locations.lock().remove(id);
         self.audit_result(
