@@ -235,7 +235,7 @@ pub struct SyncWriter {
     /// The next index, page by page as they arrive (a sync's pages are read on several tasks).
     index: parking_lot::Mutex<Result<FleetIndexBuilder, FleetTooLarge>>,
     pages: Option<mpsc::Sender<ToWriter>>,
-    writer: Option<std::thread::JoinHandle<Result<((), Checkpoint), AppError>>>,
+    writer: Option<std::thread::JoinHandle<Result<Checkpoint, AppError>>>,
     /// Set when the sync finishes: the writer then keeps its pages.
     keep: Arc<AtomicBool>,
 }
@@ -277,7 +277,7 @@ impl SyncWriter {
             .writer
             .take()
             .ok_or_else(|| AppError::internal("the fleet cache writer was not started"))?;
-        let ((), pages_checkpoint) = writer
+        let pages_checkpoint = writer
             .join()
             .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
         // The flip's checkpoint, which follows, copies the pages' log too.
@@ -321,7 +321,7 @@ fn write_pages(
     generation: i64,
     mut pages: mpsc::Receiver<ToWriter>,
     keep: &AtomicBool,
-) -> Result<((), Checkpoint), AppError> {
+) -> Result<Checkpoint, AppError> {
     let written = store.with_log_kept(|conn| {
         let mut batch = Vec::with_capacity(PAGES_PER_TRANSACTION);
         while let Some(first) = pages.blocking_recv() {
@@ -349,7 +349,7 @@ fn write_pages(
     if written.is_err() || !keep.load(Ordering::SeqCst) {
         purge_generation(store, profile_id, generation);
     }
-    written
+    written.map(|((), checkpoint)| checkpoint)
 }
 
 impl FleetCache {

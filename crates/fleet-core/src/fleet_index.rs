@@ -14,7 +14,6 @@
 //! was tried and measured slower: building it cost 2.1 s and its candidate lists still had to be
 //! checked.)
 
-use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
@@ -183,13 +182,8 @@ impl FleetIndexBuilder {
     }
 
     /// Copies in the devices of page `page`, in any order of pages.
-    pub fn add_page<D: Borrow<Device>>(
-        &mut self,
-        page: i32,
-        devices: &[D],
-    ) -> Result<(), FleetTooLarge> {
+    pub fn add_page(&mut self, page: i32, devices: &[Device]) -> Result<(), FleetTooLarge> {
         for device in devices {
-            let device = device.borrow();
             self.rows.push(device)?;
             name_order::append_sort_key(&mut self.keys, &device.name);
             self.key_ends.push(self.keys.len());
@@ -252,14 +246,11 @@ impl FleetIndexBuilder {
 }
 
 impl FleetIndex {
+    /// The index of `devices`, all at once (a sync builds it page by page instead, with
+    /// [`FleetIndexBuilder`]).
     pub fn build(devices: Vec<Device>) -> Result<Self, FleetTooLarge> {
-        Self::build_from(&devices)
-    }
-
-    /// [`FleetIndex::build`] without taking the devices: the caller decides when they are freed.
-    pub fn build_from<D: Borrow<Device>>(devices: &[D]) -> Result<Self, FleetTooLarge> {
         let mut builder = FleetIndexBuilder::with_capacity(devices.len());
-        builder.add_page(0, devices)?;
+        builder.add_page(0, &devices)?;
         builder.build(1)
     }
 
