@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use fleet_core::locale::{LanguageChoice, LocaleInfo};
-use fleet_core::profile::ActiveProfileSummary;
+use fleet_core::profiles::ActiveProfileSummary;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::commands::shell::{Theme, UiPrefs};
+use crate::prefs::{Theme, UiPrefs};
 
 /// The file is a few hundred bytes; anything larger is not ours.
 const MAX_BYTES: u64 = 64 * 1024;
@@ -122,9 +122,9 @@ impl BootFile {
             change(&mut remembered);
             serde_json::to_vec_pretty(&*remembered)
         };
-        let written = bytes
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| fleet_core::private_files::write_atomically(&self.path, &bytes));
+        let written = bytes.map_err(std::io::Error::other).and_then(|bytes| {
+            fleet_core::storage::private_files::write_atomically(&self.path, &bytes)
+        });
         if let Err(err) = written {
             tracing::warn!(%err, "could not write boot.json");
         }
@@ -166,7 +166,7 @@ mod tests {
             r.active_profile = Some(ActiveProfileSummary {
                 id: "p1".into(),
                 name: name.into(),
-                environment: fleet_core::profile::Environment::LocalPlayground,
+                environment: fleet_core::profiles::Environment::LocalPlayground,
                 badge: "LOCAL".into(),
             });
         });

@@ -1,6 +1,6 @@
 //! Typed events from Rust to the UI.
 
-use fleet_core::profile::ActiveProfileSummary;
+use fleet_core::profiles::ActiveProfileSummary;
 use serde::Serialize;
 use specta::Type;
 use tauri_specta::Event;
@@ -15,7 +15,7 @@ pub struct ProfileChanged {
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct RolloutProgress {
     pub batch_id: String,
-    pub progress: fleet_core::rollout::BatchProgress,
+    pub progress: fleet_core::enrollments::rollout::BatchProgress,
 }
 
 /// How far the fleet sync has come (sent as pages arrive, at most ten times a second).
@@ -28,7 +28,7 @@ pub struct FleetSyncProgress {
 /// A bulk action finished another device.
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct BulkProgressed {
-    pub progress: fleet_core::device_edits::BulkProgress,
+    pub progress: fleet_core::fleet::edits::BulkProgress,
 }
 
 /// A tracked session changed (from a callback or a poll); pushed without any click.

@@ -9,6 +9,7 @@ mod data_dir;
 mod events;
 pub mod ipc;
 mod logging;
+mod prefs;
 pub mod rendering;
 mod save_dialog;
 mod startup;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use commands::DeskCell;
 use fleet_core::Desk;
-use fleet_core::vault;
+use fleet_core::profiles::vault;
 use tauri::{Manager, RunEvent};
 
 /// Pushes every session change to the UI as a typed event.
@@ -108,7 +109,7 @@ pub fn run() {
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
-            let data_dir = data_dir::resolve(app.handle())?;
+            let data_dir = data_dir::resolve()?;
             logging::init(&data_dir.join("logs"))?;
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),

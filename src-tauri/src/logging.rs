@@ -14,7 +14,7 @@ const KEEP_FILES: usize = 7;
 
 /// Installs the global subscriber. Safe to call once; a second call is reported as an error.
 pub fn init(log_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    fleet_core::private_files::create_private_dir(log_dir)?;
+    fleet_core::storage::private_files::create_private_dir(log_dir)?;
     let files = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix("fleetdesk")

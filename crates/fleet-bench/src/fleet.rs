@@ -5,11 +5,12 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use fleet_core::fleet_cache::FleetCache;
-use fleet_core::fleet_index::{FleetIndex, FleetQuery, LocationFilter};
-use fleet_core::store::Store;
+use fleet_core::fleet::cache::FleetCache;
+use fleet_core::fleet::index::{FleetIndex, FleetQuery, LocationFilter};
+use fleet_core::fleet::sync;
+use fleet_core::storage::Store;
 use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimState};
-use kustom_ipp::{Client, DeviceQuery, PagingOptions, fetch_all, fetch_pages};
+use kustom_ipp::{Client, DeviceQuery, fetch_all};
 
 use crate::figures::{Goal, millis, report};
 use crate::{median, ms, paging};
@@ -84,8 +85,9 @@ async fn timed(work: impl std::future::Future<Output = Result<usize>>) -> Result
     Ok(started.elapsed())
 }
 
-/// What "Refresh" does (`Desk::sync_fleet`): every page through the client, each handed to the
-/// cache's writer as it arrives, then the cache's flip to the new pages and the index.
+/// What "Refresh" does: the app's own sync loop (`fleet_core::fleet::sync`), every page through
+/// the client, each handed to the cache's writer as it arrives, then the cache's flip to the new
+/// pages and the index.
 ///
 /// Returns the index with the count: the app keeps it, so freeing it is not part of the sync.
 async fn sync_into_cache(
@@ -93,29 +95,7 @@ async fn sync_into_cache(
     cache: FleetCache,
     expected: usize,
 ) -> Result<(usize, FleetIndex)> {
-    let writer = cache.begin_sync("bench")?;
-    let pages = fetch_pages(
-        |request| {
-            let (client, writer) = (client.clone(), &writer);
-            async move {
-                let number = request.page_number;
-                let (page, body) = client
-                    .list_devices_with_body(&DeviceQuery::default(), request)
-                    .await?;
-                writer.write(number, &page.content, body).await;
-                // The devices are in the index's rows and the page in the cache now.
-                Ok(page.map(drop))
-            }
-        },
-        PagingOptions {
-            page_size: 100,
-            concurrency: 8,
-        },
-        |_| {},
-    )
-    .await?;
-    let (info, index) =
-        tokio::task::spawn_blocking(move || cache.finish_and_index(writer, pages.len())).await??;
+    let (info, index) = sync::sync_fleet(client, &cache, "bench", |_| {}).await?;
     anyhow::ensure!(
         info.device_count as usize == expected,
         "synced {}",
@@ -138,10 +118,7 @@ async fn sync_parts(client: &Client, expected: usize) -> Result<SyncParts> {
             let client = client.clone();
             async move { client.list_devices(&DeviceQuery::default(), page).await }
         },
-        PagingOptions {
-            page_size: 100,
-            concurrency: 8,
-        },
+        sync::SYNC_PAGING,
         |_| {},
     )
     .await?;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use fleet_core::sessions::receiver::{Receiver, Secrets};
 use fleet_core::sessions::watcher::SessionWatcher;
 use fleet_core::sessions::{EventSource, SessionStore};
-use fleet_core::store::Store;
+use fleet_core::storage::Store;
 use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
 use kustom_ipp::webhooks::WebhookSecret;
 use kustom_ipp::{

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, ensure};
 use fleet_core::Desk;
 use fleet_core::desk::DeviceSelection;
-use fleet_core::device_edits::BulkAction;
-use fleet_core::fleet_index::{FleetQuery, Sort, SortColumn};
-use fleet_core::profile::{Environment, ProfileInput};
+use fleet_core::fleet::edits::BulkAction;
+use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};
+use fleet_core::profiles::{Environment, ProfileInput};
 use fleet_core::sessions::TimelineEvent;
 use fleet_core::sessions::cart::CartLine;
 use ipp_sim::{FaultConfig, MerchantConfig, Mode, RateLimitBursts, SeedSpec, SimConfig};
@@ -266,7 +266,8 @@ pub async fn run(minutes: u64) -> Result<()> {
         }
         // The history retention the app runs every ten minutes.
         let store = desk.store().clone();
-        tokio::task::spawn_blocking(move || fleet_core::retention::prune(&store)).await??;
+        tokio::task::spawn_blocking(move || fleet_core::storage::retention::prune(&store))
+            .await??;
         sample(rounds, created_sessions, &mut next_sample);
     }
 

@@ -1,37 +1,30 @@
 //! Fleetdesk's application logic.
 //!
-//! Everything the desktop app does that is not drawing pixels lives here, in plain Rust that tests
-//! drive without a window: the error type that crosses the IPC boundary, profiles and the
-//! keychain, the local database and audit log, the embedded local playground, and the [`Desk`]
-//! facade the Tauri commands call. The Tauri crate is a thin adapter over this one.
+//! Everything the desktop app and the command line do that is not drawing pixels lives here, in
+//! plain Rust that tests drive without a window, one folder per domain:
+//!
+//! - [`profiles`]: accounts, environments, the keychain and the production guard;
+//! - [`storage`]: the SQLite database, its migrations, retention and private files;
+//! - [`fleet`]: the device fleet — sync, cache, index, filters, edits;
+//! - [`enrollments`]: pairing codes, rollouts and pairing cards;
+//! - [`sessions`]: the callback receiver, the watcher and session timelines;
+//! - [`audit`]: the activity log;
+//! - [`locale`]: languages, formats and the few words Rust itself shows;
+//! - [`playground`]: the embedded local simulator;
+//! - [`desk`]: composes them into the services a front-end asks for, and nothing else.
+//!
+//! [`AppError`] is the one error type that crosses to a front-end.
 
-mod api_error;
 pub mod audit;
-pub mod card_text;
-pub mod confirmation;
 pub mod desk;
-pub mod device_edits;
-mod device_rows;
-pub mod dialog_text;
 pub mod enrollments;
 pub mod error;
-pub mod fleet_cache;
-pub mod fleet_index;
-pub mod freed_memory;
-pub mod key_check;
+pub mod fleet;
 pub mod locale;
-pub mod metadata_rules;
-pub mod name_order;
-pub mod pacing;
-pub mod pairing_card;
 pub mod playground;
-pub mod private_files;
-pub mod profile;
-pub mod retention;
-pub mod rollout;
+pub mod profiles;
 pub mod sessions;
-pub mod store;
-pub mod vault;
+pub mod storage;
 
 pub use desk::{ConnectionReport, Desk, StoreKeyOutcome};
 pub use error::AppError;

@@ -15,7 +15,7 @@ use kustom_ipp::{Secret, WebhookSecret};
 use parking_lot::Mutex;
 
 use crate::AppError;
-use crate::store::storage;
+use crate::storage::storage;
 
 /// The demo merchant of the local playground.
 pub const MERCHANT_ID: &str = "DM20260001";
@@ -35,7 +35,7 @@ pub struct LocalPlayground {
 impl LocalPlayground {
     /// Starts the simulator, restoring the saved state from `dir` if there is one.
     pub async fn start(dir: &Path, callback_url: Option<String>) -> Result<Self, AppError> {
-        crate::private_files::create_private_dir(dir)
+        crate::storage::private_files::create_private_dir(dir)
             .map_err(|err| storage("create the playground folder", err))?;
         let state_file = dir.join("state.json");
         let restore = match std::fs::read(&state_file) {
@@ -164,7 +164,7 @@ fn save_if_changed(
     if *last == Some(digest) {
         return Ok(());
     }
-    crate::private_files::write_atomically(file, &bytes)
+    crate::storage::private_files::write_atomically(file, &bytes)
         .map_err(|err| storage("save the playground state", err))?;
     *last = Some(digest);
     Ok(())

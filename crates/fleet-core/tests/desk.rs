@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use fleet_core::profile::{Environment, LOCAL_PLAYGROUND_ID, ProfileInput};
-use fleet_core::vault::{self, KeyState, SecretKind};
+use fleet_core::profiles::vault::{self, KeyState, SecretKind};
+use fleet_core::profiles::{Environment, LOCAL_PLAYGROUND_ID, ProfileInput};
 use fleet_core::{AppError, Desk, StoreKeyOutcome};
 use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
 use tokio::sync::Mutex;
@@ -380,7 +380,7 @@ async fn a_damaged_database_is_set_aside_and_the_desk_opens() {
     assert!(std::path::Path::new(&damaged.moved_to).exists());
     assert_eq!(
         desk.active_profile().await.map(|p| p.id).ok().as_deref(),
-        Some(fleet_core::profile::LOCAL_PLAYGROUND_ID),
+        Some(fleet_core::profiles::LOCAL_PLAYGROUND_ID),
         "a fresh database, on the local playground"
     );
     desk.shutdown().await;

@@ -3,8 +3,8 @@
 
 use fleet_core::AppError;
 use fleet_core::Desk;
-use fleet_core::enrollments::{EnrollmentDraft, EnrollmentFilters, ExpiryPreset};
-use fleet_core::metadata_rules::MetadataRow;
+use fleet_core::enrollments::codes::{EnrollmentDraft, EnrollmentFilters, ExpiryPreset};
+use fleet_core::fleet::metadata_rules::MetadataRow;
 use kustom_ipp::{EnrollmentStatus, PageRequest};
 
 fn row(key: &str, value: &str) -> MetadataRow {

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use fleet_core::desk::DeviceSelection;
-use fleet_core::device_edits::{BulkAction, DeviceChange};
-use fleet_core::fleet_index::{FleetQuery, Sort, SortColumn};
-use fleet_core::profile::{Environment, ProfileInput};
+use fleet_core::fleet::edits::{BulkAction, DeviceChange};
+use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};
+use fleet_core::profiles::{Environment, ProfileInput};
 use fleet_core::{AppError, Desk};
 use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimConfig};
 

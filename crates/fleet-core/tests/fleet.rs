@@ -7,8 +7,8 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use fleet_core::device_edits::{self, BulkAction, DeviceChange};
-use fleet_core::fleet_index::{FleetIndex, FleetQuery, LocationFilter};
+use fleet_core::fleet::edits::{self, BulkAction, DeviceChange};
+use fleet_core::fleet::index::{FleetIndex, FleetQuery, LocationFilter};
 use ipp_sim::{FaultConfig, RateLimitBursts, Running, SeedSpec};
 use kustom_ipp::{Client, Device, PageRequest, PagingOptions, UpdateDevice, fetch_all};
 
@@ -121,7 +121,7 @@ async fn read_modify_write_keeps_another_admins_concurrent_change() {
         .unwrap_or_else(|e| panic!("{e}"));
 
     // …then we rename it. Their key survives, and so does the location.
-    device_edits::apply_change(
+    edits::apply_change(
         &ours,
         &device.id,
         &DeviceChange::Rename {
@@ -179,7 +179,7 @@ async fn a_bulk_move_of_1000_devices_survives_faults_with_an_exact_report() {
             pending.len()
         );
         let (report, _) =
-            device_edits::run_bulk(&client, &action, pending.clone(), "move".into(), |_| {}).await;
+            edits::run_bulk(&client, &action, pending.clone(), "move".into(), |_| {}).await;
         assert_eq!(report.results.len(), pending.len(), "one result per device");
         for result in &report.results {
             if result.ok {

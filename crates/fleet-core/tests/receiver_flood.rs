@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use fleet_core::sessions::SessionStore;
 use fleet_core::sessions::receiver::{RING_SIZE, Receiver, Secrets};
-use fleet_core::store::Store;
+use fleet_core::storage::Store;
 use futures::StreamExt;
 use kustom_ipp::webhooks::{self, WebhookSecret};
 use tokio::sync::mpsc;

@@ -5,9 +5,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use fleet_core::enrollments::ExpiryPreset;
-use fleet_core::rollout::{self, BATCH_KEY, ROW_KEY, Rollouts, RowState};
-use fleet_core::store::Store;
+use fleet_core::enrollments::codes::ExpiryPreset;
+use fleet_core::enrollments::rollout::{self, BATCH_KEY, ROW_KEY, Rollouts, RowState};
+use fleet_core::storage::Store;
 use ipp_sim::{FaultConfig, Running, SeedSpec};
 use kustom_ipp::{Client, CreateEnrollment, Location, PageRequest};
 

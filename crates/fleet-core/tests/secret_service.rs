@@ -4,8 +4,8 @@
 //! the end-to-end D-Bus session with an unlocked gnome-keyring (`--ignored`).
 
 use fleet_core::Desk;
-use fleet_core::profile::{Environment, ProfileInput};
-use fleet_core::vault::{self, KeyState, SecretKind};
+use fleet_core::profiles::vault::{self, KeyState, SecretKind};
+use fleet_core::profiles::{Environment, ProfileInput};
 
 #[tokio::test]
 #[ignore = "needs a Secret Service; run by `cargo xtask test` inside its D-Bus session"]

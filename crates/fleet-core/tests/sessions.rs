@@ -8,7 +8,7 @@ use std::time::Duration;
 use fleet_core::sessions::receiver::{PATH, Receiver, Secrets};
 use fleet_core::sessions::watcher::{EAGER, FAST, SessionWatcher};
 use fleet_core::sessions::{EventSource, SessionStore, TimelineEntry, TimelineEvent};
-use fleet_core::store::Store;
+use fleet_core::storage::Store;
 use ipp_sim::{MerchantConfig, Mode, Running, SeedSpec, SimConfig};
 use kustom_ipp::webhooks::{self, WebhookSecret};
 use kustom_ipp::{

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use fleet_core::profile::check_base_url;
-use fleet_core::rollout::{self, MAX_ROWS};
+use fleet_core::enrollments::rollout::{self, MAX_ROWS};
+use fleet_core::profiles::check_base_url;
 use kustom_ipp::webhooks::{self, WebhookSecret};
 use kustom_ipp::{
     CallbackEnvelope, Device, Enrollment, Location, MetadataFilter, Page, Problem, Session,
@@ -200,7 +200,7 @@ fn api_property(input: ApiInput) -> Result<(), TestCaseError> {
                     .into_iter()
                     .flatten()
                 {
-                    prop_assert!(text.chars().count() <= kustom_ipp::client::MAX_TEXT + 1);
+                    prop_assert!(text.chars().count() <= kustom_ipp::text::MAX_TEXT + 1);
                 }
                 prop_assert!(problem.errors.len() <= 20);
             }

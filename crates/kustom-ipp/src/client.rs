@@ -20,6 +20,7 @@ use url::Url;
 
 use crate::error::{ApiError, Problem};
 use crate::secret::Secret;
+use crate::text::bounded;
 
 /// How the client authenticates [DOC §2.1].
 #[derive(Debug, Clone)]
@@ -430,18 +431,6 @@ impl Client {
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// The largest error answer read: past that, an error text is of no use to anyone.
 pub const MAX_ERROR_BODY: usize = 64 * 1024;
-/// Characters kept of any text from the API that Fleetdesk shows or records.
-pub const MAX_TEXT: usize = 300;
-
-/// `text`, cut to [`MAX_TEXT`] characters (marked when cut).
-pub fn bounded(text: &str) -> String {
-    let mut out: String = text.chars().take(MAX_TEXT).collect();
-    if text.chars().nth(MAX_TEXT).is_some() {
-        out.push('…');
-    }
-    out
-}
-
 enum Attempt {
     Done(Vec<u8>),
     /// Answered in a way that will not change if asked again (too large to read).

@@ -23,10 +23,10 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// The same problem with every text cut to [`crate::client::MAX_TEXT`] characters and at most
+    /// The same problem with every text cut to [`crate::text::MAX_TEXT`] characters and at most
     /// 20 field errors: what an API sends is shown and recorded, so it is bounded.
     pub fn bounded(self) -> Self {
-        use crate::client::bounded;
+        use crate::text::bounded;
         Self {
             problem_type: self.problem_type.as_deref().map(bounded),
             title: self.title.as_deref().map(bounded),

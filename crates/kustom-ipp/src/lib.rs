@@ -37,6 +37,7 @@ pub mod openapi;
 pub mod paging;
 pub mod secret;
 mod string_enum;
+pub mod text;
 pub mod tls;
 pub mod webhooks;
 

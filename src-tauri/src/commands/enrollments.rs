@@ -2,10 +2,10 @@
 
 use fleet_core::AppError;
 use fleet_core::desk::{EnrollmentPage, PairingDetails, RolloutDraft};
-use fleet_core::enrollments::{EnrollmentDraft, EnrollmentFilters, ExpiryPreset};
+use fleet_core::enrollments::card::{PairingCard, Paper, PrintableCard};
+use fleet_core::enrollments::codes::{EnrollmentDraft, EnrollmentFilters, ExpiryPreset};
+use fleet_core::enrollments::rollout::{BatchDetail, BatchSummary};
 use fleet_core::locale::Language;
-use fleet_core::pairing_card::{PairingCard, Paper, PrintableCard};
-use fleet_core::rollout::{BatchDetail, BatchSummary};
 use kustom_ipp::{Device, Enrollment, PageRequest};
 use tauri::AppHandle;
 use tauri_specta::Event;
@@ -13,7 +13,7 @@ use tauri_specta::Event;
 use super::DeskState;
 use crate::events::RolloutProgress;
 use crate::save_dialog::{self, Exported};
-use fleet_core::dialog_text::{SaveTitle, save_title};
+use fleet_core::locale::dialog_text::{SaveTitle, save_title};
 
 #[tauri::command]
 #[specta::specta]

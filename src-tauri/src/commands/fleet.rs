@@ -6,10 +6,10 @@ use fleet_core::AppError;
 use fleet_core::desk::{
     BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount,
 };
-use fleet_core::device_edits::{BulkAction, BulkReport, DeviceChange};
-use fleet_core::fleet_cache::SyncInfo;
-use fleet_core::fleet_index::{FleetQuery, Sort};
-use fleet_core::pacing::{PROGRESS_INTERVAL, Pacer};
+use fleet_core::fleet::cache::SyncInfo;
+use fleet_core::fleet::edits::{BulkAction, BulkReport, DeviceChange};
+use fleet_core::fleet::index::{FleetQuery, Sort};
+use fleet_core::fleet::pacing::{PROGRESS_INTERVAL, Pacer};
 use kustom_ipp::Device;
 use tauri::AppHandle;
 use tauri_specta::Event;
@@ -17,7 +17,7 @@ use tauri_specta::Event;
 use super::DeskState;
 use crate::events::{BulkProgressed, FleetSyncProgress};
 use crate::save_dialog::{self, Exported};
-use fleet_core::dialog_text::{SaveTitle, save_title};
+use fleet_core::locale::dialog_text::{SaveTitle, save_title};
 
 #[tauri::command]
 #[specta::specta]

@@ -1,8 +1,8 @@
 //! Profiles, their secrets (write-only), connection tests and the local playground.
 
 use fleet_core::desk::SavedProfile;
-use fleet_core::profile::{ActiveProfileSummary, Profile, ProfileInput, ProfileView};
-use fleet_core::vault::KeyState;
+use fleet_core::profiles::vault::KeyState;
+use fleet_core::profiles::{ActiveProfileSummary, Profile, ProfileInput, ProfileView};
 use fleet_core::{AppError, ConnectionReport, StoreKeyOutcome};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;

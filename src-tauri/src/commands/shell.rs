@@ -2,12 +2,13 @@
 
 use fleet_core::AppError;
 use fleet_core::locale::{LanguageChoice, LocaleInfo};
-use fleet_core::profile::ActiveProfileSummary;
-use serde::{Deserialize, Serialize};
+use fleet_core::profiles::ActiveProfileSummary;
+use serde::Serialize;
 use specta::Type;
 
 use super::DeskState;
 use crate::boot::{BootFile, BootInfo};
+use crate::prefs::{MAX_UI_PREF, THEME, Theme, UiPref, UiPrefs, theme};
 
 /// What the shell shows in its header and about box.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -17,7 +18,7 @@ pub struct AppInfo {
     /// Why the OS keychain cannot be used, if it cannot (shown as a banner).
     pub keychain_problem: Option<String>,
     /// The local database was damaged and set aside at start (shown as a banner).
-    pub damaged_database: Option<fleet_core::store::DamagedDatabase>,
+    pub damaged_database: Option<fleet_core::storage::DamagedDatabase>,
     /// Why callbacks cannot be received, if they cannot (shown as a banner).
     pub receiver_problem: Option<String>,
     pub theme: Theme,
@@ -25,54 +26,6 @@ pub struct AppInfo {
     pub locale: LocaleInfo,
     /// What the UI asked to remember between runs.
     pub ui_prefs: UiPrefs,
-}
-
-/// Small UI choices kept between runs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, Type)]
-pub struct UiPrefs {
-    /// The view open when Fleetdesk was last used.
-    pub last_view: Option<String>,
-    /// The device table's columns (widths and hidden ones), as the UI wrote them.
-    pub device_columns: Option<String>,
-}
-
-/// What [`set_ui_pref`] may store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum UiPref {
-    LastView,
-    DeviceColumns,
-}
-
-impl UiPref {
-    fn key(self) -> &'static str {
-        match self {
-            UiPref::LastView => "ui.last_view",
-            UiPref::DeviceColumns => "ui.device_columns",
-        }
-    }
-}
-
-/// The longest value a UI preference may hold (a column layout is a few hundred bytes).
-const MAX_UI_PREF: usize = 4096;
-
-/// The colour theme: follow the OS, or a fixed choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum Theme {
-    System,
-    Light,
-    Dark,
-}
-
-const THEME: &str = "theme";
-
-async fn theme(desk: &fleet_core::Desk) -> Result<Theme, AppError> {
-    Ok(match desk.setting(THEME).await?.as_deref() {
-        Some("light") => Theme::Light,
-        Some("dark") => Theme::Dark,
-        _ => Theme::System,
-    })
 }
 
 /// What the first view paints with, answered without waiting for the data (see [`crate::boot`]).

@@ -15,15 +15,15 @@ use specta::Type;
 use super::plans::Kept;
 use super::{Desk, blocking};
 use crate::AppError;
-use crate::enrollments::{
+use crate::enrollments::card::{self, PairingCard, Paper, PrintableCard};
+use crate::enrollments::codes::{
     DEVICE_LABEL_KEY, EnrollmentDraft, EnrollmentFilters, ExpiryPreset, build_request,
     query_to_find,
 };
+use crate::enrollments::rollout::{self, BatchDetail, BatchProgress, BatchSummary, RolloutPreview};
 use crate::locale::Language;
-use crate::pairing_card::{self, PairingCard, Paper, PrintableCard};
-use crate::profile::{Environment, Profile};
-use crate::rollout::{self, BatchDetail, BatchProgress, BatchSummary, RolloutPreview};
-use crate::store::storage;
+use crate::profiles::{Environment, Profile};
+use crate::storage::storage;
 
 /// An enrollment as the list and the pairing view show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -71,7 +71,7 @@ pub(crate) struct RolloutPlan {
 #[derive(Default)]
 pub(crate) struct Plans {
     pub rollouts: Kept<RolloutPlan>,
-    pub bulk: Kept<super::fleet::StoredBulk>,
+    pub bulk: Kept<super::fleet_changes::StoredBulk>,
 }
 
 /// The longest rollout name.
@@ -86,7 +86,7 @@ impl Desk {
                 .and_then(|id| locations.get(id))
                 .map(|l| l.name.clone()),
             device_label: enrollment.metadata.get(DEVICE_LABEL_KEY).cloned(),
-            code_grouped: pairing_card::grouped(enrollment.enrollment_code.as_str()),
+            code_grouped: card::grouped(enrollment.enrollment_code.as_str()),
             enrollment,
         }
     }
@@ -107,7 +107,7 @@ impl Desk {
             code: view.enrollment.enrollment_code.as_str().to_owned(),
             expires_at: view.enrollment.expires_at,
         };
-        let card = pairing_card::printable(vec![card], locale.language, locale.format_locale)?
+        let card = card::printable(vec![card], locale.language, locale.format_locale)?
             .pop()
             .ok_or_else(|| AppError::internal("no card was made"))?;
         Ok(PairingDetails {
@@ -201,7 +201,7 @@ impl Desk {
                 .ok_or_else(|| AppError::NotFound {
                     message: "That code is no longer listed; it was cancelled already.".to_owned(),
                 })?;
-            crate::confirmation::require(&profile, live.enrollment_code.as_str(), confirmation)?;
+            crate::profiles::guard::require(&profile, live.enrollment_code.as_str(), confirmation)?;
         }
         let result = client
             .cancel_enrollment(&known.enrollment_id)
@@ -267,7 +267,7 @@ impl Desk {
             Some(chosen) if chosen != locale.language => (chosen, chosen.home_format()),
             _ => (locale.language, locale.format_locale),
         };
-        pairing_card::printable(cards, language, format)
+        card::printable(cards, language, format)
     }
 
     /// Writes a PDF of pairing cards to `path` (a place the user chose), atomically, in
@@ -283,8 +283,8 @@ impl Desk {
         let cards = self.printable_cards(cards, language).await?;
         let (path, title) = (path.to_path_buf(), title.to_owned());
         blocking(move || {
-            let pdf = pairing_card::sheet_pdf(&cards, paper, &title)?;
-            crate::private_files::write_atomically(&path, &pdf)
+            let pdf = card::sheet_pdf(&cards, paper, &title)?;
+            crate::storage::private_files::write_atomically(&path, &pdf)
                 .map_err(|err| storage("save the PDF", err))
         })
         .await

@@ -11,7 +11,7 @@ use specta::Type;
 
 use super::{Desk, EnrollmentView, fleet::DeviceRow};
 use crate::AppError;
-use crate::fleet_index::{FleetQuery, Sort, SortColumn};
+use crate::fleet::index::{FleetQuery, Sort, SortColumn};
 use crate::sessions::TrackedSession;
 use kustom_ipp::Location;
 
@@ -118,7 +118,7 @@ impl Desk {
                 .collect(),
             Err(_) => Vec::new(),
         };
-        locations.sort_by(|a, b| crate::name_order::compare(&a.name, &b.name));
+        locations.sort_by(|a, b| crate::fleet::name_order::compare(&a.name, &b.name));
         locations.truncate(PER_KIND);
         let sessions = {
             let (store, profile_id, text) = (

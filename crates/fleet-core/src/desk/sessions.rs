@@ -8,7 +8,7 @@ use specta::Type;
 
 use super::{Desk, blocking};
 use crate::AppError;
-use crate::device_edits::Applied;
+use crate::fleet::edits::Applied;
 use crate::sessions::cart::{self, CartLine};
 use crate::sessions::{EventSource, SessionFilter, TimelineEntry, TrackedSession};
 
@@ -128,7 +128,7 @@ impl Desk {
                     && (Utc::now() - tracked.status_since).num_minutes() >= i64::from(stuck_after);
                 let device = fleet
                     .as_ref()
-                    .and_then(|f| f.get(&tracked.session.device_id));
+                    .and_then(|f| f.read().get(&tracked.session.device_id));
                 let location_id = tracked
                     .location_id
                     .clone()
@@ -226,7 +226,7 @@ impl Desk {
                 .clone()
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or(session.session_id);
-            crate::confirmation::require(&profile, &expected, confirmation)?;
+            crate::profiles::guard::require(&profile, &expected, confirmation)?;
         }
         let result = client
             .cancel_session(session_id)

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::AppError;
-use crate::store::{Store, storage};
+use crate::storage::{Store, storage};
 
 /// Where a timeline entry came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]

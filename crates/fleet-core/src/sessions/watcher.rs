@@ -75,8 +75,10 @@ pub struct SessionWatcher {
 }
 
 impl SessionWatcher {
-    /// Starts the polling loop. `budget_per_second` caps polls across all sessions.
-    pub fn start(store: SessionStore, budget_per_second: f64) -> Self {
+    /// A watcher that polls nothing until [`SessionWatcher::start_polling`]: what it is told
+    /// (sessions created, looked up, announced by callbacks) is still recorded and published.
+    /// `budget_per_second` caps polls across all sessions.
+    pub fn new(store: SessionStore, budget_per_second: f64) -> Self {
         let (updates, _) = broadcast::channel(1024);
         let inner = Arc::new(Inner {
             store,
@@ -86,8 +88,19 @@ impl SessionWatcher {
             requests: AtomicU64::new(0),
             writes: tokio::sync::Mutex::new(()),
         });
-        tokio::spawn(run(Arc::downgrade(&inner)));
         Self { inner }
+    }
+
+    /// Starts the polling loop; it ends when the last handle to the watcher is dropped.
+    pub fn start_polling(&self) {
+        tokio::spawn(run(Arc::downgrade(&self.inner)));
+    }
+
+    /// A watcher that polls, as [`SessionWatcher::new`] then [`SessionWatcher::start_polling`].
+    pub fn start(store: SessionStore, budget_per_second: f64) -> Self {
+        let watcher = Self::new(store, budget_per_second);
+        watcher.start_polling();
+        watcher
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<SessionUpdate> {

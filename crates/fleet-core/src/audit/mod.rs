@@ -5,8 +5,8 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::AppError;
-use crate::profile::Profile;
-use crate::store::Store;
+use crate::profiles::Profile;
+use crate::storage::Store;
 
 /// One recorded action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -29,11 +29,7 @@ pub struct AuditEntry {
 const MAX_TEXT: usize = 500;
 
 fn bounded(text: &str) -> String {
-    let mut out: String = text.chars().take(MAX_TEXT).collect();
-    if text.chars().nth(MAX_TEXT).is_some() {
-        out.push('…');
-    }
-    out
+    kustom_ipp::text::cut(text, MAX_TEXT)
 }
 
 /// The OS user running Fleetdesk.

@@ -15,6 +15,18 @@ use kustom_ipp::{Device, Metadata, Platform, Timestamp};
 #[error("the fleet is too large to keep in memory (over 4 GiB of device text)")]
 pub struct FleetTooLarge;
 
+/// A fleet too large for the in-memory index: said as a storage failure, since the device list
+/// cannot be kept (it is not the server's fault that a fleet is large).
+impl From<FleetTooLarge> for crate::AppError {
+    fn from(_: FleetTooLarge) -> Self {
+        Self::Storage {
+            message: "This fleet is too large to keep in memory: its device names and ids \
+                      are over 4 GiB."
+                .to_owned(),
+        }
+    }
+}
+
 /// `n` as a 32-bit offset or length, or [`FleetTooLarge`].
 pub fn narrow(n: usize) -> Result<u32, FleetTooLarge> {
     u32::try_from(n).map_err(|_| FleetTooLarge)

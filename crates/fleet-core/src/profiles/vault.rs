@@ -10,8 +10,8 @@ use kustom_ipp::Secret;
 use serde::Serialize;
 use specta::Type;
 
+use super::environment::Environment;
 use crate::AppError;
-use crate::profile::Environment;
 
 /// What the UI may know about a stored secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]

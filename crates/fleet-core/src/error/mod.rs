@@ -5,6 +5,8 @@
 //! fields the UI needs (field errors for forms, the wait for rate limits). Nothing secret is ever
 //! put in a message.
 
+mod from_api;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -98,18 +100,6 @@ impl AppError {
     pub fn internal(message: impl Into<String>) -> Self {
         Self::Internal {
             message: message.into(),
-        }
-    }
-}
-
-/// A fleet too large for the in-memory index: said as a storage failure, since the device list
-/// cannot be kept (it is not the server's fault that a fleet is large).
-impl From<crate::device_rows::FleetTooLarge> for AppError {
-    fn from(_: crate::device_rows::FleetTooLarge) -> Self {
-        Self::Storage {
-            message: "This fleet is too large to keep in memory: its device names and ids \
-                      are over 4 GiB."
-                .to_owned(),
         }
     }
 }

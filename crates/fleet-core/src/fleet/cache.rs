@@ -1,34 +1,21 @@
 //! The fleet cache: every device of a profile as last seen, in SQLite, so the fleet opens at once,
 //! filters locally, and can be read while the API is unreachable.
 //!
-//! A sync keeps the fleet as the pages it came in: one row a page, the API's JSON as it came,
-//! written by a thread of its own while later pages are still in flight, under a new
-//! *generation* number. The sync's last step is one small transaction that makes that
-//! generation the profile's current one; until then readers see the previous fleet whole, and a
-//! sync that fails leaves it as it was. (Written after the last page as 10,000 rows, one a
-//! device, the cache was the longest part of a sync's wait after its last page, and encoding
-//! each device again cost about as much CPU as the HTTP floor's own decoding.) A page larger
-//! than its devices account for is encoded again from them, so what a server adds that
-//! Fleetdesk does not read never fills the disk.
-//!
-//! Devices changed after a sync — renamed, moved, deregistered — are rows of their own on top of
-//! its pages (`fleet_devices`, `fleet_removed`) until the next sync replaces it all.
+//! A sync keeps the fleet as the pages it came in, one row a page, the API's JSON as it came (see
+//! [`super::generations`] for how a sync writes them). Devices changed after a sync — renamed,
+//! moved, deregistered — are rows of their own on top of its pages (`fleet_devices`,
+//! `fleet_removed`) until the next sync replaces it all.
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use kustom_ipp::Device;
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use tokio::sync::mpsc;
 
 use crate::AppError;
-use crate::device_rows::FleetTooLarge;
-use crate::fleet_index::{FleetIndex, FleetIndexBuilder, FleetQuery};
-use crate::store::{Checkpoint, Store, in_transaction, storage};
+use crate::storage::{Store, storage};
 
 /// When the cache was last filled from the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -39,161 +26,7 @@ pub struct SyncInfo {
 
 #[derive(Clone)]
 pub struct FleetCache {
-    store: Store,
-}
-
-/// Devices a page row holds when a fleet is written all at once ([`FleetCache::replace`]); a sync
-/// keeps the API's own pages.
-const DEVICES_PER_PAGE: usize = 100;
-
-/// Encoded pages waiting for the sync's writer: when the disk is slower than the network, the
-/// fetch waits rather than holding the whole fleet twice.
-const PAGES_QUEUED: usize = 32;
-
-/// Pages the writer puts in one transaction when it has fallen behind (each ~37 KB): the write
-/// lock is held ~1 ms at a time, so the sessions' writes are not kept waiting.
-const PAGES_PER_TRANSACTION: usize = 16;
-
-/// A new generation number: random, so that two syncs never write into one (the flip checks its
-/// own pages anyway).
-fn new_generation() -> i64 {
-    (rand::random::<u64>() >> 1) as i64
-}
-
-/// A page as stored: the API's page envelope, of which only the devices are read back.
-#[derive(Serialize, Deserialize)]
-struct StoredPage<Devices> {
-    content: Devices,
-}
-
-/// The bytes a device accounts for in a page's JSON: its texts, plus room for field names,
-/// punctuation and its fixed-size fields.
-fn json_allowance(device: &Device) -> usize {
-    const FIXED: usize = 256;
-    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-    FIXED
-        + device.id.len()
-        + device.hardware_id.len()
-        + device.merchant_id.len()
-        + device.name.len()
-        + optional(&device.location_id)
-        + optional(&device.unique_id)
-        + device
-            .metadata
-            .iter()
-            .map(|(key, value)| key.len() + value.len() + 8)
-            .sum::<usize>()
-}
-
-/// Whether a page's JSON is kept as the API sent it: when it is at most twice what its devices
-/// account for (spacing, escapes, the envelope). Larger, it holds things Fleetdesk does not read,
-/// and the page is encoded again from its devices instead.
-fn kept_as_sent(body: &[u8], devices: &[Device]) -> bool {
-    body.len() <= 2 * devices.iter().map(json_allowance).sum::<usize>() + 4096
-}
-
-fn encoded_page(devices: &[Device]) -> Result<Vec<u8>, AppError> {
-    serde_json::to_vec(&StoredPage { content: devices }).map_err(saving)
-}
-
-fn saving(err: impl std::fmt::Display) -> AppError {
-    storage("save the fleet", err)
-}
-
-fn insert_page(
-    tx: &Transaction<'_>,
-    profile_id: &str,
-    generation: i64,
-    page: i64,
-    body: &[u8],
-) -> Result<(), AppError> {
-    tx.prepare_cached(
-        "INSERT INTO fleet_pages (profile_id, generation, page, body) VALUES (?1, ?2, ?3, ?4)",
-    )
-    .and_then(|mut insert| insert.execute(rusqlite::params![profile_id, generation, page, body]))
-    .map(|_| ())
-    .map_err(saving)
-}
-
-/// Makes `generation` the profile's fleet: its pages from 0 to `pages - 1` (any beyond are
-/// dropped), with no changes on top. Fails, changing nothing, unless every one of those pages is
-/// there.
-fn make_current(
-    tx: &Transaction<'_>,
-    profile_id: &str,
-    generation: i64,
-    pages: usize,
-    device_count: usize,
-) -> Result<SyncInfo, AppError> {
-    let pages = pages as i64;
-    let present: i64 = tx
-        .query_row(
-            "SELECT count(*) FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 AND page BETWEEN 0 AND ?3 - 1",
-            rusqlite::params![profile_id, generation, pages],
-            |row| row.get(0),
-        )
-        .map_err(saving)?;
-    if present != pages {
-        return Err(AppError::internal(format!(
-            "the fleet's pages were not all saved ({present} of {pages}); refresh again"
-        )));
-    }
-    let info = SyncInfo {
-        synced_at: Utc::now(),
-        device_count: u32::try_from(device_count).unwrap_or(u32::MAX),
-    };
-    tx.execute(
-        "DELETE FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 AND page >= ?3",
-        rusqlite::params![profile_id, generation, pages],
-    )
-    .map_err(saving)?;
-    for changes in [
-        "DELETE FROM fleet_devices WHERE profile_id = ?1",
-        "DELETE FROM fleet_removed WHERE profile_id = ?1",
-    ] {
-        tx.execute(changes, [profile_id]).map_err(saving)?;
-    }
-    tx.execute(
-        "INSERT INTO fleet_sync (profile_id, synced_at, device_count, generation) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(profile_id) DO UPDATE SET synced_at = excluded.synced_at,
-             device_count = excluded.device_count, generation = excluded.generation",
-        rusqlite::params![profile_id, info.synced_at, info.device_count, generation],
-    )
-    .map_err(saving)?;
-    Ok(info)
-}
-
-/// The clean-up after a generation became current: the pages of every other one (the previous
-/// fleet, and any left by a sync that was cut short) are deleted. Run after the sync has
-/// answered (freeing megabytes of pages is not on anyone's way); best effort, as the next sync
-/// tries again.
-fn superseded_pages_purge(profile_id: String) -> impl FnOnce(&Store) + Send + 'static {
-    move |store| {
-        let purged = store.transaction(|tx| {
-            tx.execute(
-                "DELETE FROM fleet_pages WHERE profile_id = ?1
-                 AND generation <> (SELECT generation FROM fleet_sync WHERE profile_id = ?1)",
-                [&profile_id],
-            )
-            .map_err(saving)
-        });
-        if let Err(err) = purged {
-            tracing::warn!(%err, "the previous fleet's pages could not be deleted");
-        }
-    }
-}
-
-fn purge_generation(store: &Store, profile_id: &str, generation: i64) {
-    let purged = store.transaction(|tx| {
-        tx.execute(
-            "DELETE FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2",
-            rusqlite::params![profile_id, generation],
-        )
-        .map_err(saving)
-    });
-    if let Err(err) = purged {
-        tracing::warn!(%err, "an unfinished sync's pages could not be deleted");
-    }
+    pub(super) store: Store,
 }
 
 /// A page read back: all its devices, or, if the page as a whole does not decode (a damaged
@@ -218,138 +51,22 @@ fn decode_page(body: &[u8]) -> Vec<Device> {
     )
 }
 
-/// What the writer thread is sent.
-enum ToWriter {
-    Page { number: i32, body: Vec<u8> },
-    Unencodable(AppError),
+/// Devices a page row holds when a fleet is written all at once ([`FleetCache::replace`]); a sync
+/// keeps the API's own pages.
+pub(super) const DEVICES_PER_PAGE: usize = 100;
+
+/// A page as stored: the API's page envelope, of which only the devices are read back.
+#[derive(Serialize, Deserialize)]
+pub(super) struct StoredPage<Devices> {
+    pub(super) content: Devices,
 }
 
-/// A sync's pages on their way into the cache, under a generation of their own, and into the
-/// fleet's next index. [`FleetCache::finish_and_index`] makes them the profile's fleet; dropped
-/// without that (the fetch failed), the pages written so far are deleted and the previous fleet
-/// stays.
-pub struct SyncWriter {
-    store: Store,
-    profile_id: String,
-    generation: i64,
-    /// The next index, page by page as they arrive (a sync's pages are read on several tasks).
-    index: parking_lot::Mutex<Result<FleetIndexBuilder, FleetTooLarge>>,
-    pages: Option<mpsc::Sender<ToWriter>>,
-    writer: Option<std::thread::JoinHandle<Result<Checkpoint, AppError>>>,
-    /// Set when the sync finishes: the writer then keeps its pages.
-    keep: Arc<AtomicBool>,
+pub(super) fn encoded_page(devices: &[Device]) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec(&StoredPage { content: devices }).map_err(saving)
 }
 
-impl SyncWriter {
-    /// Adds page `number`'s devices to the next index and hands the page to the writer
-    /// (waiting while it is `PAGES_QUEUED` behind): `body`, the JSON the API sent, from which
-    /// `devices` were decoded — or, when the body is larger than the devices account for, the
-    /// devices encoded again. A failure here shows when the sync finishes.
-    pub async fn write(&self, number: i32, devices: &[Device], body: Vec<u8>) {
-        {
-            let mut index = self.index.lock();
-            if let Ok(builder) = index.as_mut()
-                && let Err(too_large) = builder.add_page(number, devices)
-            {
-                *index = Err(too_large);
-            }
-        }
-        let body = if kept_as_sent(&body, devices) {
-            Ok(body)
-        } else {
-            encoded_page(devices)
-        };
-        let message = match body {
-            Ok(body) => ToWriter::Page { number, body },
-            Err(err) => ToWriter::Unencodable(err),
-        };
-        if let Some(pages) = &self.pages {
-            // A closed channel means the writer stopped on an error, which finishing reports.
-            let _ = pages.send(message).await;
-        }
-    }
-
-    /// Waits for the writer to have written every page it was given.
-    fn pages_written(&mut self) -> Result<(), AppError> {
-        self.keep.store(true, Ordering::SeqCst);
-        drop(self.pages.take());
-        let writer = self
-            .writer
-            .take()
-            .ok_or_else(|| AppError::internal("the fleet cache writer was not started"))?;
-        let pages_checkpoint = writer
-            .join()
-            .map_err(|_| AppError::internal("the fleet cache writer stopped unexpectedly"))??;
-        // The flip's checkpoint, which follows, copies the pages' log too.
-        pages_checkpoint.leave_to_the_next();
-        Ok(())
-    }
-
-    /// Makes the sync's first `pages` pages the profile's fleet; if that fails, they are deleted.
-    fn make_current(
-        &self,
-        pages: usize,
-        device_count: usize,
-    ) -> Result<(SyncInfo, Checkpoint), AppError> {
-        let flipped = self.store.bulk_transaction(|tx| {
-            make_current(tx, &self.profile_id, self.generation, pages, device_count)
-        });
-        match flipped {
-            Ok((info, checkpoint)) => Ok((
-                info,
-                checkpoint.preceded_by(superseded_pages_purge(self.profile_id.clone())),
-            )),
-            Err(err) => {
-                purge_generation(&self.store, &self.profile_id, self.generation);
-                Err(err)
-            }
-        }
-    }
-}
-
-impl Drop for SyncWriter {
-    fn drop(&mut self) {
-        // Closing the queue ends the writer; unless `finish` said keep, it deletes its pages.
-        drop(self.pages.take());
-    }
-}
-
-/// The writer thread: writes each page as it comes, a few at a time when it has fallen behind.
-fn write_pages(
-    store: &Store,
-    profile_id: &str,
-    generation: i64,
-    mut pages: mpsc::Receiver<ToWriter>,
-    keep: &AtomicBool,
-) -> Result<Checkpoint, AppError> {
-    let written = store.with_log_kept(|conn| {
-        let mut batch = Vec::with_capacity(PAGES_PER_TRANSACTION);
-        while let Some(first) = pages.blocking_recv() {
-            batch.push(first);
-            while batch.len() < PAGES_PER_TRANSACTION {
-                match pages.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
-            }
-            in_transaction(conn, |tx| {
-                for message in batch.drain(..) {
-                    match message {
-                        ToWriter::Page { number, body } => {
-                            insert_page(tx, profile_id, generation, i64::from(number), &body)?;
-                        }
-                        ToWriter::Unencodable(err) => return Err(err),
-                    }
-                }
-                Ok(())
-            })?;
-        }
-        Ok(())
-    });
-    if written.is_err() || !keep.load(Ordering::SeqCst) {
-        purge_generation(store, profile_id, generation);
-    }
-    written.map(|((), checkpoint)| checkpoint)
+pub(super) fn saving(err: impl std::fmt::Display) -> AppError {
+    storage("save the fleet", err)
 }
 
 impl FleetCache {
@@ -359,83 +76,6 @@ impl FleetCache {
 
     /// Starts a sync's writer for `profile_id`: pass it each page as it arrives
     /// ([`SyncWriter::write`]), then the fetched pages to [`FleetCache::finish_and_index`].
-    pub fn begin_sync(&self, profile_id: &str) -> Result<SyncWriter, AppError> {
-        let (sender, receiver) = mpsc::channel(PAGES_QUEUED);
-        let keep = Arc::new(AtomicBool::new(false));
-        let generation = new_generation();
-        let writer = {
-            let (store, profile_id, keep) =
-                (self.store.clone(), profile_id.to_owned(), keep.clone());
-            std::thread::Builder::new()
-                .name("fleet-cache-writer".to_owned())
-                .spawn(move || write_pages(&store, &profile_id, generation, receiver, &keep))
-                .map_err(|err| {
-                    AppError::internal(format!("could not start the cache writer: {err}"))
-                })?
-        };
-        Ok(SyncWriter {
-            store: self.store.clone(),
-            profile_id: profile_id.to_owned(),
-            generation,
-            index: parking_lot::Mutex::new(Ok(FleetIndexBuilder::default())),
-            pages: Some(sender),
-            writer: Some(writer),
-            keep,
-        })
-    }
-
-    /// Replaces a profile's cached fleet with `devices`, in one transaction.
-    pub fn replace(&self, profile_id: &str, devices: &[Device]) -> Result<SyncInfo, AppError> {
-        let generation = new_generation();
-        let pages = devices.chunks(DEVICES_PER_PAGE).collect::<Vec<_>>();
-        let (info, checkpoint) = self.store.bulk_transaction(|tx| {
-            for (number, page) in pages.iter().enumerate() {
-                insert_page(
-                    tx,
-                    profile_id,
-                    generation,
-                    number as i64,
-                    &encoded_page(page)?,
-                )?;
-            }
-            make_current(tx, profile_id, generation, pages.len(), devices.len())
-        })?;
-        // Nothing else is waiting: the clean-up and checkpoint may start at once.
-        drop(checkpoint.preceded_by(superseded_pages_purge(profile_id.to_owned())));
-        Ok(info)
-    }
-
-    /// What a sync does once its last page has arrived: builds the index from the rows the
-    /// writer collected while waiting for the writer to finish its pages, then makes those pages
-    /// the profile's fleet. `pages` is how many pages the fetch kept (numbers 0 to `pages - 1`):
-    /// any the writer got beyond them are left out of both. The log's checkpoint and the
-    /// previous fleet's deletion start once the index is built, on a thread of their own.
-    pub fn finish_and_index(
-        &self,
-        mut writer: SyncWriter,
-        pages: usize,
-    ) -> Result<(SyncInfo, FleetIndex), AppError> {
-        let builder =
-            std::mem::replace(&mut *writer.index.lock(), Ok(FleetIndexBuilder::default()));
-        let (written, index) = std::thread::scope(|scope| {
-            let written = scope.spawn(|| writer.pages_written());
-            let index =
-                builder.and_then(|builder| builder.build(i32::try_from(pages).unwrap_or(i32::MAX)));
-            let written = written.join().unwrap_or_else(|_| {
-                Err(AppError::internal(
-                    "the fleet cache writer stopped unexpectedly",
-                ))
-            });
-            (written, index)
-        });
-        written?;
-        let index = index?;
-        let (info, checkpoint) = writer.make_current(pages, index.len())?;
-        drop(checkpoint);
-        Ok((info, index))
-    }
-
-    /// The profile's fleet as cached: the current generation's pages, with the changes since. A
     /// device the server's pages repeated is here as often as they did (the index keeps one).
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {
         let (pages, changed, removed) = self.store.with(|conn| {
@@ -466,7 +106,7 @@ impl FleetCache {
                 .collect::<rusqlite::Result<_>>()?;
             drop(tx);
             // Reading the whole fleet filled the connection's page cache: give it back.
-            crate::store::release_cache(conn);
+            crate::storage::release_cache(conn);
             Ok((pages, changed, removed))
         })?;
         let changed: Vec<Device> = changed
@@ -560,53 +200,6 @@ impl FleetCache {
             .optional()
         })
     }
-
-    // ---- Saved views -------------------------------------------------------------------------
-
-    pub fn save_view(
-        &self,
-        profile_id: &str,
-        name: &str,
-        query: &FleetQuery,
-    ) -> Result<(), AppError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
-            return Err(AppError::invalid_field(
-                "name",
-                "Give the view a name of at most 60 characters.",
-            ));
-        }
-        let body = serde_json::to_string(query).map_err(|e| storage("save the view", e))?;
-        self.store.with(|conn| {
-            conn.execute(
-                "INSERT INTO saved_views (profile_id, name, query) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(profile_id, name) DO UPDATE SET query = excluded.query",
-                [profile_id, name, body.as_str()],
-            )
-            .map(|_| ())
-        })
-    }
-
-    pub fn views(&self, profile_id: &str) -> Result<Vec<(String, FleetQuery)>, AppError> {
-        let rows: Vec<(String, String)> = self.store.with(|conn| {
-            let mut stmt = conn.prepare("SELECT name, query FROM saved_views WHERE profile_id = ?1 ORDER BY name COLLATE NOCASE")?;
-            stmt.query_map([profile_id], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
-        })?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(name, body)| serde_json::from_str(&body).ok().map(|q| (name, q)))
-            .collect())
-    }
-
-    pub fn delete_view(&self, profile_id: &str, name: &str) -> Result<(), AppError> {
-        self.store.with(|conn| {
-            conn.execute(
-                "DELETE FROM saved_views WHERE profile_id = ?1 AND name = ?2",
-                [profile_id, name],
-            )
-            .map(|_| ())
-        })
-    }
 }
 
 #[cfg(test)]
@@ -617,6 +210,7 @@ mod tests {
     use kustom_ipp::{Metadata, Platform};
 
     use super::*;
+    use crate::fleet::index::{FleetIndex, FleetQuery};
 
     fn devices(count: usize) -> Vec<Device> {
         (0..count)

@@ -6,8 +6,8 @@
 //! "N devices". The expected text is worked out here from the thing itself, never taken from the
 //! UI, so a webview that skipped its dialog cannot act on production.
 
+use super::profile::Profile;
 use crate::AppError;
-use crate::profile::Profile;
 
 /// `Ok` unless `profile` is production and `given` is not `expected` (whitespace around ignored).
 pub fn require(profile: &Profile, expected: &str, given: Option<&str>) -> Result<(), AppError> {
@@ -31,7 +31,7 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
-    use crate::profile::Environment;
+    use crate::profiles::Environment;
 
     fn profile(environment: Environment) -> Profile {
         Profile {

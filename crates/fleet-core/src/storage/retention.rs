@@ -6,7 +6,7 @@
 use chrono::Utc;
 
 use crate::AppError;
-use crate::store::Store;
+use crate::storage::Store;
 
 /// Finished sessions kept by default (a busy store's few weeks of test and real payments).
 pub const DEFAULT_SESSIONS: u32 = 5_000;
@@ -36,7 +36,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
     let audit = limit(store, "retention_audit", DEFAULT_AUDIT)?;
     let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
     store.transaction(|tx| {
-        let db = |err: rusqlite::Error| crate::store::storage("prune old history", err);
+        let db = |err: rusqlite::Error| crate::storage::storage("prune old history", err);
         // Finished sessions beyond the newest `sessions`, or older than the horizon.
         tx.execute(
             "CREATE TEMP TABLE IF NOT EXISTS expired_sessions (id TEXT PRIMARY KEY)",

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::AppError;
-use crate::metadata_rules::{MetadataRow, validate_rows};
+use crate::fleet::metadata_rules::{MetadataRow, validate_rows};
 
 /// The metadata key a device label travels in (the simulator also names the device after it).
 pub const DEVICE_LABEL_KEY: &str = "device_label";

@@ -1,7 +1,7 @@
 //! Pairing cards: what a clerk needs to enroll a phone, on screen and on paper.
 //!
 //! A card has the store, the device label, the code (large, grouped for reading aloud), a QR code
-//! of it, the expiry time and three short steps, all worded by [`crate::card_text`] in the card's
+//! of it, the expiry time and three short steps, all worded by [`crate::enrollments::card_text`] in the card's
 //! language. The QR comes from the `qrcode` crate; the PDF from `printpdf`, with the code and all
 //! words as real text (searchable, copyable) in an embedded DejaVu Sans subset (`fonts/`): the
 //! PDF standard fonts have no reliable glyphs for å, ä, ö, æ, ø outside WinAnsi, and a card must
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::AppError;
-use crate::card_text::{CardText, card_text};
+use crate::enrollments::card_text::{CardText, card_text};
 use crate::locale::{FormatLocale, Language};
 
 /// One card's content.
@@ -114,8 +114,8 @@ pub fn printable(
 }
 
 /// DejaVu Sans (regular and bold), subset to Latin; see `fonts/LICENSE-DejaVu.txt`.
-const SANS: &[u8] = include_bytes!("../fonts/DejaVuSans-Latin.ttf");
-const SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-Latin.ttf");
+const SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans-Latin.ttf");
+const SANS_BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold-Latin.ttf");
 
 /// The embedded fonts of one document.
 struct Fonts {

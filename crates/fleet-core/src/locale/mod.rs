@@ -11,6 +11,8 @@
 //!   examples both sides are checked against, so the PDF says "2026-11-22 14:05" exactly where the
 //!   screen does.
 
+pub mod dialog_text;
+
 use chrono::{NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};
 use specta::Type;

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use specta::Type;
 
+use super::environment::Environment;
 use crate::AppError;
-use crate::profile::Environment;
 
 /// A well-formed key that may still deserve a second look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]

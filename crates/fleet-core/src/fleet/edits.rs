@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::AppError;
-use crate::metadata_rules::{MAX_KEY_LEN, MAX_VALUE_LEN};
+use crate::fleet::metadata_rules::{MAX_KEY_LEN, MAX_VALUE_LEN};
 
 /// One user's change to one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -300,7 +300,7 @@ pub async fn run_bulk(
     }
     report.results.sort_by(|a, b| {
         a.ok.cmp(&b.ok)
-            .then_with(|| crate::name_order::compare(&a.name, &b.name))
+            .then_with(|| crate::fleet::name_order::compare(&a.name, &b.name))
     });
     (report, applied)
 }

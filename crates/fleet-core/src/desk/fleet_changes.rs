@@ -1,0 +1,242 @@
+//! Changing the fleet through the [`Desk`]: one device (read-modify-write), a deregistration, a
+//! bulk action from its dry run, and what each answer leaves in the cache and the index.
+
+use std::sync::Arc;
+
+use kustom_ipp::Device;
+use parking_lot::RwLock;
+use serde::Serialize;
+use specta::Type;
+
+use super::fleet::{DeviceSelection, SharedIndex};
+use super::{Desk, blocking};
+use crate::AppError;
+use crate::fleet::edits::{
+    self, Applied, BulkAction, BulkPreviewRow, BulkProgress, BulkReport, DeviceChange,
+};
+
+/// A bulk action's dry run, kept in Rust under `plan_id`: running it acts on exactly these devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct BulkPlan {
+    pub plan_id: String,
+    pub rows: Vec<BulkPreviewRow>,
+    /// On production, what must be typed to run it ("12 devices"); otherwise nothing.
+    pub confirm_text: Option<String>,
+}
+
+/// What a bulk plan remembers: for which profile, what to do, to which devices.
+#[derive(Clone)]
+pub(crate) struct StoredBulk {
+    profile_id: String,
+    action: BulkAction,
+    targets: Vec<(String, String)>,
+}
+
+/// The most devices one bulk action may touch (the whole of a very large fleet).
+const MAX_BULK: usize = 100_000;
+
+/// `N devices`, what production asks to be typed for a bulk action.
+fn devices_phrase(count: usize) -> String {
+    if count == 1 {
+        "1 device".to_owned()
+    } else {
+        format!("{count} devices")
+    }
+}
+
+impl Desk {
+    /// Applies one change with read-modify-write and updates the cache.
+    pub async fn change_device(
+        &self,
+        device_id: &str,
+        change: &DeviceChange,
+    ) -> Result<Device, AppError> {
+        let (profile, client) = self.active_client().await?;
+        self.ensure_online(&profile.id)?;
+        let result = edits::apply_change(&client, device_id, change).await;
+        self.note(&profile.id, &result);
+        let label = match change {
+            DeviceChange::Rename { .. } => "device.rename",
+            DeviceChange::Metadata { .. } => "device.metadata",
+            DeviceChange::Move { .. } => "device.move",
+        };
+        self.audit_result(Some(&profile), label, device_id, &result)
+            .await;
+        let device = result?;
+        self.remember(&profile.id, vec![Applied::Updated(device.clone())])
+            .await?;
+        Ok(device)
+    }
+
+    /// Deregisters a device: it is removed and its token revoked; the clerk must re-enroll it.
+    /// On production the confirmation is the device's name, as Kustom has it.
+    pub async fn deregister_device(
+        &self,
+        device_id: &str,
+        confirmation: Option<&str>,
+    ) -> Result<(), AppError> {
+        let (profile, client) = self.active_client().await?;
+        self.ensure_online(&profile.id)?;
+        if profile.environment.is_production() {
+            let device = client.get_device(device_id).await?;
+            crate::profiles::guard::require(&profile, &device.name, confirmation)?;
+        }
+        let result = client
+            .delete_device(device_id)
+            .await
+            .map_err(AppError::from);
+        self.note(&profile.id, &result);
+        self.audit_result(Some(&profile), "device.deregister", device_id, &result)
+            .await;
+        result?;
+        self.remember(&profile.id, vec![Applied::Removed(device_id.to_owned())])
+            .await
+    }
+
+    /// Writes API answers into the cache of `profile_id` — the profile the change was made on,
+    /// whichever is active by the time it finished — and into its index, in place: one device
+    /// out, one in. Only when edits have piled up (a large bulk action) is the index built again.
+    pub(crate) async fn remember(
+        &self,
+        profile_id: &str,
+        applied: Vec<Applied>,
+    ) -> Result<(), AppError> {
+        if applied.is_empty() {
+            return Ok(());
+        }
+        let profile = self.profile(profile_id).await?;
+        let index = self.fleet_of(&profile).await?;
+        let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
+        let edited = index.clone();
+        let crowded = blocking(move || {
+            for change in &applied {
+                match change {
+                    Applied::Updated(device) => cache.upsert(&id, device)?,
+                    Applied::Removed(device_id) => cache.remove(&id, device_id)?,
+                }
+            }
+            let mut index = edited.write();
+            for change in &applied {
+                match change {
+                    Applied::Updated(device) => index.upsert(device)?,
+                    Applied::Removed(device_id) => {
+                        index.remove(device_id);
+                    }
+                }
+            }
+            Ok(index.needs_compaction())
+        })
+        .await?;
+        if crowded {
+            self.compact_index(&profile.id, index).await?;
+        }
+        Ok(())
+    }
+
+    /// Builds a profile's index again from its live devices, once edits have piled up on it. The
+    /// new index replaces the old only if no edit came in while it was built (the next one tries
+    /// again).
+    async fn compact_index(&self, profile_id: &str, index: SharedIndex) -> Result<(), AppError> {
+        let source = index.clone();
+        let (built, edits) = blocking(move || {
+            let index = source.read();
+            Ok((index.compacted()?, index.edits()))
+        })
+        .await?;
+        let mut fleet = self.fleet.lock();
+        if let Some(state) = fleet
+            .as_mut()
+            .filter(|s| s.profile_id == profile_id && Arc::ptr_eq(&s.index, &index))
+            && index.read().edits() == edits
+        {
+            state.index = Arc::new(RwLock::new(built));
+        }
+        Ok(())
+    }
+
+    /// The dry run of a bulk action: each device's change. Kept as a plan: running it acts on
+    /// exactly the devices listed here.
+    pub async fn bulk_preview(
+        &self,
+        action: &BulkAction,
+        selection: &DeviceSelection,
+    ) -> Result<BulkPlan, AppError> {
+        let (profile, index) = self.fleet().await?;
+        let devices = Self::resolve_selection(&index.read(), selection);
+        if devices.is_empty() {
+            return Err(AppError::invalid_field(
+                "selection",
+                "Select at least one device.",
+            ));
+        }
+        if devices.len() > MAX_BULK {
+            return Err(AppError::invalid_field(
+                "selection",
+                format!("At most {MAX_BULK} devices at once."),
+            ));
+        }
+        let names = self.location_names(&profile).await;
+        let refs: Vec<&Device> = devices.iter().collect();
+        let rows = edits::preview(action, &refs, &names);
+        let confirm_text = profile
+            .environment
+            .is_production()
+            .then(|| devices_phrase(devices.len()));
+        let plan_id = self.plans.bulk.keep(StoredBulk {
+            profile_id: profile.id.clone(),
+            action: action.clone(),
+            targets: devices.into_iter().map(|d| (d.id, d.name)).collect(),
+        });
+        Ok(BulkPlan {
+            plan_id,
+            rows,
+            confirm_text,
+        })
+    }
+
+    /// Runs a previewed bulk action on the devices its preview listed, with the account it was
+    /// previewed on, reporting progress. On production, `confirmation` must be "N devices".
+    pub async fn bulk_run(
+        &self,
+        plan_id: &str,
+        confirmation: Option<&str>,
+        progress: impl FnMut(BulkProgress),
+    ) -> Result<BulkReport, AppError> {
+        let plan = self
+            .plans
+            .bulk
+            .get(plan_id)
+            .ok_or_else(|| AppError::Conflict {
+                message: "That preview is no longer available; preview the change again."
+                    .to_owned(),
+            })?;
+        let (profile, client) = self.client_of(&plan.profile_id).await?;
+        self.ensure_online(&profile.id)?;
+        crate::profiles::guard::require(
+            &profile,
+            &devices_phrase(plan.targets.len()),
+            confirmation,
+        )?;
+        self.plans.bulk.take(plan_id);
+        let names = self.location_names(&profile).await;
+        let label = plan.action.describe(&names);
+        let (report, applied) =
+            edits::run_bulk(&client, &plan.action, plan.targets, label.clone(), progress).await;
+        self.remember(&profile.id, applied).await?;
+        let detail = format!("{} ok, {} failed", report.succeeded, report.failed);
+        self.audit_detail(Some(&profile), "device.bulk", &label, None, Some(&detail))
+            .await;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_asks_for_the_number_of_devices() {
+        assert_eq!(devices_phrase(1), "1 device");
+        assert_eq!(devices_phrase(12), "12 devices");
+    }
+}

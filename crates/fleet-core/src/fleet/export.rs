@@ -1,0 +1,89 @@
+//! The fleet as a CSV file: one row a device, metadata flattened to `metadata.<key>` columns, and
+//! every cell that a spreadsheet would read as a formula written as text.
+
+use std::collections::{BTreeSet, HashMap};
+
+use kustom_ipp::Device;
+
+use crate::AppError;
+use crate::storage::storage;
+
+/// A spreadsheet cell that starts like a formula is written as text: `'=…` (CSV injection).
+pub fn neutralised(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// `devices` as CSV, with each location's name from `location_names`.
+pub fn devices_csv(
+    devices: &[Device],
+    location_names: &HashMap<String, String>,
+) -> Result<Vec<u8>, AppError> {
+    let failed = |err: csv::Error| storage("write the CSV file", err);
+    let keys: Vec<String> = devices
+        .iter()
+        .flat_map(|d| d.metadata.keys().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = [
+        "id",
+        "name",
+        "platform",
+        "hardware_id",
+        "location_id",
+        "location_name",
+        "created_at",
+        "open_cash_register_id",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    header.extend(keys.iter().map(|k| neutralised(format!("metadata.{k}"))));
+    writer.write_record(&header).map_err(failed)?;
+    for device in devices {
+        let mut record = vec![
+            device.id.clone(),
+            device.name.clone(),
+            device.platform.as_str().to_owned(),
+            device.hardware_id.clone(),
+            device.location_id.clone().unwrap_or_default(),
+            device
+                .location_id
+                .as_ref()
+                .and_then(|id| location_names.get(id).cloned())
+                .unwrap_or_default(),
+            device.created_at.to_rfc3339(),
+            device
+                .open_cash_register_id
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        ];
+        record.extend(
+            keys.iter()
+                .map(|k| device.metadata.get(k).cloned().unwrap_or_default()),
+        );
+        writer
+            .write_record(record.into_iter().map(neutralised))
+            .map_err(failed)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|err| storage("write the CSV file", err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_written_as_text() {
+        for cell in ["=1+1", "+46 70", "-5", "@SUM(A1)", "\tx", "\r=x"] {
+            assert!(neutralised(cell.to_owned()).starts_with('\''), "{cell}");
+        }
+        assert_eq!(neutralised("Till 1".to_owned()), "Till 1");
+    }
+}

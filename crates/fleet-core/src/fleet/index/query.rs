@@ -1,0 +1,79 @@
+//! The questions the fleet index answers: a filter bar query, and the order of its rows.
+
+use kustom_ipp::{DeviceQuery, MetadataFilter};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// Which location a query wants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum LocationFilter {
+    Any,
+    /// Devices not assigned to any location.
+    Unassigned,
+    At(String),
+}
+
+/// A filter bar query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct FleetQuery {
+    /// `key = value` chips, all must match.
+    pub metadata: Vec<(String, String)>,
+    pub location: LocationFilter,
+    /// A platform wire value (`IOS`, `ANDROID`, `TERMINAL`), or none.
+    pub platform: Option<String>,
+    pub text: String,
+}
+
+impl FleetQuery {
+    pub fn all() -> Self {
+        Self {
+            metadata: Vec::new(),
+            location: LocationFilter::Any,
+            platform: None,
+            text: String::new(),
+        }
+    }
+
+    /// The same question in the API's terms, when the API can answer it: at most five metadata
+    /// filters with distinct keys and at most one location, nothing else [DOC §3.4; INF §7.2].
+    pub fn as_api_query(&self) -> Option<DeviceQuery> {
+        if !self.text.trim().is_empty()
+            || self.platform.is_some()
+            || self.location == LocationFilter::Unassigned
+        {
+            return None;
+        }
+        let metadata = MetadataFilter::from_pairs(self.metadata.iter().cloned()).ok()?;
+        Some(DeviceQuery {
+            location_id: match &self.location {
+                LocationFilter::At(id) => Some(id.clone()),
+                _ => None,
+            },
+            metadata,
+        })
+    }
+}
+
+/// Columns the list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SortColumn {
+    Name,
+    Location,
+    Platform,
+    CreatedAt,
+    HardwareId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+/// What the search box's text is looked for as: trimmed, lowercased, without the separators the
+/// index puts between fields and rows.
+pub(super) fn search_text(typed: &str) -> String {
+    typed.trim().to_lowercase().replace(['\u{0}', '\u{1}'], "")
+}

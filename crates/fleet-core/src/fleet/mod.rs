@@ -1,0 +1,31 @@
+//! The device fleet: every device of a profile cached locally, found in milliseconds, and changed
+//! safely.
+//!
+//! - [`sync`]: the one sync loop — the API's pages into the cache and the next index as they come;
+//! - [`cache`]: the fleet in SQLite, with changes on top between syncs; `generations`: how a
+//!   sync's pages are written and made current in one flip;
+//! - [`index`] over [`rows`]: the fleet in memory, with posting lists for the filter bar;
+//! - [`name_order`]: the order names are listed in;
+//! - [`edits`]: read-modify-write changes to one device, and bulk actions;
+//! - [`metadata_rules`]: what metadata a user may type;
+//! - [`export`]: the fleet as CSV;
+//! - [`locations`]: per-store counts for the location panel;
+//! - [`pacing`], [`freed_memory`]: progress reports and memory after a large sync.
+
+pub mod cache;
+pub mod edits;
+pub mod export;
+pub mod freed_memory;
+mod generations;
+pub mod index;
+pub mod locations;
+pub mod metadata_rules;
+pub mod name_order;
+pub mod pacing;
+pub mod rows;
+pub mod sync;
+mod views;
+
+pub use cache::{FleetCache, SyncInfo};
+pub use generations::SyncWriter;
+pub use index::{FleetIndex, FleetQuery, LocationFilter, Sort, SortColumn};

@@ -1,0 +1,142 @@
+//! The database schema, as numbered migrations applied in order at start. A migration is never
+//! edited once it has shipped: a change is a new one at the end.
+
+use rusqlite_migration::M;
+
+pub(super) const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE profiles (
+        id           TEXT PRIMARY KEY,
+        name         TEXT NOT NULL,
+        environment  TEXT NOT NULL,
+        base_url     TEXT NOT NULL,
+        merchant_id  TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        last_used_at TEXT
+    );
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        at           TEXT NOT NULL,
+        os_user      TEXT NOT NULL,
+        profile_id   TEXT,
+        profile_name TEXT,
+        environment  TEXT,
+        action       TEXT NOT NULL,
+        target       TEXT NOT NULL,
+        outcome      TEXT NOT NULL,
+        detail       TEXT
+    );",
+    ),
+    M::up(
+        "CREATE TABLE rollout_batches (
+        id            TEXT PRIMARY KEY,
+        profile_id    TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_in_ms INTEGER NOT NULL
+    );
+    CREATE TABLE rollout_rows (
+        batch_id      TEXT NOT NULL REFERENCES rollout_batches(id) ON DELETE CASCADE,
+        row_number    INTEGER NOT NULL,
+        location_id   TEXT NOT NULL,
+        location_name TEXT NOT NULL,
+        device_label  TEXT,
+        metadata      TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        enrollment_id TEXT,
+        code          TEXT,
+        expires_at    TEXT,
+        error         TEXT,
+        live_status   TEXT,
+        PRIMARY KEY (batch_id, row_number)
+    );",
+    ),
+    M::up(
+        "CREATE TABLE fleet_devices (
+        profile_id TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        PRIMARY KEY (profile_id, id)
+    );
+    CREATE TABLE fleet_sync (
+        profile_id   TEXT PRIMARY KEY,
+        synced_at    TEXT NOT NULL,
+        device_count INTEGER NOT NULL
+    );
+    CREATE TABLE saved_views (
+        profile_id TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        query      TEXT NOT NULL,
+        PRIMARY KEY (profile_id, name)
+    );",
+    ),
+    M::up(
+        "CREATE TABLE tracked_sessions (
+        id           TEXT PRIMARY KEY,
+        profile_id   TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        device_id    TEXT NOT NULL,
+        location_id  TEXT,
+        first_seen   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        status_since TEXT NOT NULL
+    );
+    CREATE TABLE session_events (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        status     TEXT,
+        detail     TEXT,
+        source     TEXT NOT NULL,
+        callback_id TEXT,
+        dedupe_key TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX session_events_by_session ON session_events (session_id, id);
+    CREATE TABLE webhook_deliveries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at TEXT NOT NULL,
+        webhook_id  TEXT,
+        event_type  TEXT,
+        session_id  TEXT,
+        verdict     TEXT NOT NULL,
+        http_status INTEGER NOT NULL,
+        detail      TEXT
+    );",
+    ),
+    // Only verified deliveries are remembered, by id, to refuse their replays; rejected ones are
+    // kept in memory only (sessions::receiver). Pruned past the replay window.
+    M::up(
+        "DROP TABLE webhook_deliveries;
+    CREATE TABLE webhook_replay (
+        webhook_id  TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX webhook_replay_by_age ON webhook_replay (received_at);",
+    ),
+    // A synced fleet is kept as the pages it came in, under a generation number; the sync's last
+    // step makes its generation current (fleet_cache). Devices changed since (renamed, moved,
+    // deregistered) are rows of their own on top: `fleet_devices`, until now the whole fleet, is
+    // from here on those changes, so an existing cache reads back the same (generation 0 has no
+    // pages; all its devices are changes).
+    M::up(
+        "CREATE TABLE fleet_pages (
+        profile_id TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        page       INTEGER NOT NULL,
+        body       BLOB NOT NULL,
+        PRIMARY KEY (profile_id, generation, page)
+    );
+    CREATE TABLE fleet_removed (
+        profile_id TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        PRIMARY KEY (profile_id, id)
+    );
+    ALTER TABLE fleet_sync ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;",
+    ),
+];
