@@ -29,6 +29,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::profiles::test_connection,
             commands::profiles::reset_playground,
             commands::locations::list_locations,
+            commands::locations::reload_locations,
             commands::enrollments::create_enrollment,
             commands::enrollments::list_enrollments,
             commands::enrollments::refresh_enrollment,

@@ -127,6 +127,9 @@ fn schemathesis(
         .find(|word| word.starts_with("http://"))
         .with_context(|| format!("ipp-sim did not say where it listens: {first:?}"))?
         .to_owned();
+    // Schemathesis keeps its example database (`.schemathesis/`) in the folder it runs in: under
+    // `target/`, so a test run leaves the checkout as it found it.
+    fs::create_dir_all(report)?;
     let output = Command::new(bin.join("st"))
         .arg("run")
         .arg(format!("{base}/openapi.json"))
@@ -138,7 +141,7 @@ fn schemathesis(
         .arg(report)
         .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
         .env("PYTHONPATH", workspace::root().join("tests/api"))
-        .current_dir(workspace::root())
+        .current_dir(report)
         .output()
         .context("running schemathesis")?;
     process::stop_all();

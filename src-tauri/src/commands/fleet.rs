@@ -10,7 +10,6 @@ use fleet_core::fleet::cache::SyncInfo;
 use fleet_core::fleet::edits::{BulkAction, BulkReport, DeviceChange};
 use fleet_core::fleet::index::{FleetQuery, Sort};
 use fleet_core::fleet::pacing::{PROGRESS_INTERVAL, Pacer};
-use kustom_ipp::Device;
 use tauri::AppHandle;
 use tauri_specta::Event;
 
@@ -87,9 +86,10 @@ pub async fn change_device(
     desk: DeskState<'_>,
     device_id: String,
     change: DeviceChange,
-) -> Result<Device, AppError> {
+) -> Result<DeviceRow, AppError> {
     let desk = desk.get().await?;
-    desk.change_device(&device_id, &change).await
+    let device = desk.change_device(&device_id, &change).await?;
+    Ok(desk.device_row(device).await)
 }
 
 /// Deregisters a device. On production, `confirmation` is the device's name as typed.

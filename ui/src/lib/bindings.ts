@@ -41,8 +41,10 @@ export const commands = {
 	testConnection: (profileId: string) => typedError<ConnectionReport, AppError>(__TAURI_INVOKE("test_connection", { profileId })),
 	/**  Forgets all local playground changes and restores the demo data. */
 	resetPlayground: () => typedError<null, AppError>(__TAURI_INVOKE("reset_playground")),
-	/**  Every location of the active profile, fetched fresh (and kept for the other views). */
+	/**  Every location of the active profile, by name, as Rust keeps them. */
 	listLocations: () => typedError<Location[], AppError>(__TAURI_INVOKE("list_locations")),
+	/**  The locations fetched again from Kustom (a store added in the Portal), by name. */
+	reloadLocations: () => typedError<Location[], AppError>(__TAURI_INVOKE("reload_locations")),
 	createEnrollment: (draft: EnrollmentDraft) => typedError<PairingDetails, AppError>(__TAURI_INVOKE("create_enrollment", { draft })),
 	listEnrollments: (filters: EnrollmentFilters, pageNumber: number, pageSize: number) => typedError<EnrollmentPage, AppError>(__TAURI_INVOKE("list_enrollments", { filters, pageNumber, pageSize })),
 	/**  The current state of an enrollment (the pairing view polls this while open). */
@@ -83,7 +85,7 @@ export const commands = {
 	findDevices: (query: FleetQuery, sort: Sort, offset: number, limit: number) => typedError<FleetPage, AppError>(__TAURI_INVOKE("find_devices", { query, sort, offset, limit })),
 	deviceDetail: (deviceId: string) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("device_detail", { deviceId })),
 	/**  One edit, applied read-modify-write. */
-	changeDevice: (deviceId: string, change: DeviceChange) => typedError<Device, AppError>(__TAURI_INVOKE("change_device", { deviceId, change })),
+	changeDevice: (deviceId: string, change: DeviceChange) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("change_device", { deviceId, change })),
 	/**  Deregisters a device. On production, `confirmation` is the device's name as typed. */
 	deregisterDevice: (deviceId: string, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId, confirmation })),
 	/**  The dry run of a bulk action, kept as a plan: running it acts on exactly these devices. */
@@ -879,7 +881,7 @@ export type TrackedSession = {
 	last_event: TimelineEntry | null,
 };
 
-/**  What [`set_ui_pref`] may store. */
+/**  What the `set_ui_pref` command may store. */
 export type UiPref = "last_view" | "device_columns";
 
 /**  Small UI choices kept between runs. */

@@ -32,6 +32,17 @@ describe("the UI's boundaries", () => {
     expect(offenders(/class="btn|<select class="input"/, (path) => path.startsWith("/src/views/"))).toEqual([]);
   });
 
+  it("changes data one way: views have no try/catch of their own and invalidate nothing by hand", () => {
+    const inViews = (path: string) => path.startsWith("/src/views/") || path.startsWith("/src/shell/") || path === "/src/App.svelte";
+    // Failures are shown by the mutation helper; what a change makes stale is declared on it.
+    expect(offenders(/\btry\s*\{|\bcatch\s*[({]/, inViews)).toEqual([]);
+    expect(offenders(/\binvalidate(Tags)?\s*\(/, inViews)).toEqual([]);
+  });
+
+  it("has primitives that take data and fetch nothing", () => {
+    expect(offenders(/\bcommands\.|\bcall\(|resources\.svelte|query\.svelte/, (path) => path.startsWith("/src/ui/"))).toEqual([]);
+  });
+
   it("has no `any` in app code", () => {
     expect(offenders(/:\s*any\b|as any\b|<any>/, (path) => path !== "/src/lib/bindings.ts")).toEqual([]);
   });

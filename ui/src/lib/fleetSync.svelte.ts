@@ -1,7 +1,8 @@
 // The fleet sync, shared: the Devices view shows its progress, the palette and the timer start it,
 // and only one runs at a time.
-import { call, commands, describeError, events } from "./ipc";
-import { invalidate } from "./query.svelte";
+import { describeError } from "./errors";
+import { call, commands, events } from "./ipc";
+import { invalidateTags } from "./query.svelte";
 
 export const fleetSync = $state<{ running: boolean; pagesDone: number; pagesTotal: number; error: string | null }>({
   running: false,
@@ -30,6 +31,7 @@ export async function syncFleet(): Promise<void> {
     fleetSync.error = describeError(thrown);
   } finally {
     fleetSync.running = false;
-    invalidate("fleet/");
+    // A sync refreshes the locations with the fleet.
+    invalidateTags(["fleet", "locations"]);
   }
 }

@@ -1,15 +1,19 @@
 // The data several views share, loaded once per profile through the query cache.
 import { call, commands } from "./ipc";
-import { resource } from "./query.svelte";
+import { query } from "./query.svelte";
 
-/** The profile's locations (they change only in the Kustom Portal: kept five minutes). */
-export const locationsResource = () => resource("locations", () => call(commands.listLocations()), 5 * 60_000);
+/**
+ * The profile's locations, as Rust keeps them (fetched once there, refreshed with each fleet sync
+ * or the Locations view's Refresh): reading them asks the API nothing.
+ */
+export const locationsQuery = () => query(["locations"], () => call(commands.listLocations()), { maxAgeMs: 60_000 });
 
 /** Fleet totals, per-location counts, saved views and the last sync. */
-export const fleetOverviewResource = () => resource("fleet/overview", () => call(commands.fleetOverview()), 10_000);
+export const fleetOverviewQuery = () => query(["fleet", "overview"], () => call(commands.fleetOverview()), { maxAgeMs: 10_000 });
 
-export const profilesResource = () => resource("profiles", () => call(commands.listProfiles()), 60_000);
+export const profilesQuery = () => query(["profiles"], () => call(commands.listProfiles()), { maxAgeMs: 60_000 });
 
-export const rolloutsResource = () => resource("rollouts", () => call(commands.listRollouts()), 15_000);
+export const rolloutsQuery = () => query(["rollouts"], () => call(commands.listRollouts()), { maxAgeMs: 15_000 });
 
-export const sessionSettingsResource = () => resource("settings/sessions", () => call(commands.getSessionSettings()), 60_000);
+export const sessionSettingsQuery = () =>
+  query(["session-settings"], () => call(commands.getSessionSettings()), { maxAgeMs: 60_000 });

@@ -1,7 +1,8 @@
 // App-wide state the shell shares with every view: the app facts and the active profile, kept
 // current by the backend's `profileChanged` event.
 import { applyLocale } from "./i18n.svelte";
-import { call, commands, describeError, events, type ActiveProfileSummary, type AppInfo, type BootInfo } from "./ipc";
+import { describeError } from "./errors";
+import { call, commands, events, type ActiveProfileSummary, type AppInfo, type BootInfo } from "./ipc";
 import { loadPrefs } from "./prefs.svelte";
 import { applyTheme } from "./theme";
 

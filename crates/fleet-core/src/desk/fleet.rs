@@ -323,6 +323,19 @@ impl Desk {
         }
     }
 
+    /// A device as the table and its drawer show it: with its store's name.
+    pub async fn device_row(&self, device: Device) -> DeviceRow {
+        let profile = self.active_profile().await.ok();
+        let name = match (&profile, &device.location_id) {
+            (Some(profile), Some(id)) => self.location_names(profile).await.remove(id),
+            _ => None,
+        };
+        DeviceRow {
+            location_name: name,
+            device,
+        }
+    }
+
     /// One device, fresh from the API when it can be reached, else from the cache.
     pub async fn device_detail(&self, device_id: &str) -> Result<DeviceRow, AppError> {
         let (profile, index) = self.fleet().await?;
