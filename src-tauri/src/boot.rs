@@ -54,7 +54,7 @@ pub struct BootInfo {
 
 /// The page's first script: the boot facts as `window.__FLEETDESK_BOOT__`, there before any of
 /// the page's own scripts run, so the first view paints in the right theme and language without
-/// a round trip to Rust (that round trip, after the bundle loads, was ~90 ms of start-up).
+/// a round trip to Rust after the bundle loads, which the first paint would wait for.
 /// Nothing secret is in it: the same facts `boot_info` answers.
 pub fn initialization_script(info: &BootInfo) -> String {
     // JSON is a JavaScript expression (serde_json escapes what a string literal needs); a value

@@ -2,11 +2,9 @@
 //!
 //! WebKitGTK 2.44+ composites every page and by default rasterizes it with Skia on the GPU. On a
 //! machine without a GPU — a virtual machine or a remote desktop, common for back-office PCs —
-//! that GPU path runs on Mesa's llvmpipe, the CPU emulating a GPU. Measured on such a machine
-//! (2 cores, Xvfb, release build; README, bench section): the first start took ~1.7 s instead of
-//! ~0.6 s (it compiles dozens of shader programs first), a later start ~100 ms longer, with
-//! ~30 MB more memory at start and ~80 MB more with a large fleet on screen, than Skia's own CPU
-//! rasterizer. So where there is no GPU, WebKit is asked to rasterize on the CPU. Compositing
+//! that GPU path runs on Mesa's llvmpipe, the CPU emulating a GPU: the first start compiles
+//! dozens of shader programs, and every start and frame costs more time and memory than Skia's
+//! own CPU rasterizer (docs/performance.md). So where there is no GPU, WebKit is asked to rasterize on the CPU. Compositing
 //! stays on either way: only who draws the tiles changes.
 //!
 //! Whatever the user set for WebKit themselves wins (`WEBKIT_SKIA_ENABLE_CPU_RENDERING=0` keeps

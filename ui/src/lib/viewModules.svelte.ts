@@ -1,6 +1,6 @@
 // Each view's code is a chunk of its own, fetched the first time the view opens. At start-up the
-// page then reads only the shell and the first view (the bundle was 329 KB, ~40 ms of the start
-// between the HTML and the first script line on a 2-core machine, against 5 ms for a tiny one).
+// page then reads only the shell and the first view: the time between the HTML and the first
+// script line grows with the bundle's size.
 // The Enrollments view, where a first start opens, stays in the main chunk; after the first paint
 // the other views are fetched one by one in the background, so switching never waits in practice.
 import { untrack, type Component } from "svelte";

@@ -2,8 +2,8 @@
 //!
 //! A fleet sync decodes and encodes every device once — ~150 MB at 100,000 devices, all freed when
 //! the sync ends. glibc's malloc keeps what was freed inside its arenas for reuse and returns only
-//! the top of each heap, so the app stayed ~130 MB above what it held (window bench: ~380 MB
-//! after a sync against ~250 MB of live data). `malloc_trim(0)` gives the free pages of every
+//! the top of each heap, so the app stayed about half as large again as what it held after a
+//! sync. `malloc_trim(0)` gives the free pages of every
 //! arena back. macOS's and Windows' allocators return large blocks themselves; there it does
 //! nothing.
 

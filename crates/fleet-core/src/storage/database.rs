@@ -114,9 +114,8 @@ pub(crate) fn in_transaction<T>(
 
 /// The page size of a new database: 16 KiB, not SQLite's 4 KiB. A sync writes a whole fleet at
 /// once (~3.7 MB at 10,000 devices), and SQLite writes its log a page per system call and splits
-/// pages as it fills them: with pages four times as large, that write took ~30 % less time in a
-/// side-by-side test (10,000 devices' rows, 24 runs each: median 29.6 → 20.5 ms). Small
-/// writes (a session event, an audit entry) log a larger page each, which at their rate costs
+/// pages as it fills them: with pages four times as large, the fleet's write makes a quarter of
+/// the system calls and splits (docs/performance.md). Small writes (a session event, an audit entry) log a larger page each, which at their rate costs
 /// nothing anyone notices.
 const PAGE_SIZE: i64 = 16 * 1024;
 

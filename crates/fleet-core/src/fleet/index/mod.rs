@@ -24,9 +24,8 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 // The posting maps are keyed by text from the API (metadata, locations, platforms), hashed once
-// per device during a build: foldhash is much cheaper than std's SipHash on short keys (10,000
-// devices: index build ~25 → ~22 ms) and still seeded per process, so a server cannot pick keys
-// that all collide.
+// per device during a build: foldhash is much cheaper than std's SipHash on short keys and still
+// seeded per process, so a server cannot pick keys that all collide.
 use fixedbitset::FixedBitSet;
 use foldhash::HashMap as FastMap;
 
