@@ -30,12 +30,22 @@ fn page_query(page: PageRequest) -> [(&'static str, String); 2] {
     ]
 }
 
-/// Path segments are ids the caller chose; refuse anything that could change the path.
-fn id_segment(field: &str, id: &str) -> Result<String, ApiError> {
-    if id.is_empty() || id.contains(['/', '?', '#', '%']) || id.contains("..") {
+/// The longest id accepted in a path (Kustom's ids are UUIDs, 36 characters [DOC §3]).
+pub const MAX_ID_LEN: usize = 64;
+
+/// An id that goes into a path: only ASCII letters, digits, `-` and `_`, at most
+/// [`MAX_ID_LEN`] of them. An allowlist, not a list of what to refuse: a URL parser strips tabs
+/// and newlines, reads `\` as `/` and decodes `%2e`, so anything else could change the path. The
+/// id still becomes one percent-encoded segment of its own ([`Call::new`]).
+pub fn id_segment(field: &str, id: &str) -> Result<String, ApiError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if id.is_empty() || id.len() > MAX_ID_LEN || !id.chars().all(allowed) {
         return Err(ApiError::invalid(
             field,
-            format!("{id:?} is not a valid id"),
+            format!(
+                "{:?} is not a valid id (letters, digits, - and _, at most {MAX_ID_LEN})",
+                crate::text::cut(id, MAX_ID_LEN)
+            ),
         ));
     }
     Ok(id.to_owned())
@@ -59,7 +69,7 @@ impl Client {
             pairs.push(("include_consumed", include.to_string()));
         }
         pairs.extend(page_query(page));
-        self.json(Call::new(Method::GET, "/enrollments", "list enrollments").query(pairs))
+        self.json(Call::new(Method::GET, &["enrollments"], "list enrollments").query(pairs))
             .await
     }
 
@@ -69,7 +79,7 @@ impl Client {
         if body.location_id.as_deref() == Some("") {
             return Err(ApiError::invalid("location_id", "must not be blank"));
         }
-        self.json(Call::new(Method::POST, "/enrollments", "create an enrollment").json(body)?)
+        self.json(Call::new(Method::POST, &["enrollments"], "create an enrollment").json(body)?)
             .await
     }
 
@@ -84,7 +94,7 @@ impl Client {
         let id = id_segment("enrollment_id", enrollment_id)?;
         let call = Call::new(
             Method::DELETE,
-            format!("/enrollments/{id}"),
+            &["enrollments", &id],
             "cancel an enrollment",
         )
         .repeat(Repeat::Safe);
@@ -103,7 +113,7 @@ impl Client {
     /// unknown outcome.
     pub async fn cancel_enrollments(&self, enrollment_ids: &[String]) -> Result<(), ApiError> {
         let body = serde_json::json!({ "enrollment_ids": enrollment_ids });
-        let call = Call::new(Method::DELETE, "/enrollments", "cancel enrollments")
+        let call = Call::new(Method::DELETE, &["enrollments"], "cancel enrollments")
             .json(&body)?
             .repeat(Repeat::Safe);
         match self.send_tracking_uncertainty(call).await {
@@ -152,7 +162,7 @@ impl Client {
     /// cannot be referred to and are left out of `content` (the totals stay as the API said).
     pub async fn list_locations(&self, page: PageRequest) -> Result<Page<Location>, ApiError> {
         let items: Page<LocationItem> = self
-            .json(Call::new(Method::GET, "/locations", "list locations").query(page_query(page)))
+            .json(Call::new(Method::GET, &["locations"], "list locations").query(page_query(page)))
             .await?;
         Ok(Page {
             content: items
@@ -174,7 +184,7 @@ impl Client {
         let id = id_segment("location_id", location_id)?;
         self.json(Call::new(
             Method::GET,
-            format!("/locations/{id}"),
+            &["locations", &id],
             "get a location",
         ))
         .await
@@ -204,12 +214,8 @@ impl Client {
     /// `GET /ipp/v1/devices/{id}` [INF §7.3].
     pub async fn get_device(&self, device_id: &str) -> Result<Device, ApiError> {
         let id = id_segment("device_id", device_id)?;
-        self.json(Call::new(
-            Method::GET,
-            format!("/devices/{id}"),
-            "get a device",
-        ))
-        .await
+        self.json(Call::new(Method::GET, &["devices", &id], "get a device"))
+            .await
     }
 
     /// `PUT /ipp/v1/devices/{id}` — replaces name, metadata and location [DOC §7.4; replace INF].
@@ -223,7 +229,7 @@ impl Client {
         if body.name.trim().is_empty() {
             return Err(ApiError::invalid("name", "must not be empty"));
         }
-        self.json(Call::new(Method::PUT, format!("/devices/{id}"), "update a device").json(body)?)
+        self.json(Call::new(Method::PUT, &["devices", &id], "update a device").json(body)?)
             .await
     }
 
@@ -232,8 +238,8 @@ impl Client {
     /// 409 is settled by the state: a device that cannot be read any more is gone, as wanted.
     pub async fn delete_device(&self, device_id: &str) -> Result<(), ApiError> {
         let id = id_segment("device_id", device_id)?;
-        let call = Call::new(Method::DELETE, format!("/devices/{id}"), "delete a device")
-            .repeat(Repeat::Safe);
+        let call =
+            Call::new(Method::DELETE, &["devices", &id], "delete a device").repeat(Repeat::Safe);
         match self.send_tracking_uncertainty(call).await {
             Ok(_) => Ok(()),
             Err((ApiError::NotFound(_), true)) => Ok(()),
@@ -254,7 +260,7 @@ impl Client {
         body: &RegisterDevice,
     ) -> Result<RegisteredDevice, ApiError> {
         self.json(
-            Call::new(Method::POST, "/devices/register", "register a device")
+            Call::new(Method::POST, &["devices", "register"], "register a device")
                 .json(body)?
                 .unauthenticated(),
         )
@@ -265,7 +271,7 @@ impl Client {
     /// only [INF]: it shows whether a token is still valid (401 once the device is deleted).
     pub async fn device_whoami(&self, bearer_token: &crate::Secret) -> Result<Device, ApiError> {
         self.json(
-            Call::new(Method::GET, "/device/me", "check a device token")
+            Call::new(Method::GET, &["device", "me"], "check a device token")
                 .unauthenticated()
                 .bearer(bearer_token.clone()),
         )
@@ -282,7 +288,7 @@ impl Client {
     ) -> Result<Session, ApiError> {
         let query = location_id.map(|id| ("location_id", id.to_owned()));
         self.json(
-            Call::new(Method::POST, "/sessions", "create a session")
+            Call::new(Method::POST, &["sessions"], "create a session")
                 .query(query)
                 .json(body)?,
         )
@@ -292,12 +298,8 @@ impl Client {
     /// `GET /ipp/v1/sessions/{session_id}` [DOC §9.4].
     pub async fn get_session(&self, session_id: &str) -> Result<Session, ApiError> {
         let id = id_segment("session_id", session_id)?;
-        self.json(Call::new(
-            Method::GET,
-            format!("/sessions/{id}"),
-            "get a session",
-        ))
-        .await
+        self.json(Call::new(Method::GET, &["sessions", &id], "get a session"))
+            .await
     }
 
     /// `PUT /ipp/v1/sessions/{session_id}/cancel` [DOC §9.5]. Safe to retry. What a repeat of an
@@ -307,7 +309,7 @@ impl Client {
     pub async fn cancel_session(&self, session_id: &str) -> Result<Session, ApiError> {
         let id = id_segment("session_id", session_id)?;
         let context = "cancel a session";
-        let call = Call::new(Method::PUT, format!("/sessions/{id}/cancel"), context);
+        let call = Call::new(Method::PUT, &["sessions", &id, "cancel"], context);
         match self.send_tracking_uncertainty(call).await {
             Ok(body) => crate::client::decode(context, &body),
             Err((refusal @ (ApiError::Conflict(_) | ApiError::NotFound(_)), true)) => {
@@ -330,8 +332,15 @@ impl Client {
         if body.name.trim().is_empty() {
             return Err(ApiError::invalid("name", "must not be empty"));
         }
-        self.json(Call::new(Method::POST, "/dev/devices", "create a simulated device").json(body)?)
-            .await
+        self.json(
+            Call::new(
+                Method::POST,
+                &["dev", "devices"],
+                "create a simulated device",
+            )
+            .json(body)?,
+        )
+        .await
     }
 
     /// `POST /ipp/v1/dev/sessions/{sessionId}/simulate-tap?outcome=…` [DOC §11.2].
@@ -344,7 +353,7 @@ impl Client {
         self.json(
             Call::new(
                 Method::POST,
-                format!("/dev/sessions/{id}/simulate-tap"),
+                &["dev", "sessions", &id, "simulate-tap"],
                 "simulate a card tap",
             )
             .query([("outcome", outcome.as_str().to_owned())]),
@@ -361,5 +370,5 @@ fn devices_call(query: &DeviceQuery, page: PageRequest) -> Call<'static> {
     }
     pairs.extend(query.metadata.query_pairs());
     pairs.extend(page_query(page));
-    Call::new(Method::GET, "/devices", "list devices").query(pairs)
+    Call::new(Method::GET, &["devices"], "list devices").query(pairs)
 }

@@ -142,7 +142,9 @@ pub(crate) enum Repeat {
 /// One request, described before it is sent (and possibly sent again).
 pub(crate) struct Call<'a> {
     pub method: Method,
-    pub path: String,
+    /// The path under `/ipp/v1`, one segment each: joined by the URL builder, never by formatting
+    /// a string that is parsed again.
+    pub path: Vec<String>,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Vec<u8>>,
     pub repeat: Repeat,
@@ -154,7 +156,9 @@ pub(crate) struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
-    pub fn new(method: Method, path: impl Into<String>, context: &'a str) -> Self {
+    /// A call to `/ipp/v1/<segments…>`. An id among the segments has been checked by
+    /// [`crate::api::id_segment`]; each segment is still percent-encoded on its own.
+    pub fn new(method: Method, segments: &[&str], context: &'a str) -> Self {
         let repeat = if method == Method::GET || method == Method::PUT {
             Repeat::Safe
         } else {
@@ -162,7 +166,10 @@ impl<'a> Call<'a> {
         };
         Self {
             method,
-            path: path.into(),
+            path: segments
+                .iter()
+                .map(|segment| (*segment).to_owned())
+                .collect(),
             query: Vec::new(),
             body: None,
             repeat,
@@ -225,6 +232,10 @@ impl Client {
         let http = crate::tls::http_client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
+            // A redirect would carry the merchant id (and a 307/308 the body) to wherever it
+            // points, and its answer would be taken for the API's: Kustom's API does not
+            // redirect, so a redirect is answered as the error it is.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Fleetdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|err| ApiError::Config(format!("could not build the HTTP client: {err}")))?;
@@ -238,11 +249,17 @@ impl Client {
         &self.config
     }
 
-    /// `https://host/ipp/v1{path}`.
-    pub fn url(&self, path: &str) -> Result<Url, ApiError> {
-        let base = self.config.base_url.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}/ipp/v1{path}"))
-            .map_err(|err| ApiError::Config(format!("invalid request URL for {path}: {err}")))
+    /// `https://host/ipp/v1/<segments…>`, each segment percent-encoded on its own.
+    pub fn url<S: AsRef<str>>(&self, segments: &[S]) -> Result<Url, ApiError> {
+        let mut url = self.config.base_url.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        url.path_segments_mut()
+            .map_err(|()| ApiError::Config("the base URL cannot have a path".to_owned()))?
+            .pop_if_empty()
+            .extend(["ipp", "v1"])
+            .extend(segments.iter().map(AsRef::as_ref));
+        Ok(url)
     }
 
     /// Sends a call (with retries) and decodes a JSON body. A create that is not safe to repeat
@@ -315,7 +332,7 @@ impl Client {
             };
             let backoff = delays.next();
             let Some(backoff) = backoff.filter(|_| may_repeat) else {
-                tracing::debug!(method = %call.method, path = %call.path, attempt, %error, "request failed");
+                tracing::debug!(method = %call.method, path = %call.path.join("/"), attempt, %error, "request failed");
                 return Err((error, uncertain));
             };
             let wait = match wait {
@@ -325,7 +342,7 @@ impl Client {
                 Some(retry_after) => retry_after.max(backoff.min(Duration::from_millis(50))),
                 None => backoff,
             };
-            tracing::debug!(method = %call.method, path = %call.path, attempt, %error, ?wait, "retrying");
+            tracing::debug!(method = %call.method, path = %call.path.join("/"), attempt, %error, ?wait, "retrying");
             tokio::time::sleep(wait).await;
         }
     }

@@ -6,7 +6,8 @@
 //!
 //! The server's numbers are not trusted with memory: a claimed page count above [`MAX_PAGES`] or
 //! a negative total is an error before anything else is fetched, nothing is allocated from the
-//! claim, and fetching stops at the first page that says `last` or comes back empty.
+//! claim, a page with more items than were asked for is an error, and fetching stops at the first
+//! page that says `last` or comes back empty.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -85,7 +86,22 @@ where
             format!("must be between 1 and {}", PageRequest::MAX_SIZE),
         ));
     }
+    // A page holds at most what was asked for: a server sending more could fill memory and the
+    // cache beyond anything the page count promised.
+    let oversized = |number: i32, page: &Page<T>| {
+        (page.content.len() > options.page_size as usize).then(|| {
+            implausible(format!(
+                "page {number} has {} items where at most {} were asked for; Fleetdesk does not \
+                 read it",
+                page.content.len(),
+                options.page_size
+            ))
+        })
+    };
     let first = fetch_page(PageRequest::first(options.page_size)).await?;
+    if let Some(error) = oversized(0, &first) {
+        return Err(error);
+    }
     if first.total_pages < 0 || first.total_elements < 0 {
         return Err(implausible(format!(
             "the API reported {} items on {} pages",
@@ -125,6 +141,9 @@ where
         })
         .buffer_unordered(options.concurrency.max(1));
     while let Some((number, page)) = rest.try_next().await? {
+        if let Some(error) = oversized(number, &page) {
+            return Err(error);
+        }
         if page.last || page.content.is_empty() {
             end.fetch_min(
                 if page.content.is_empty() {
@@ -183,6 +202,33 @@ mod tests {
                 .map(|p| (p.pages_done, p.pages_total, p.items_done)),
             Some((13, 13, 1_234))
         );
+    }
+
+    /// Item 4 of the untrusted-page issue: a server that sends more items than a page asked for
+    /// is refused, on the first page and on a later one.
+    #[tokio::test]
+    async fn a_page_with_more_items_than_asked_for_is_refused() {
+        for stuffed in [0, 2] {
+            let result: Result<Vec<i64>, ApiError> = fetch_all(
+                |request| async move {
+                    let mut page = fake_page(request, 500);
+                    if request.page_number == stuffed {
+                        page.content.extend(0..1_000);
+                    }
+                    Ok(page)
+                },
+                PagingOptions {
+                    page_size: 100,
+                    concurrency: 2,
+                },
+                |_| {},
+            )
+            .await;
+            let Err(ApiError::Decode { message, .. }) = result else {
+                panic!("page {stuffed} stuffed: {result:?}");
+            };
+            assert!(message.contains("at most 100"), "{message}");
+        }
     }
 
     #[tokio::test]
