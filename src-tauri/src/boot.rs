@@ -167,6 +167,7 @@ mod tests {
                 id: "p1".into(),
                 name: name.into(),
                 environment: fleet_core::profiles::Environment::LocalPlayground,
+                production: false,
                 badge: "LOCAL".into(),
             });
         });

@@ -9,7 +9,9 @@ mod data_dir;
 mod events;
 pub mod ipc;
 mod logging;
+mod notifications;
 mod prefs;
+mod production_dialog;
 pub mod rendering;
 mod save_dialog;
 mod startup;
@@ -35,6 +37,9 @@ async fn forward_session_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
                         continue;
                     }
                 };
+                if let Some(entry) = &update.entry {
+                    notifications::payment(&app, &desk, &view, entry).await;
+                }
                 let event = events::SessionChanged {
                     view,
                     entry: update.entry,
@@ -128,13 +133,21 @@ pub fn run() {
                 let keychain = tokio::task::spawn_blocking(vault::install_os_store)
                     .await
                     .unwrap_or_else(|err| Err(fleet_core::AppError::internal(err.to_string())));
-                let desk = Desk::open(&data_dir, keychain).await;
+                let desk = Desk::builder(&data_dir)
+                    .keychain(keychain)
+                    .services(fleet_core::desk::Services::WINDOW)
+                    .confirmer(Arc::new(production_dialog::NativeDialog::new(
+                        handle.clone(),
+                    )))
+                    .open()
+                    .await;
                 match &desk {
                     Ok(_) => startup::desk_ready(),
                     Err(err) => tracing::error!(%err, "Fleetdesk could not open its data"),
                 }
                 let desk = desk.map(Arc::new)?;
-                tokio::spawn(forward_session_updates(handle, desk.clone()));
+                tokio::spawn(forward_session_updates(handle.clone(), desk.clone()));
+                tokio::spawn(notifications::forward(handle, desk.clone()));
                 Ok(desk)
             };
             let cell = DeskCell::new(Box::pin(opening));

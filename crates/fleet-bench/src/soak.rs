@@ -176,7 +176,7 @@ pub async fn run(minutes: u64) -> Result<()> {
                 &DeviceSelection::Ids { ids },
             )
             .await?;
-        match desk.bulk_run(&plan.plan_id, None, |_| {}).await {
+        match desk.bulk_run(&plan.plan_id, |_| {}).await {
             Ok(report) => {
                 let ok: HashSet<String> = report
                     .results

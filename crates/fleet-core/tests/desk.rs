@@ -2,7 +2,10 @@
 //! survives restarts, and "Test connection" against real simulators over loopback.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use fleet_core::desk::Services;
+use fleet_core::profiles::guard::{Confirmer, ProductionAction, ProductionChange};
 use fleet_core::profiles::vault::{self, KeyState, SecretKind};
 use fleet_core::profiles::{Environment, LOCAL_PLAYGROUND_ID, ProfileInput};
 use fleet_core::{AppError, Desk, StoreKeyOutcome};
@@ -21,6 +24,29 @@ async fn mock_keychain() -> tokio::sync::MutexGuard<'static, ()> {
 
 async fn open(dir: &std::path::Path) -> Desk {
     Desk::open(dir, Ok(()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Stands in for the native dialog: answers as told, and records what it was asked.
+#[derive(Default)]
+struct Dialog {
+    yes: AtomicBool,
+    asked: parking_lot::Mutex<Vec<ProductionChange>>,
+}
+
+impl Confirmer for Dialog {
+    fn confirm(&self, change: &ProductionChange) -> futures::future::BoxFuture<'static, bool> {
+        self.asked.lock().push(change.clone());
+        Box::pin(std::future::ready(self.yes.load(Ordering::SeqCst)))
+    }
+}
+
+async fn open_with(dir: &std::path::Path, dialog: Arc<Dialog>) -> Desk {
+    Desk::builder(dir)
+        .services(Services::WINDOW)
+        .confirmer(dialog)
+        .open()
         .await
         .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -255,28 +281,44 @@ async fn duplicate_copies_secrets_delete_removes_them_and_the_active_profile_sur
         .unwrap_or_else(|e| panic!("{e}"));
     desk.shutdown().await;
     drop(desk);
-    let reopened = open(dir.path()).await;
+    let dialog = Arc::new(Dialog::default());
+    let reopened = open_with(dir.path(), dialog.clone()).await;
     assert_eq!(
         reopened.active_summary().await.map(|a| a.id).ok(),
         Some(copy.id.clone()),
         "the active profile survives a restart"
     );
 
-    // Production: deleting needs the profile's name typed, checked here in Rust.
+    // Production: deleting is confirmed outside the page (the dialog, here a stand-in); declined,
+    // nothing is deleted.
     assert!(matches!(
-        reopened.delete_profile(&profile.id, None).await,
-        Err(AppError::ConfirmationRequired { expected, .. }) if expected == "Stores SE"
+        reopened.delete_profile(&profile.id).await,
+        Err(AppError::ConfirmationRequired { .. })
     ));
-    assert!(
-        reopened
-            .delete_profile(&profile.id, Some("Stores"))
-            .await
-            .is_err()
+    assert_eq!(
+        vault::state(
+            Environment::KustomProduction,
+            &profile.id,
+            SecretKind::ApiKey
+        ),
+        KeyState::Present {
+            last4: "9876".into()
+        }
     );
+    dialog.yes.store(true, Ordering::SeqCst);
     reopened
-        .delete_profile(&profile.id, Some("Stores SE"))
+        .delete_profile(&profile.id)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    let asked = dialog.asked.lock().clone();
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[1].account, "Stores SE (DM1)");
+    assert_eq!(
+        asked[1].action,
+        ProductionAction::DeleteProfile {
+            name: "Stores SE".into()
+        }
+    );
     for kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
         assert_eq!(
             vault::state(Environment::KustomProduction, &profile.id, kind),
@@ -439,4 +481,179 @@ async fn a_start_right_after_closing_gets_the_callback_port() {
         Some(port)
     );
     drop(closing);
+}
+
+/// A raw HTTP listener that answers 401 and records each request's head as it arrived (a host a
+/// key must never reach).
+fn recording_host() -> (String, Arc<parking_lot::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let heads = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let recorded = heads.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut head = String::new();
+            let mut line = String::new();
+            while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                head.push_str(&line);
+                line.clear();
+            }
+            recorded.lock().push(head);
+            let body = r#"{"title":"Unauthorized","status":401}"#;
+            let _ = write!(
+                reader.get_mut(),
+                "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, heads)
+}
+
+/// Makes the next keychain call on a production profile's API key fail as a locked keychain does.
+fn lock_the_keychain_once(profile_id: &str) {
+    let entry = keyring_core::Entry::new("Fleetdesk (Kustom production)", profile_id)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cred: &keyring_core::mock::Cred = entry
+        .as_any()
+        .downcast_ref()
+        .unwrap_or_else(|| panic!("not a mock credential"));
+    cred.set_error(keyring_core::Error::NoStorageAccess(Box::new(
+        std::io::Error::other("the keychain is locked"),
+    )));
+}
+
+/// The untrusted-page issue, items 1 and 2: whatever a page sends, a live key stays production's
+/// and stays with the host it was entered for.
+#[tokio::test]
+async fn production_is_a_fact_and_a_key_never_follows_its_profile_to_another_host() {
+    let _keychain = mock_keychain().await;
+    let sim = production_sim().await;
+    let key = sim.merchants()[0].api_key.clone();
+    assert!(key.starts_with("kco_live_"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dialog = Arc::new(Dialog::default());
+    let desk = open_with(dir.path(), dialog.clone()).await;
+    let profile = desk
+        .create_profile(&input("Stores SE", &sim.base_url(), "DM55500001"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_api_key(&profile.id, &key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.switch_profile(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let playground_at = |url: &str| ProfileInput {
+        environment: Environment::KustomPlayground,
+        ..input("Stores SE", url, "DM55500001")
+    };
+
+    // Relabelled as a playground at the same address: refused, the live key decides.
+    let relabelled = desk
+        .update_profile(&profile.id, &playground_at(&sim.base_url()))
+        .await;
+    assert!(
+        matches!(&relabelled, Err(AppError::Validation { fields, .. }) if fields.contains_key("environment")),
+        "{relabelled:?}"
+    );
+    // Production's own host cannot be labelled playground at all.
+    let disguised = desk
+        .update_profile(&profile.id, &playground_at("https://api.kustom.co"))
+        .await;
+    assert!(
+        matches!(&disguised, Err(AppError::Validation { fields, .. }) if fields.contains_key("base_url")),
+        "{disguised:?}"
+    );
+    let summary = desk
+        .active_summary()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(summary.production && summary.badge == "PRODUCTION");
+    // Still production: a destructive action asks outside the page, and a no changes nothing.
+    let device = sim
+        .inspect(|state| state.devices.first().cloned())
+        .unwrap_or_else(|| panic!("a seeded device"));
+    desk.sync_fleet(|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = desk.deregister_device(&device.id).await;
+    assert!(
+        matches!(refused, Err(AppError::ConfirmationRequired { .. })),
+        "{refused:?}"
+    );
+    assert!(sim.inspect(|state| state.devices.iter().any(|d| d.id == device.id)));
+    assert_eq!(dialog.asked.lock().len(), 1);
+
+    // The keychain is locked when the address changes: nothing changes (fail closed).
+    let (elsewhere, heads) = recording_host();
+    let moved = input("Stores SE", &elsewhere, "DM55500001");
+    lock_the_keychain_once(&profile.id);
+    assert!(desk.update_profile(&profile.id, &moved).await.is_err());
+    let kept = desk
+        .profile_views()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|v| v.profile.id == profile.id)
+        .unwrap_or_else(|| panic!("the profile"));
+    assert_eq!(kept.profile.base_url, sim.base_url());
+    assert!(matches!(kept.api_key, KeyState::Present { .. }));
+
+    // Were the address ever written without the key being deleted (the race the lock prevents),
+    // the key would still not go there: it is bound to the address it was entered for.
+    let set_url = |url: String| {
+        let id = profile.id.clone();
+        desk.store()
+            .with(move |conn| {
+                conn.execute(
+                    "UPDATE profiles SET base_url = ?1 WHERE id = ?2",
+                    [url.as_str(), id.as_str()],
+                )
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    set_url(elsewhere.clone());
+    let bound = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(&bound, Err(AppError::Unauthorized { message }) if message.contains("another address")),
+        "{bound:?}"
+    );
+    assert!(heads.lock().is_empty(), "a request reached the other host");
+    set_url(sim.base_url());
+
+    // Moved while connection tests race it: the key never reaches the other host.
+    let desk = Arc::new(desk);
+    let mut racing = Vec::new();
+    for _ in 0..20 {
+        let (desk, id) = (desk.clone(), profile.id.clone());
+        racing.push(tokio::spawn(async move {
+            let _ = desk.test_connection(&id).await;
+        }));
+    }
+    let saved = desk
+        .update_profile(&profile.id, &moved)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(saved.key_removed);
+    for task in racing {
+        let _ = task.await;
+    }
+    let after = desk.test_connection(&profile.id).await;
+    assert!(
+        matches!(after, Err(AppError::Unauthorized { .. })),
+        "{after:?}"
+    );
+    for head in heads.lock().iter() {
+        assert!(
+            !head.contains(&key),
+            "the key reached another host:\n{head}"
+        );
+    }
+    sim.shutdown().await;
 }

@@ -129,7 +129,7 @@ async fn create_filter_pair_find_and_cancel() {
     );
 
     // Cancel the second: no longer listed, and found again as cancelled.
-    desk.cancel_enrollment(&second.view.enrollment, None)
+    desk.cancel_enrollment(&second.view.enrollment)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -144,7 +144,7 @@ async fn create_filter_pair_find_and_cancel() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(gone.view.enrollment.status, EnrollmentStatus::Cancelled);
     assert!(matches!(
-        desk.cancel_enrollment(&first.view.enrollment, None).await,
+        desk.cancel_enrollment(&first.view.enrollment).await,
         Err(AppError::Conflict { .. })
     ));
 

@@ -105,7 +105,7 @@ async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let bulk = desk.bulk_run(&plan.plan_id, None, |_| {}).await;
+    let bulk = desk.bulk_run(&plan.plan_id, |_| {}).await;
     assert!(matches!(bulk, Err(AppError::Offline { .. })));
 
     // A restart still opens the cached fleet.

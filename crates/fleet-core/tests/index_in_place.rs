@@ -92,7 +92,7 @@ async fn an_edit_changes_the_index_in_place_without_building_it_again() {
         Some(first.id.clone())
     );
 
-    desk.deregister_device(&second.id, None)
+    desk.deregister_device(&second.id)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let after = desk

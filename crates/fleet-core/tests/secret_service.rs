@@ -31,14 +31,14 @@ async fn a_key_is_stored_read_back_and_removed_with_its_profile() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
-    // Read back inside Rust, from the real keychain.
-    let read = vault::read(
-        Environment::KustomPlayground,
-        &profile.id,
-        SecretKind::ApiKey,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(read.as_ref().map(|s| s.expose()), Some(key.as_str()));
+    // Read back inside Rust, from the real keychain, with the address it was entered for.
+    let read = vault::read_api_key(Environment::KustomPlayground, &profile.id)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read.as_ref().map(|s| s.key.expose()), Some(key.as_str()));
+    assert_eq!(
+        read.and_then(|s| s.origin).as_deref(),
+        Some("https://api.playground.kustom.co:443")
+    );
     assert_eq!(
         vault::state(
             Environment::KustomPlayground,
@@ -50,7 +50,7 @@ async fn a_key_is_stored_read_back_and_removed_with_its_profile() {
         }
     );
 
-    desk.delete_profile(&profile.id, None)
+    desk.delete_profile(&profile.id)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let gone = vault::read(

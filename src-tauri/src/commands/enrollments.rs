@@ -52,17 +52,15 @@ pub async fn refresh_enrollment(
     desk.refresh_enrollment(&enrollment).await
 }
 
-/// Cancels a pending code. On production, `confirmation` is the code as the user typed it.
+/// Cancels a pending code. On production, Rust asks first in a native dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_enrollment(
     desk: DeskState<'_>,
     enrollment: Enrollment,
-    confirmation: Option<String>,
 ) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.cancel_enrollment(&enrollment, confirmation.as_deref())
-        .await
+    desk.cancel_enrollment(&enrollment).await
 }
 
 /// Plays the clerk entering a code (local playground only).

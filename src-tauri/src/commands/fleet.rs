@@ -92,17 +92,12 @@ pub async fn change_device(
     Ok(desk.device_row(device).await)
 }
 
-/// Deregisters a device. On production, `confirmation` is the device's name as typed.
+/// Deregisters a device. On production, Rust asks first in a native dialog.
 #[tauri::command]
 #[specta::specta]
-pub async fn deregister_device(
-    desk: DeskState<'_>,
-    device_id: String,
-    confirmation: Option<String>,
-) -> Result<(), AppError> {
+pub async fn deregister_device(desk: DeskState<'_>, device_id: String) -> Result<(), AppError> {
     let desk = desk.get().await?;
-    desk.deregister_device(&device_id, confirmation.as_deref())
-        .await
+    desk.deregister_device(&device_id).await
 }
 
 /// The dry run of a bulk action, kept as a plan: running it acts on exactly these devices.
@@ -117,18 +112,17 @@ pub async fn bulk_preview(
     desk.bulk_preview(&action, &selection).await
 }
 
-/// Runs a previewed bulk plan, emitting `BulkProgressed` per device. On production,
-/// `confirmation` is the plan's `confirm_text` as typed.
+/// Runs a previewed bulk plan (once), emitting `BulkProgressed` per device. On production, Rust
+/// asks first in a native dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn bulk_run(
     app: AppHandle,
     desk: DeskState<'_>,
     plan_id: String,
-    confirmation: Option<String>,
 ) -> Result<BulkReport, AppError> {
     let desk = desk.get().await?;
-    desk.bulk_run(&plan_id, confirmation.as_deref(), |progress| {
+    desk.bulk_run(&plan_id, |progress| {
         if let Err(err) = (BulkProgressed { progress }).emit(&app) {
             tracing::warn!(%err, "could not report bulk progress");
         }

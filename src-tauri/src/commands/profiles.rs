@@ -58,18 +58,17 @@ pub async fn duplicate_profile(desk: DeskState<'_>, id: String) -> Result<Profil
 }
 
 /// Deletes a profile and its keychain entries; if it was active, the local playground takes over.
-/// A production profile needs its name as `confirmation`.
+/// On production, Rust asks first in a native dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_profile(
     app: AppHandle,
     desk: DeskState<'_>,
     id: String,
-    confirmation: Option<String>,
 ) -> Result<(), AppError> {
     let desk = desk.get().await?;
     let was_active = desk.active_summary().await?.id == id;
-    desk.delete_profile(&id, confirmation.as_deref()).await?;
+    desk.delete_profile(&id).await?;
     if was_active {
         announce(&app, desk.active_summary().await?);
     }

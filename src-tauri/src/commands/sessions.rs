@@ -41,17 +41,15 @@ pub async fn lookup_session(
     desk.lookup_session(&session_id).await
 }
 
-/// Cancels a session. On production, `confirmation` is its reference (or id) as typed.
+/// Cancels a session. On production, Rust asks first in a native dialog.
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_session(
     desk: DeskState<'_>,
     session_id: String,
-    confirmation: Option<String>,
 ) -> Result<SessionView, AppError> {
     let desk = desk.get().await?;
-    desk.cancel_session(&session_id, confirmation.as_deref())
-        .await
+    desk.cancel_session(&session_id).await
 }
 
 /// The cart's totals as Kustom will check them (for the editor, before sending).

@@ -28,9 +28,9 @@ export const commands = {
 	duplicateProfile: (id: string) => typedError<Profile, AppError>(__TAURI_INVOKE("duplicate_profile", { id })),
 	/**
 	 *  Deletes a profile and its keychain entries; if it was active, the local playground takes over.
-	 *  A production profile needs its name as `confirmation`.
+	 *  On production, Rust asks first in a native dialog.
 	 */
-	deleteProfile: (id: string, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("delete_profile", { id, confirmation })),
+	deleteProfile: (id: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_profile", { id })),
 	switchProfile: (id: string) => typedError<ActiveProfileSummary, AppError>(__TAURI_INVOKE("switch_profile", { id })),
 	/**
 	 *  Stores an API key in the OS keychain. Returns only whether it is stored and its last four
@@ -49,8 +49,8 @@ export const commands = {
 	listEnrollments: (filters: EnrollmentFilters, pageNumber: number, pageSize: number) => typedError<EnrollmentPage, AppError>(__TAURI_INVOKE("list_enrollments", { filters, pageNumber, pageSize })),
 	/**  The current state of an enrollment (the pairing view polls this while open). */
 	refreshEnrollment: (enrollment: Enrollment) => typedError<PairingDetails, AppError>(__TAURI_INVOKE("refresh_enrollment", { enrollment })),
-	/**  Cancels a pending code. On production, `confirmation` is the code as the user typed it. */
-	cancelEnrollment: (enrollment: Enrollment, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("cancel_enrollment", { enrollment, confirmation })),
+	/**  Cancels a pending code. On production, Rust asks first in a native dialog. */
+	cancelEnrollment: (enrollment: Enrollment) => typedError<null, AppError>(__TAURI_INVOKE("cancel_enrollment", { enrollment })),
 	/**  Plays the clerk entering a code (local playground only). */
 	simulateClerk: (code: string) => typedError<Device, AppError>(__TAURI_INVOKE("simulate_clerk", { code })),
 	getDevice: (deviceId: string) => typedError<Device, AppError>(__TAURI_INVOKE("get_device", { deviceId })),
@@ -86,15 +86,15 @@ export const commands = {
 	deviceDetail: (deviceId: string) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("device_detail", { deviceId })),
 	/**  One edit, applied read-modify-write. */
 	changeDevice: (deviceId: string, change: DeviceChange) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("change_device", { deviceId, change })),
-	/**  Deregisters a device. On production, `confirmation` is the device's name as typed. */
-	deregisterDevice: (deviceId: string, confirmation: string | null) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId, confirmation })),
+	/**  Deregisters a device. On production, Rust asks first in a native dialog. */
+	deregisterDevice: (deviceId: string) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId })),
 	/**  The dry run of a bulk action, kept as a plan: running it acts on exactly these devices. */
 	bulkPreview: (action: BulkAction, selection: DeviceSelection) => typedError<BulkPlan, AppError>(__TAURI_INVOKE("bulk_preview", { action, selection })),
 	/**
-	 *  Runs a previewed bulk plan, emitting `BulkProgressed` per device. On production,
-	 *  `confirmation` is the plan's `confirm_text` as typed.
+	 *  Runs a previewed bulk plan (once), emitting `BulkProgressed` per device. On production, Rust
+	 *  asks first in a native dialog.
 	 */
-	bulkRun: (planId: string, confirmation: string | null) => typedError<BulkReport, AppError>(__TAURI_INVOKE("bulk_run", { planId, confirmation })),
+	bulkRun: (planId: string) => typedError<BulkReport, AppError>(__TAURI_INVOKE("bulk_run", { planId })),
 	/**  Asks where to save (a dialog opened here, in Rust) and writes the matching devices as CSV. */
 	exportDevicesCsv: (query: FleetQuery, sort: Sort) => typedError<Exported, AppError>(__TAURI_INVOKE("export_devices_csv", { query, sort })),
 	saveView: (name: string, query: FleetQuery) => typedError<null, AppError>(__TAURI_INVOKE("save_view", { name, query })),
@@ -103,8 +103,8 @@ export const commands = {
 	sessionDetail: (sessionId: string) => typedError<SessionDetail, AppError>(__TAURI_INVOKE("session_detail", { sessionId })),
 	/**  Starts following a session by its id. */
 	lookupSession: (sessionId: string) => typedError<SessionView, AppError>(__TAURI_INVOKE("lookup_session", { sessionId })),
-	/**  Cancels a session. On production, `confirmation` is its reference (or id) as typed. */
-	cancelSession: (sessionId: string, confirmation: string | null) => typedError<SessionView, AppError>(__TAURI_INVOKE("cancel_session", { sessionId, confirmation })),
+	/**  Cancels a session. On production, Rust asks first in a native dialog. */
+	cancelSession: (sessionId: string) => typedError<SessionView, AppError>(__TAURI_INVOKE("cancel_session", { sessionId })),
 	/**  The cart's totals as Kustom will check them (for the editor, before sending). */
 	cartTotals: (lines: CartLine[]) => typedError<CartTotals, AppError>(__TAURI_INVOKE("cart_totals", { lines })),
 	createTestPayment: (deviceId: string, currency: string, lines: CartLine[]) => typedError<SessionView, AppError>(__TAURI_INVOKE("create_test_payment", { deviceId, currency, lines })),
@@ -131,6 +131,8 @@ export type ActiveProfileSummary = {
 	id: string,
 	name: string,
 	environment: Environment,
+	/**  Production as a fact (host and key too, not only the label): the header is red for it. */
+	production?: boolean,
 	badge: string,
 };
 
@@ -161,8 +163,11 @@ export type AppError =
 { code: "TIMEOUT"; message: string } | 
 /**  A create was sent and its answer lost: the thing may exist. Look before trying again. */
 { code: "OUTCOME_UNKNOWN"; message: string } | 
-/**  A destructive action on a production profile needs `expected` typed to confirm it. */
-{ code: "CONFIRMATION_REQUIRED"; message: string; expected: string } | 
+/**
+ *  A destructive action on a production profile was not confirmed outside the page (the
+ *  native dialog was cancelled, or there was nobody to ask).
+ */
+{ code: "CONFIRMATION_REQUIRED"; message: string } | 
 /**  The API failed on its side (5xx) or answered with something unreadable. */
 { code: "SERVER"; message: string } | 
 /**  The OS keychain could not be used (no Secret Service, locked, access denied). */
@@ -244,8 +249,11 @@ export type BulkAction = { kind: "assign_location"; location_id: string | null }
 export type BulkPlan = {
 	plan_id: string,
 	rows: BulkPreviewRow[],
-	/**  On production, what must be typed to run it ("12 devices"); otherwise nothing. */
-	confirm_text: string | null,
+	/**
+	 *  Whether it changes a production account (it then runs only once confirmed outside the
+	 *  page, in a dialog the page cannot answer).
+	 */
+	production: boolean,
 };
 
 /**  One device's line in the dry-run preview. */
@@ -516,6 +524,13 @@ export type FleetSyncProgress = {
  */
 export type FormatLocale = "sv-SE" | "nb-NO" | "da-DK" | "fi-FI" | "de-DE" | "en-GB" | "en-US";
 
+/**  What an API key is for, as its prefix says [DOC §2.1]. */
+export type KeyKind = 
+/**  `kco_live_…`: production, wherever it is sent. */
+"live" | 
+/**  `kco_test_…`: the playground. */
+"test";
+
 /**  What the UI may know about a stored secret. */
 export type KeyState = 
 /**  Nothing stored yet. */
@@ -688,6 +703,10 @@ export type Profile = {
 	merchant_id: string,
 	created_at: string,
 	last_used_at: string | null,
+	/**  The kind of the stored API key (never the key), if one is stored. */
+	api_key_kind: KeyKind | null,
+	/**  Whether this profile moves real money: see [`Profile::is_production`]. Derived, never set. */
+	production: boolean,
 };
 
 /**  The active profile changed (switched, renamed, or deleted and replaced by the playground). */

@@ -39,7 +39,7 @@ export function errorSentence(error: AppError): string {
     case "OUTCOME_UNKNOWN":
       return m.error_outcome_unknown();
     case "CONFIRMATION_REQUIRED":
-      return m.error_confirmation_required({ expected: error.expected });
+      return m.error_confirmation_required();
     case "SERVER":
       return m.error_server();
     case "KEYCHAIN_UNAVAILABLE":

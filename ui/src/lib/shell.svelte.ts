@@ -80,12 +80,13 @@ export function setActive(active: ActiveProfileSummary): void {
 
 /** Whether the active profile moves real money (destructive actions ask for typed confirmation). */
 export function isProduction(): boolean {
-  return shell.active?.environment === "kustom_production";
+  // Production is a fact Rust derives (the host and the key, not only the label).
+  return shell.active?.production === true;
 }
 
 /** Whether the active profile is a playground (simulated devices, taps and clerks exist there). */
 export function isPlayground(): boolean {
-  return shell.active !== null && shell.active.environment !== "kustom_production";
+  return shell.active !== null && !shell.active.production;
 }
 
 // Outside the app (component tests) there is no backend to listen to.

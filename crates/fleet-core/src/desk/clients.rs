@@ -9,8 +9,8 @@ use specta::Type;
 
 use super::{Desk, blocking};
 use crate::AppError;
-use crate::profiles::Profile;
-use crate::profiles::vault::{self, SecretKind};
+use crate::profiles::vault;
+use crate::profiles::{self, Profile};
 
 /// How a "Test connection" went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -23,11 +23,18 @@ pub struct ConnectionReport {
 }
 
 impl Desk {
-    /// The client for a profile, built once and reused (one connection pool per profile).
+    /// The client for a profile, built once and reused (one connection pool per profile). Built
+    /// under the profile's lock from the profile as it is then (not the caller's copy, which an
+    /// edit may have overtaken).
     pub async fn client_for(&self, profile: &Profile) -> Result<Client, AppError> {
         if let Some(client) = self.clients.lock().get(&profile.id) {
             return Ok(client.clone());
         }
+        let _building = self.lock_profile(&profile.id).await;
+        if let Some(client) = self.clients.lock().get(&profile.id) {
+            return Ok(client.clone());
+        }
+        let profile = &self.profile(&profile.id).await?;
         let client = self
             .build_client(profile, RetryPolicy::default(), Duration::from_secs(20))
             .await?;
@@ -70,14 +77,25 @@ impl Desk {
             (playground.base_url(), playground.api_key().clone())
         } else {
             let (env, id) = (profile.environment, profile.id.clone());
-            let key = blocking(move || vault::read(env, &id, SecretKind::ApiKey)).await?;
-            let key = key.ok_or_else(|| AppError::Unauthorized {
+            let stored = blocking(move || vault::read_api_key(env, &id)).await?;
+            let stored = stored.ok_or_else(|| AppError::Unauthorized {
                 message: format!(
                     "No API key is stored for “{}”. Add it in Settings.",
                     profile.name
                 ),
             })?;
-            (profile.base_url.clone(), key)
+            // A key is sent only to the origin it was entered for.
+            let origin = profiles::origin_label(&profile.base_url);
+            if stored.origin.as_ref().is_some_and(|kept| *kept != origin) {
+                return Err(AppError::Unauthorized {
+                    message: format!(
+                        "The API key stored for “{}” was entered for another address, so it is \
+                         not sent to {origin}. Enter the key again in Settings.",
+                        profile.name
+                    ),
+                });
+            }
+            (profile.base_url.clone(), stored.key)
         };
         let config = ClientConfig::new(&base_url, Credentials::ApiKey(key))?
             .merchant_id(profile.merchant_id.clone())
@@ -95,11 +113,16 @@ impl Desk {
 
     /// Calls the API (locations) with the stored key and reports what it found, or exactly why not.
     pub async fn test_connection(&self, id: &str) -> Result<ConnectionReport, AppError> {
-        let profile = self.profile(id).await?;
-        // No retries and a short timeout: the user is waiting for a verdict.
-        let client = self
-            .build_client(&profile, RetryPolicy::none(), Duration::from_secs(10))
-            .await?;
+        // The client is built under the profile's lock, from the profile as it is then.
+        let (profile, client) = {
+            let _building = self.lock_profile(id).await;
+            let profile = self.profile(id).await?;
+            // No retries and a short timeout: the user is waiting for a verdict.
+            let client = self
+                .build_client(&profile, RetryPolicy::none(), Duration::from_secs(10))
+                .await?;
+            (profile, client)
+        };
         let started = Instant::now();
         let result = client.list_locations(PageRequest::new(0, 100)).await;
         let latency = started.elapsed();

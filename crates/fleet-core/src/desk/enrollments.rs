@@ -22,6 +22,7 @@ use crate::enrollments::codes::{
 };
 use crate::enrollments::rollout::{self, BatchDetail, BatchProgress, BatchSummary, RolloutPreview};
 use crate::locale::Language;
+use crate::profiles::guard::{ProductionAction, ProductionChange};
 use crate::profiles::{Environment, Profile};
 use crate::storage::storage;
 
@@ -63,7 +64,7 @@ pub struct RolloutDraft {
 /// A checked preview and the profile it was made for.
 #[derive(Clone)]
 pub(crate) struct RolloutPlan {
-    profile_id: String,
+    pub(super) profile_id: String,
     preview: RolloutPreview,
 }
 
@@ -98,8 +99,10 @@ impl Desk {
     ) -> Result<PairingDetails, AppError> {
         let locations = self.locations_of(profile).await?;
         let view = Self::view(enrollment, &locations);
-        self.recent_codes
+        let paired = self
+            .recent_codes
             .remember(&profile.id, std::slice::from_ref(&view));
+        self.announce_paired(paired);
         let locale = self.locale().await?;
         let card = PairingCard {
             location_name: view.location_name.clone().unwrap_or_default(),
@@ -163,7 +166,8 @@ impl Desk {
             .into_iter()
             .map(|e| Self::view(e, &locations))
             .collect();
-        self.recent_codes.remember(&profile.id, &items);
+        let paired = self.recent_codes.remember(&profile.id, &items);
+        self.announce_paired(paired);
         Ok(EnrollmentPage {
             total_elements: result.total_elements.clamp(0, i64::from(u32::MAX)) as u32,
             total_pages: result.total_pages.max(0) as u32,
@@ -187,21 +191,26 @@ impl Desk {
         self.details(&profile, current).await
     }
 
-    /// Cancels a pending code. On production the confirmation is the code itself, as Kustom has
-    /// it (looked up here, not taken from the UI).
-    pub async fn cancel_enrollment(
-        &self,
-        known: &Enrollment,
-        confirmation: Option<&str>,
-    ) -> Result<(), AppError> {
+    /// Cancels a pending code. On production the cancellation is confirmed outside the page
+    /// first, naming the code as Kustom has it (looked up here, not taken from the page).
+    pub async fn cancel_enrollment(&self, known: &Enrollment) -> Result<(), AppError> {
         let (profile, client) = self.active_client().await?;
-        if profile.environment.is_production() {
+        if profile.is_production() {
             let live = find_listed(&client, known)
                 .await?
                 .ok_or_else(|| AppError::NotFound {
                     message: "That code is no longer listed; it was cancelled already.".to_owned(),
                 })?;
-            crate::profiles::guard::require(&profile, live.enrollment_code.as_str(), confirmation)?;
+            self.confirm_production(
+                &profile,
+                ProductionChange::new(
+                    &profile,
+                    ProductionAction::CancelCode {
+                        code: card::grouped(live.enrollment_code.as_str()),
+                    },
+                ),
+            )
+            .await?;
         }
         let result = client
             .cancel_enrollment(&known.enrollment_id)

@@ -1,6 +1,7 @@
 //! Changing the fleet through the [`Desk`]: one device (read-modify-write), a deregistration, a
 //! bulk action from its dry run, and what each answer leaves in the cache and the index.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use kustom_ipp::Device;
@@ -14,20 +15,22 @@ use crate::AppError;
 use crate::fleet::edits::{
     self, Applied, BulkAction, BulkPreviewRow, BulkProgress, BulkReport, DeviceChange,
 };
+use crate::profiles::guard::{DevicesChange, ProductionAction, ProductionChange};
 
 /// A bulk action's dry run, kept in Rust under `plan_id`: running it acts on exactly these devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct BulkPlan {
     pub plan_id: String,
     pub rows: Vec<BulkPreviewRow>,
-    /// On production, what must be typed to run it ("12 devices"); otherwise nothing.
-    pub confirm_text: Option<String>,
+    /// Whether it changes a production account (it then runs only once confirmed outside the
+    /// page, in a dialog the page cannot answer).
+    pub production: bool,
 }
 
 /// What a bulk plan remembers: for which profile, what to do, to which devices.
 #[derive(Clone)]
 pub(crate) struct StoredBulk {
-    profile_id: String,
+    pub(super) profile_id: String,
     action: BulkAction,
     targets: Vec<(String, String)>,
 }
@@ -35,12 +38,20 @@ pub(crate) struct StoredBulk {
 /// The most devices one bulk action may touch (the whole of a very large fleet).
 const MAX_BULK: usize = 100_000;
 
-/// `N devices`, what production asks to be typed for a bulk action.
-fn devices_phrase(count: usize) -> String {
-    if count == 1 {
-        "1 device".to_owned()
-    } else {
-        format!("{count} devices")
+/// A bulk action as the production confirmation names it.
+fn devices_change(action: &BulkAction, names: &HashMap<String, String>) -> DevicesChange {
+    match action {
+        BulkAction::AssignLocation { location_id } => DevicesChange::Move {
+            store: location_id
+                .as_ref()
+                .map(|id| names.get(id).cloned().unwrap_or_else(|| id.clone())),
+        },
+        BulkAction::SetMetadata { key, value } => DevicesChange::SetMetadata {
+            key: key.clone(),
+            value: value.clone(),
+        },
+        BulkAction::RemoveMetadata { key } => DevicesChange::RemoveMetadata { key: key.clone() },
+        BulkAction::Deregister => DevicesChange::Deregister,
     }
 }
 
@@ -69,17 +80,20 @@ impl Desk {
     }
 
     /// Deregisters a device: it is removed and its token revoked; the clerk must re-enroll it.
-    /// On production the confirmation is the device's name, as Kustom has it.
-    pub async fn deregister_device(
-        &self,
-        device_id: &str,
-        confirmation: Option<&str>,
-    ) -> Result<(), AppError> {
+    /// On production it is confirmed outside the page first, naming the device as Kustom has it.
+    pub async fn deregister_device(&self, device_id: &str) -> Result<(), AppError> {
         let (profile, client) = self.active_client().await?;
         self.ensure_online(&profile.id)?;
-        if profile.environment.is_production() {
+        if profile.is_production() {
             let device = client.get_device(device_id).await?;
-            crate::profiles::guard::require(&profile, &device.name, confirmation)?;
+            self.confirm_production(
+                &profile,
+                ProductionChange::new(
+                    &profile,
+                    ProductionAction::DeregisterDevice { name: device.name },
+                ),
+            )
+            .await?;
         }
         let result = client
             .delete_device(device_id)
@@ -178,10 +192,7 @@ impl Desk {
         let names = self.location_names(&profile).await;
         let refs: Vec<&Device> = devices.iter().collect();
         let rows = edits::preview(action, &refs, &names);
-        let confirm_text = profile
-            .environment
-            .is_production()
-            .then(|| devices_phrase(devices.len()));
+        let production = profile.is_production();
         let plan_id = self.plans.bulk.keep(StoredBulk {
             profile_id: profile.id.clone(),
             action: action.clone(),
@@ -190,36 +201,43 @@ impl Desk {
         Ok(BulkPlan {
             plan_id,
             rows,
-            confirm_text,
+            production,
         })
     }
 
     /// Runs a previewed bulk action on the devices its preview listed, with the account it was
-    /// previewed on, reporting progress. On production, `confirmation` must be "N devices".
+    /// previewed on, reporting progress. A plan runs once: it is taken before anything else, so
+    /// two calls with one plan cannot both run it. On production it is confirmed outside the
+    /// page first.
     pub async fn bulk_run(
         &self,
         plan_id: &str,
-        confirmation: Option<&str>,
         progress: impl FnMut(BulkProgress),
     ) -> Result<BulkReport, AppError> {
         let plan = self
             .plans
             .bulk
-            .get(plan_id)
+            .take(plan_id)
             .ok_or_else(|| AppError::Conflict {
-                message: "That preview is no longer available; preview the change again."
+                message: "That preview is no longer available (it ran, or is too old); preview \
+                          the change again."
                     .to_owned(),
             })?;
         let (profile, client) = self.client_of(&plan.profile_id).await?;
         self.ensure_online(&profile.id)?;
-        crate::profiles::guard::require(
-            &profile,
-            &devices_phrase(plan.targets.len()),
-            confirmation,
-        )?;
-        self.plans.bulk.take(plan_id);
         let names = self.location_names(&profile).await;
         let label = plan.action.describe(&names);
+        self.confirm_production(
+            &profile,
+            ProductionChange::new(
+                &profile,
+                ProductionAction::ChangeDevices {
+                    count: u32::try_from(plan.targets.len()).unwrap_or(u32::MAX),
+                    change: devices_change(&plan.action, &names),
+                },
+            ),
+        )
+        .await?;
         let (report, applied) =
             edits::run_bulk(&client, &plan.action, plan.targets, label.clone(), progress).await;
         self.remember(&profile.id, applied).await?;
@@ -227,16 +245,5 @@ impl Desk {
         self.audit_detail(Some(&profile), "device.bulk", &label, None, Some(&detail))
             .await;
         Ok(report)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn production_asks_for_the_number_of_devices() {
-        assert_eq!(devices_phrase(1), "1 device");
-        assert_eq!(devices_phrase(12), "12 devices");
     }
 }

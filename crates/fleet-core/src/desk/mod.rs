@@ -18,6 +18,7 @@ mod enrollments;
 mod fleet;
 mod fleet_changes;
 mod locations;
+mod notices;
 mod palette;
 mod plans;
 mod playground;
@@ -27,6 +28,7 @@ mod settings;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kustom_ipp::Client;
@@ -38,6 +40,7 @@ use crate::enrollments::rollout::Rollouts;
 use crate::fleet::cache::FleetCache;
 use crate::playground::LocalPlayground;
 use crate::profiles::Profiles;
+use crate::profiles::guard::{Confirmer, NobodyToAsk};
 use crate::sessions::SessionStore;
 use crate::sessions::receiver::{DeliveryReport, Receiver};
 use crate::sessions::watcher::SessionWatcher;
@@ -47,6 +50,7 @@ pub use clients::ConnectionReport;
 pub use enrollments::{EnrollmentPage, EnrollmentView, PairingDetails, RolloutDraft};
 pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, SavedView};
 pub use fleet_changes::BulkPlan;
+pub use notices::{Notice, payment_news};
 pub use palette::PaletteResults;
 pub use profiles::{SavedProfile, StoreKeyOutcome};
 pub use sessions::{ReceiverInfo, SessionDetail, SessionSettings, SessionView};
@@ -95,6 +99,7 @@ pub struct DeskBuilder {
     data_dir: PathBuf,
     keychain: Result<(), AppError>,
     services: Services,
+    confirmer: Arc<dyn Confirmer>,
 }
 
 impl DeskBuilder {
@@ -110,6 +115,13 @@ impl DeskBuilder {
         self
     }
 
+    /// Who confirms a production change outside the page: the window's native dialog, the
+    /// terminal. Without one, every production change is refused.
+    pub fn confirmer(mut self, confirmer: Arc<dyn Confirmer>) -> Self {
+        self.confirmer = confirmer;
+        self
+    }
+
     /// Opens the database in the data folder, makes sure the local playground profile exists, and
     /// starts the services asked for.
     pub async fn open(self) -> Result<Desk, AppError> {
@@ -117,6 +129,7 @@ impl DeskBuilder {
             data_dir,
             keychain,
             services,
+            confirmer,
         } = self;
         crate::storage::private_files::create_private_dir(&data_dir)
             .map_err(|err| crate::storage::storage("create the data folder", err))?;
@@ -165,6 +178,9 @@ impl DeskBuilder {
             playground_dir,
             playground: tokio::sync::Mutex::new(playground),
             clients: Mutex::new(HashMap::new()),
+            profile_locks: Mutex::new(HashMap::new()),
+            confirmer,
+            notices: tokio::sync::broadcast::channel(64).0,
             keychain_problem: keychain.err(),
             damaged_database,
             recent_codes: palette::RecentCodes::default(),
@@ -224,6 +240,12 @@ pub struct Desk {
     playground_dir: PathBuf,
     playground: tokio::sync::Mutex<Option<LocalPlayground>>,
     clients: Mutex<HashMap<String, Client>>,
+    /// One lock per profile, held while its settings, its key or its client change or a client
+    /// is built from them: a client never pairs one moment's URL with another moment's key.
+    profile_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    confirmer: Arc<dyn Confirmer>,
+    /// What a front-end may pass on as a desktop notification (see [`Desk::notices`]).
+    notices: tokio::sync::broadcast::Sender<Notice>,
     keychain_problem: Option<AppError>,
     damaged_database: Option<DamagedDatabase>,
     /// Pairing codes seen in this run, for the command palette.
@@ -237,6 +259,7 @@ impl Desk {
             data_dir: data_dir.to_path_buf(),
             keychain: Ok(()),
             services: Services::NONE,
+            confirmer: Arc::new(NobodyToAsk),
         }
     }
 
@@ -281,6 +304,43 @@ impl Desk {
     /// The callback receiver's counters and latest deliveries.
     pub fn deliveries(&self) -> Option<DeliveryReport> {
         self.receiver.as_ref().map(Receiver::report)
+    }
+
+    /// What is worth a desktop notification, as it happens.
+    pub fn notices(&self) -> tokio::sync::broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Announces codes that were seen waiting and are now paired.
+    pub(crate) fn announce_paired(&self, paired: Vec<EnrollmentView>) {
+        for view in paired {
+            // Nobody listening (the command line, a test) is fine.
+            let _ = self.notices.send(Notice::Paired {
+                label: view.device_label,
+                store: view.location_name.unwrap_or_default(),
+            });
+        }
+    }
+
+    /// The lock of one profile's settings, key and client (see `profile_locks`).
+    pub(crate) async fn lock_profile(&self, id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self
+            .profile_locks
+            .lock()
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
+
+    /// Asks for a production change to be confirmed outside the page; `Ok` at once when the
+    /// profile is not production.
+    pub(crate) async fn confirm_production(
+        &self,
+        profile: &crate::profiles::Profile,
+        change: crate::profiles::guard::ProductionChange,
+    ) -> Result<(), AppError> {
+        crate::profiles::guard::require(self.confirmer.as_ref(), profile, change).await
     }
 
     /// Stops taking callbacks, then saves the playground and stops it (on app exit).

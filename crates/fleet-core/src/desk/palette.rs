@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 use specta::Type;
 
+use kustom_ipp::{EnrollmentStatus, Location};
+
 use super::{Desk, EnrollmentView, fleet::DeviceRow};
 use crate::AppError;
 use crate::fleet::index::{FleetQuery, Sort, SortColumn};
 use crate::sessions::TrackedSession;
-use kustom_ipp::Location;
 
 /// Matches of one kind shown per search.
 const PER_KIND: usize = 6;
@@ -38,16 +39,36 @@ pub(crate) struct RecentCodes {
 }
 
 impl RecentCodes {
-    pub(crate) fn remember(&self, profile_id: &str, views: &[EnrollmentView]) {
+    /// Remembers `views` as the latest state of their codes, and gives back those this run had
+    /// seen waiting and now sees paired (a clerk used them since).
+    pub(crate) fn remember(
+        &self,
+        profile_id: &str,
+        views: &[EnrollmentView],
+    ) -> Vec<EnrollmentView> {
         let mut all = self.by_profile.lock();
         let list = all.entry(profile_id.to_owned()).or_default();
+        let mut paired = Vec::new();
         for view in views {
             let id = &view.enrollment.enrollment_id;
+            let was_waiting = list.iter().any(|known| {
+                &known.enrollment.enrollment_id == id
+                    && known.enrollment.status == EnrollmentStatus::Pending
+            });
+            if was_waiting && view.enrollment.status == EnrollmentStatus::Consumed {
+                paired.push(view.clone());
+            }
             list.retain(|known| &known.enrollment.enrollment_id != id);
             list.push(view.clone());
         }
         let excess = list.len().saturating_sub(RECENT_CODES);
         list.drain(..excess);
+        paired
+    }
+
+    /// Forgets the codes of a deleted profile.
+    pub(crate) fn forget(&self, profile_id: &str) {
+        self.by_profile.lock().remove(profile_id);
     }
 
     fn find(&self, profile_id: &str, text: &str) -> Vec<EnrollmentView> {

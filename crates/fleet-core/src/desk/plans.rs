@@ -44,6 +44,11 @@ impl<T: Clone> Kept<T> {
             .map(|(_, value)| value.clone())
     }
 
+    /// Forgets every plan `belongs` says is of a deleted profile.
+    pub fn forget_where(&self, belongs: impl Fn(&T) -> bool) {
+        self.items.lock().retain(|(_, value)| !belongs(value));
+    }
+
     /// Removes and returns a plan (it is used once).
     pub fn take(&self, id: &str) -> Option<T> {
         let mut items = self.items.lock();

@@ -7,6 +7,7 @@ use specta::Type;
 
 use super::{Desk, blocking};
 use crate::AppError;
+use crate::profiles::guard::{ProductionAction, ProductionChange};
 use crate::profiles::key_check::check_api_key;
 use crate::profiles::vault::{self, KeyState, SecretKind};
 use crate::profiles::{self, ActiveProfileSummary, Profile, ProfileInput, ProfileView};
@@ -30,7 +31,34 @@ pub struct SavedProfile {
     pub key_removed: bool,
 }
 
+/// The most signing secrets a profile keeps at once: during a rotation Kustom signs with the old
+/// and the new; every stored secret is one more HMAC for each callback received.
+pub const MAX_WEBHOOK_SECRETS: usize = 3;
+
 impl Desk {
+    /// Forgets what Fleetdesk was doing for a profile that is being deleted: its rollouts and
+    /// their codes, its followed sessions (no longer polled with its client), its kept plans and
+    /// the codes the palette remembers.
+    async fn forget_profile_work(&self, id: &str) -> Result<(), AppError> {
+        self.watcher.forget_profile(id);
+        self.plans
+            .rollouts
+            .forget_where(|plan| plan.profile_id == id);
+        self.plans.bulk.forget_where(|plan| plan.profile_id == id);
+        self.recent_codes.forget(id);
+        let (rollouts, sessions, owned) = (
+            self.rollouts.clone(),
+            self.watcher.store().clone(),
+            id.to_owned(),
+        );
+        blocking(move || {
+            rollouts.forget_profile(&owned)?;
+            sessions.forget_profile(&owned)?;
+            Ok(())
+        })
+        .await
+    }
+
     pub(crate) async fn profile(&self, id: &str) -> Result<Profile, AppError> {
         let (profiles, id) = (self.profiles.clone(), id.to_owned());
         blocking(move || profiles.get(&id)).await
@@ -66,7 +94,7 @@ impl Desk {
                 .await?
             };
             views.push(ProfileView {
-                badge: profile.environment.badge_label().to_owned(),
+                badge: profile.badge().to_owned(),
                 is_active: profile.id == active,
                 is_builtin: profile.is_builtin(),
                 custom_host: profile.has_custom_host(),
@@ -86,44 +114,65 @@ impl Desk {
         result
     }
 
-    /// Saves a profile's edits. Keys are bound to the host they were entered for: when the
-    /// origin (scheme, host, port) changes, the stored API key is deleted, not carried along.
+    /// Saves a profile's edits. A key belongs to the host it was entered for: when the origin
+    /// (scheme, host and port) changes, the stored API key is deleted *before* the new address is
+    /// written, and if it cannot be deleted (a locked keychain) nothing is changed. A change of
+    /// environment is checked against the stored key's kind. The profile's lock is held
+    /// throughout, so no client is built from half an edit.
     pub async fn update_profile(
         &self,
         id: &str,
         input: &ProfileInput,
     ) -> Result<SavedProfile, AppError> {
+        let _edit = self.lock_profile(id).await;
         let before = self.profile(id).await?;
-        let updated = {
-            let (profiles, id, input) = (self.profiles.clone(), id.to_owned(), input.clone());
-            blocking(move || profiles.update(&id, &input)).await?
+        let moved_host = !before.is_builtin()
+            && input.validate().is_ok_and(|valid| {
+                profiles::origin(&before.base_url) != profiles::origin(&valid.base_url)
+            });
+        let key_kind_after = if moved_host {
+            None
+        } else {
+            before.api_key_kind
         };
-        // Whatever happens next, no client for the old host is used again.
+        {
+            let (profiles, before, input) = (self.profiles.clone(), before.clone(), input.clone());
+            blocking(move || profiles.check_update(&before, &input, key_kind_after)).await?;
+        }
+        // No client for the old settings is used again, whatever happens next.
         self.forget_client(id);
         let mut key_removed = false;
-        if !before.is_builtin() {
-            let moved_host =
-                profiles::origin(&before.base_url) != profiles::origin(&updated.base_url);
-            let (from, to, key_id) = (before.environment, updated.environment, id.to_owned());
+        if moved_host {
+            let (env, key_id, profiles) =
+                (before.environment, id.to_owned(), self.profiles.clone());
             key_removed = blocking(move || {
-                let mut removed = false;
-                if moved_host && vault::read(from, &key_id, SecretKind::ApiKey)?.is_some() {
-                    vault::delete(from, &key_id, SecretKind::ApiKey)?;
-                    removed = true;
-                }
-                // Secrets are filed under the environment; move what is left if it changed.
-                if from != to {
-                    for kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
-                        if let Some(secret) = vault::read(from, &key_id, kind)? {
-                            vault::store(to, &key_id, kind, &secret)?;
-                            vault::delete(from, &key_id, kind)?;
-                        }
-                    }
-                }
-                Ok(removed)
+                let had = vault::read(env, &key_id, SecretKind::ApiKey)?.is_some();
+                vault::delete(env, &key_id, SecretKind::ApiKey)?;
+                profiles.set_key_kind(&key_id, None)?;
+                Ok(had)
             })
             .await?;
         }
+        let updated = {
+            let (profiles, before, input) = (self.profiles.clone(), before.clone(), input.clone());
+            blocking(move || profiles.write_update(&before, &input)).await?
+        };
+        if !before.is_builtin() && before.environment != updated.environment {
+            // Secrets are filed under the environment; what is left moves with it (as kept:
+            // the key with the origin it was entered for).
+            let (from, to, key_id) = (before.environment, updated.environment, id.to_owned());
+            blocking(move || {
+                for kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
+                    if let Some(secret) = vault::read(from, &key_id, kind)? {
+                        vault::store(to, &key_id, kind, &secret)?;
+                        vault::delete(from, &key_id, kind)?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        self.forget_client(id);
         self.audit_result(
             Some(&updated),
             if key_removed {
@@ -135,6 +184,7 @@ impl Desk {
             &Ok::<(), AppError>(()),
         )
         .await;
+        self.refresh_receiver_secrets().await;
         Ok(SavedProfile {
             profile: updated,
             key_removed,
@@ -163,13 +213,15 @@ impl Desk {
             .await?
         };
         let (env, from, to) = (source.environment, source.id.clone(), copy.id.clone());
-        blocking(move || {
-            for kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
-                if let Some(secret) = vault::read(env, &from, kind)? {
-                    vault::store(env, &to, kind, &secret)?;
+        let (profiles, kind) = (self.profiles.clone(), source.api_key_kind);
+        let copy = blocking(move || {
+            for secret_kind in [SecretKind::ApiKey, SecretKind::WebhookSecret] {
+                if let Some(secret) = vault::read(env, &from, secret_kind)? {
+                    vault::store(env, &to, secret_kind, &secret)?;
                 }
             }
-            Ok(())
+            profiles.set_key_kind(&to, kind)?;
+            profiles.get(&to)
         })
         .await?;
         self.audit_result(
@@ -182,13 +234,10 @@ impl Desk {
         Ok(copy)
     }
 
-    /// Deletes a profile and its keychain entries. On production, `confirmation` must be the
-    /// profile's name.
-    pub async fn delete_profile(
-        &self,
-        id: &str,
-        confirmation: Option<&str>,
-    ) -> Result<(), AppError> {
+    /// Deletes a profile and everything Fleetdesk kept for it: its keychain entries, its cached
+    /// fleet and saved views, its pairing codes and rollouts, its followed sessions (no longer
+    /// polled), its client. On production the deletion is confirmed outside the page first.
+    pub async fn delete_profile(&self, id: &str) -> Result<(), AppError> {
         let profile = self.profile(id).await?;
         if profile.is_builtin() {
             return Err(AppError::Conflict {
@@ -197,7 +246,17 @@ impl Desk {
                         .to_owned(),
             });
         }
-        crate::profiles::guard::require(&profile, &profile.name, confirmation)?;
+        self.confirm_production(
+            &profile,
+            ProductionChange::new(
+                &profile,
+                ProductionAction::DeleteProfile {
+                    name: profile.name.clone(),
+                },
+            ),
+        )
+        .await?;
+        let _edit = self.lock_profile(id).await;
         let (env, key_id) = (profile.environment, profile.id.clone());
         blocking(move || {
             vault::delete(env, &key_id, SecretKind::ApiKey)?;
@@ -209,8 +268,10 @@ impl Desk {
             blocking(move || profiles.delete(&id)).await?;
         }
         self.forget_fleet(id).await?;
+        self.forget_profile_work(id).await?;
         self.forget_client(id);
         self.locations.lock().remove(id);
+        self.refresh_receiver_secrets().await;
         self.audit_result(
             Some(&profile),
             "profile.delete",
@@ -249,10 +310,19 @@ impl Desk {
         if let (Some(warning), false) = (check.warning, confirmed) {
             return Ok(StoreKeyOutcome::NeedsConfirmation { warning });
         }
+        let _edit = self.lock_profile(id).await;
+        // Read again under the lock: the key is bound to the address the profile has now.
+        let profile = self.profile(id).await?;
+        let origin = profiles::origin_label(&profile.base_url);
         let secret = Secret::new(key);
-        let (env, key_id) = (profile.environment, profile.id.clone());
+        let (env, key_id, profiles) = (
+            profile.environment,
+            profile.id.clone(),
+            self.profiles.clone(),
+        );
         let state = blocking(move || {
-            vault::store(env, &key_id, SecretKind::ApiKey, &secret)?;
+            vault::store_api_key(env, &key_id, &origin, &secret)?;
+            profiles.set_key_kind(&key_id, Some(check.kind))?;
             Ok(vault::state(env, &key_id, SecretKind::ApiKey))
         })
         .await;
@@ -289,6 +359,15 @@ impl Desk {
                     "A signing secret looks like whsec_ followed by base64 text.",
                 )
             })?;
+        if parsed.len() > MAX_WEBHOOK_SECRETS {
+            return Err(AppError::invalid_field(
+                "webhook_secret",
+                format!(
+                    "At most {MAX_WEBHOOK_SECRETS} signing secrets at once (the current one and \
+                     those being rotated out)."
+                ),
+            ));
+        }
         let joined = Secret::new(
             parsed
                 .iter()

@@ -9,6 +9,7 @@ use specta::Type;
 use super::{Desk, blocking};
 use crate::AppError;
 use crate::fleet::edits::Applied;
+use crate::profiles::guard::{ProductionAction, ProductionChange};
 use crate::sessions::cart::{self, CartLine};
 use crate::sessions::{EventSource, SessionFilter, TimelineEntry, TrackedSession};
 
@@ -161,7 +162,7 @@ impl Desk {
         lines: &[CartLine],
     ) -> Result<SessionView, AppError> {
         let (profile, client) = self.active_client().await?;
-        if !profile.environment.has_dev_tools() {
+        if !profile.has_dev_tools() {
             return Err(AppError::Forbidden {
                 message:
                     "Test payments are for playground profiles: on production a payment is real."
@@ -211,22 +212,25 @@ impl Desk {
         self.tracked(&session.session_id).await
     }
 
-    /// Cancels a session. On production the confirmation is the session's reference (or its id
-    /// when it has none), as Kustom has it.
-    pub async fn cancel_session(
-        &self,
-        session_id: &str,
-        confirmation: Option<&str>,
-    ) -> Result<SessionView, AppError> {
+    /// Cancels a session. On production it is confirmed outside the page first, naming the
+    /// session by its reference (or its id when it has none), as Kustom has it.
+    pub async fn cancel_session(&self, session_id: &str) -> Result<SessionView, AppError> {
         let (profile, client) = self.active_client().await?;
-        if profile.environment.is_production() {
+        if profile.is_production() {
             let session = client.get_session(session_id).await?;
-            let expected = session
+            let named = session
                 .merchant_reference1
                 .clone()
                 .filter(|r| !r.trim().is_empty())
                 .unwrap_or(session.session_id);
-            crate::profiles::guard::require(&profile, &expected, confirmation)?;
+            self.confirm_production(
+                &profile,
+                ProductionChange::new(
+                    &profile,
+                    ProductionAction::CancelSession { reference: named },
+                ),
+            )
+            .await?;
         }
         let result = client
             .cancel_session(session_id)
@@ -248,7 +252,7 @@ impl Desk {
         outcome: &TapOutcome,
     ) -> Result<SessionView, AppError> {
         let (profile, client) = self.active_client().await?;
-        if !profile.environment.has_dev_tools() {
+        if !profile.has_dev_tools() {
             return Err(AppError::Forbidden {
                 message: "Simulated taps exist only in the playground.".to_owned(),
             });
@@ -267,7 +271,7 @@ impl Desk {
         location_id: Option<String>,
     ) -> Result<Device, AppError> {
         let (profile, client) = self.active_client().await?;
-        if !profile.environment.has_dev_tools() {
+        if !profile.has_dev_tools() {
             return Err(AppError::Forbidden {
                 message: "Simulated devices exist only in the playground.".to_owned(),
             });

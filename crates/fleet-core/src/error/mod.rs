@@ -49,9 +49,10 @@ pub enum AppError {
     /// A create was sent and its answer lost: the thing may exist. Look before trying again.
     #[error("{message}")]
     OutcomeUnknown { message: String },
-    /// A destructive action on a production profile needs `expected` typed to confirm it.
+    /// A destructive action on a production profile was not confirmed outside the page (the
+    /// native dialog was cancelled, or there was nobody to ask).
     #[error("{message}")]
-    ConfirmationRequired { message: String, expected: String },
+    ConfirmationRequired { message: String },
     /// The API failed on its side (5xx) or answered with something unreadable.
     #[error("{message}")]
     Server { message: String },
@@ -151,7 +152,6 @@ mod tests {
             },
             AppError::ConfirmationRequired {
                 message: "m".into(),
-                expected: "3 devices".into(),
             },
             AppError::Server {
                 message: "m".into(),

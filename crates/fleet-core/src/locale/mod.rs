@@ -171,6 +171,30 @@ impl FormatLocale {
         }
     }
 
+    /// An amount in minor units with its currency code: `1 234,50 SEK` in sv-SE, `1,234.50 SEK`
+    /// in English (the words Rust itself shows: a desktop notification).
+    pub fn money(self, minor: i64, currency: &str) -> String {
+        let (group, decimal) = match self {
+            FormatLocale::EnGb | FormatLocale::EnUs => (',', '.'),
+            FormatLocale::DeDe | FormatLocale::DaDk => ('.', ','),
+            FormatLocale::SvSe | FormatLocale::NbNo | FormatLocale::FiFi => ('\u{a0}', ','),
+        };
+        let (sign, minor) = if minor < 0 {
+            ("-", minor.unsigned_abs())
+        } else {
+            ("", minor.unsigned_abs())
+        };
+        let whole = (minor / 100).to_string();
+        let mut grouped = String::new();
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(digit);
+        }
+        format!("{sign}{grouped}{decimal}{:02} {currency}", minor % 100)
+    }
+
     /// A time of day: 24-hour everywhere but en-US.
     pub fn time(self, at: NaiveDateTime, seconds: bool) -> String {
         let (h, m, s) = (at.hour(), at.minute(), at.second());
@@ -262,6 +286,21 @@ fn region_subtag(locale: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_grouped_and_separated_as_each_locale_writes_it() {
+        assert_eq!(
+            FormatLocale::SvSe.money(123_450, "SEK"),
+            "1\u{a0}234,50 SEK"
+        );
+        assert_eq!(FormatLocale::EnGb.money(123_450, "SEK"), "1,234.50 SEK");
+        assert_eq!(
+            FormatLocale::DeDe.money(100_000_005, "EUR"),
+            "1.000.000,05 EUR"
+        );
+        assert_eq!(FormatLocale::NbNo.money(-995, "NOK"), "-9,95 NOK");
+        assert_eq!(FormatLocale::EnUs.money(0, "USD"), "0.00 USD");
+    }
 
     #[test]
     fn the_os_language_is_followed_when_fleetdesk_speaks_it() {

@@ -25,14 +25,11 @@ impl Environment {
         }
     }
 
-    /// Whether destructive actions need an explicit confirmation naming what will change.
+    /// Whether this is the production environment by its label. A profile's being production is
+    /// decided by [`crate::profiles::Profile::is_production`], which also looks at its host and
+    /// its key: a label is what the page may set.
     pub fn is_production(self) -> bool {
         matches!(self, Self::KustomProduction)
-    }
-
-    /// Whether `/ipp/v1/dev/*` (simulated devices and taps) exists there [DOC §11].
-    pub fn has_dev_tools(self) -> bool {
-        !self.is_production()
     }
 
     /// The documented host [DOC §1]; the local playground's is decided at run time.

@@ -12,6 +12,43 @@ use crate::AppError;
 pub struct KeyCheck {
     /// Set when the key's kind does not match the profile's environment; the user must confirm.
     pub warning: Option<String>,
+    /// `live` (production) or `test` (playground) [DOC §2.1].
+    pub kind: KeyKind,
+}
+
+/// What an API key is for, as its prefix says [DOC §2.1].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// `kco_live_…`: production, wherever it is sent.
+    Live,
+    /// `kco_test_…`: the playground.
+    Test,
+}
+
+impl KeyKind {
+    pub(crate) fn as_db(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Test => "test",
+        }
+    }
+
+    pub(crate) fn from_db(value: &str) -> Option<Self> {
+        match value {
+            "live" => Some(Self::Live),
+            "test" => Some(Self::Test),
+            _ => None,
+        }
+    }
+
+    /// The environment a key of this kind belongs to.
+    pub fn environment(self) -> Environment {
+        match self {
+            Self::Live => Environment::KustomProduction,
+            Self::Test => Environment::KustomPlayground,
+        }
+    }
 }
 
 pub fn check_api_key(environment: Environment, key: &str) -> Result<KeyCheck, AppError> {
@@ -38,6 +75,11 @@ pub fn check_api_key(environment: Environment, key: &str) -> Result<KeyCheck, Ap
             "This does not look like a Kustom API key (kco_live_api_… or kco_test_api_…).",
         ));
     };
+    let kind_of = if kind == "live" {
+        KeyKind::Live
+    } else {
+        KeyKind::Test
+    };
     let warning = match (environment, kind) {
         (Environment::KustomPlayground, "live") => Some(
             "This is a live (production) key, but the profile is for the playground. Payments made with it are real.".to_owned(),
@@ -47,7 +89,10 @@ pub fn check_api_key(environment: Environment, key: &str) -> Result<KeyCheck, Ap
         ),
         _ => None,
     };
-    Ok(KeyCheck { warning })
+    Ok(KeyCheck {
+        warning,
+        kind: kind_of,
+    })
 }
 
 #[cfg(test)]
@@ -60,7 +105,13 @@ mod tests {
             Environment::KustomPlayground,
             "kco_test_api_elZGI1B5dHBIRWltRjF5",
         );
-        assert_eq!(ok.ok(), Some(KeyCheck { warning: None }));
+        assert_eq!(
+            ok.ok(),
+            Some(KeyCheck {
+                warning: None,
+                kind: KeyKind::Test
+            })
+        );
         let live_on_playground =
             check_api_key(Environment::KustomPlayground, "kco_live_api_elZGI1B5dHBIRW");
         assert!(live_on_playground.is_ok_and(|c| c.warning.is_some_and(|w| w.contains("live"))));

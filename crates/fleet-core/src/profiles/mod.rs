@@ -18,5 +18,6 @@ pub mod vault;
 pub use environment::{Environment, LOCAL_PLAYGROUND_ID, LOCAL_PLAYGROUND_URL};
 pub use profile::{
     ActiveProfileSummary, Profile, ProfileInput, ProfileView, ValidProfile, check_base_url, origin,
+    origin_label,
 };
 pub use saved::Profiles;

@@ -7,6 +7,7 @@ use specta::Type;
 use url::Url;
 
 use super::environment::{Environment, LOCAL_PLAYGROUND_ID};
+use super::key_check::KeyKind;
 use super::vault::KeyState;
 use crate::AppError;
 
@@ -20,11 +21,49 @@ pub struct Profile {
     pub merchant_id: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The kind of the stored API key (never the key), if one is stored.
+    pub api_key_kind: Option<KeyKind>,
+    /// Whether this profile moves real money: see [`Profile::is_production`]. Derived, never set.
+    pub production: bool,
 }
 
 impl Profile {
     pub fn is_builtin(&self) -> bool {
         self.id == LOCAL_PLAYGROUND_ID
+    }
+
+    /// Whether this profile moves real money, as a fact rather than a label: its environment is
+    /// production, or it talks to production's host, or its stored key is a live key (a
+    /// `kco_live_` key is production wherever it points). Production's destructive actions are
+    /// confirmed outside the page; its playground tools do not exist.
+    pub fn is_production(&self) -> bool {
+        self.production
+    }
+
+    /// The fact behind [`Profile::is_production`].
+    pub fn derive_production(
+        environment: Environment,
+        base_url: &str,
+        api_key_kind: Option<KeyKind>,
+    ) -> bool {
+        environment.is_production()
+            || origin(base_url) == origin(Environment::KustomProduction.default_base_url())
+            || api_key_kind == Some(KeyKind::Live)
+    }
+
+    /// The label the header badge shows: PRODUCTION whenever the profile is production.
+    pub fn badge(&self) -> &'static str {
+        if self.is_production() {
+            Environment::KustomProduction.badge_label()
+        } else {
+            self.environment.badge_label()
+        }
+    }
+
+    /// Whether `/ipp/v1/dev/*` (simulated devices and taps) may be used: only away from
+    /// production [DOC §11].
+    pub fn has_dev_tools(&self) -> bool {
+        !self.is_production()
     }
 
     /// Whether the profile talks to a host other than its environment's documented one.
@@ -43,12 +82,24 @@ pub fn origin(base_url: &str) -> Option<(String, String, u16)> {
     ))
 }
 
+/// The origin of a base URL as one text (`https://api.kustom.co:443`): what a stored key is bound
+/// to in the keychain. An address that does not parse is its own text.
+pub fn origin_label(base_url: &str) -> String {
+    match origin(base_url) {
+        Some((scheme, host, port)) => format!("{scheme}://{host}:{port}"),
+        None => base_url.to_owned(),
+    }
+}
+
 /// What the header needs to know about the active profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct ActiveProfileSummary {
     pub id: String,
     pub name: String,
     pub environment: Environment,
+    /// Production as a fact (host and key too, not only the label): the header is red for it.
+    #[serde(default)]
+    pub production: bool,
     pub badge: String,
 }
 
@@ -58,7 +109,8 @@ impl From<&Profile> for ActiveProfileSummary {
             id: profile.id.clone(),
             name: profile.name.clone(),
             environment: profile.environment,
-            badge: profile.environment.badge_label().to_owned(),
+            production: profile.is_production(),
+            badge: profile.badge().to_owned(),
         }
     }
 }
@@ -152,6 +204,17 @@ impl ProfileInput {
                 }
             },
         };
+        // Production's host is production, whatever the label says.
+        if self.environment != Environment::KustomProduction
+            && !base_url.is_empty()
+            && origin(&base_url) == origin(Environment::KustomProduction.default_base_url())
+        {
+            fields.insert(
+                "base_url".to_owned(),
+                "That is Kustom's production host: choose the production environment for it."
+                    .to_owned(),
+            );
+        }
         if !fields.is_empty() {
             let message = fields.values().cloned().collect::<Vec<_>>().join(" ");
             return Err(AppError::Validation { message, fields });

@@ -5,6 +5,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, Row};
 
 use super::environment::{Environment, LOCAL_PLAYGROUND_ID, LOCAL_PLAYGROUND_URL};
+use super::key_check::KeyKind;
 use super::profile::{Profile, ProfileInput};
 use crate::AppError;
 use crate::storage::Store;
@@ -13,14 +14,23 @@ const ACTIVE_PROFILE: &str = "active_profile_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
     let environment: String = row.get("environment")?;
+    // An unknown label reads as production: the guard then asks rather than not.
+    let environment = Environment::from_db(&environment).unwrap_or(Environment::KustomProduction);
+    let base_url: String = row.get("base_url")?;
+    let api_key_kind = row
+        .get::<_, Option<String>>("api_key_kind")?
+        .as_deref()
+        .and_then(KeyKind::from_db);
     Ok(Profile {
         id: row.get("id")?,
         name: row.get("name")?,
-        environment: Environment::from_db(&environment).unwrap_or(Environment::KustomProduction),
-        base_url: row.get("base_url")?,
+        production: Profile::derive_production(environment, &base_url, api_key_kind),
+        environment,
+        base_url,
         merchant_id: row.get("merchant_id")?,
         created_at: row.get("created_at")?,
         last_used_at: row.get("last_used_at")?,
+        api_key_kind,
     })
 }
 
@@ -99,6 +109,19 @@ impl Profiles {
     /// Edits a profile. The built-in local playground can only be renamed.
     pub fn update(&self, id: &str, input: &ProfileInput) -> Result<Profile, AppError> {
         let current = self.get(id)?;
+        self.check_update(&current, input, current.api_key_kind)?;
+        self.write_update(&current, input)
+    }
+
+    /// Whether `input` may be saved over `current`, its key kind then being `key_kind` (`None`
+    /// when its key is to be deleted first): every rule that can refuse the edit, checked
+    /// before anything is changed.
+    pub fn check_update(
+        &self,
+        current: &Profile,
+        input: &ProfileInput,
+        key_kind: Option<KeyKind>,
+    ) -> Result<(), AppError> {
         if current.is_builtin() {
             let name = input.name.trim();
             if name.is_empty() || name.chars().count() > 60 {
@@ -107,14 +130,48 @@ impl Profiles {
                     "Give the profile a name of at most 60 characters.",
                 ));
             }
-            self.ensure_unique_name(name, Some(id))?;
+            return self.ensure_unique_name(name, Some(&current.id));
+        }
+        let valid = input.validate()?;
+        self.ensure_unique_name(&valid.name, Some(&current.id))?;
+        // A stored key decides what the profile is: a live key keeps it production, a test key
+        // keeps it playground. (A key for another host is deleted before the edit is written.)
+        if let Some(kind) = key_kind
+            && valid.environment != current.environment
+            && kind.environment() != valid.environment
+        {
+            return Err(AppError::invalid_field(
+                "environment",
+                match kind {
+                    KeyKind::Live => {
+                        "This profile holds a live (production) key, so it stays a production \
+                         profile. To use it with the playground, store a playground key first."
+                    }
+                    KeyKind::Test => {
+                        "This profile holds a test (playground) key, which production refuses. \
+                         Store the production key first, then change the environment."
+                    }
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes an edit [`Profiles::check_update`] allowed.
+    pub fn write_update(
+        &self,
+        current: &Profile,
+        input: &ProfileInput,
+    ) -> Result<Profile, AppError> {
+        let id = current.id.as_str();
+        if current.is_builtin() {
+            let name = input.name.trim();
             self.store.with(|conn| {
                 conn.execute("UPDATE profiles SET name = ?1 WHERE id = ?2", [name, id])
             })?;
             return self.get(id);
         }
         let valid = input.validate()?;
-        self.ensure_unique_name(&valid.name, Some(id))?;
         self.store.with(|conn| {
             conn.execute(
                 "UPDATE profiles SET name = ?1, environment = ?2, base_url = ?3, merchant_id = ?4 WHERE id = ?5",
@@ -139,6 +196,17 @@ impl Profiles {
             self.set_active(LOCAL_PLAYGROUND_ID)?;
         }
         Ok(profile)
+    }
+
+    /// Records the kind of the key now stored for a profile (`None`: no key is stored).
+    pub fn set_key_kind(&self, id: &str, kind: Option<KeyKind>) -> Result<(), AppError> {
+        self.store.with(|conn| {
+            conn.execute(
+                "UPDATE profiles SET api_key_kind = ?1 WHERE id = ?2",
+                rusqlite::params![kind.map(KeyKind::as_db), id],
+            )
+        })?;
+        Ok(())
     }
 
     /// A name not used by another profile: "Name (copy)", "Name (copy 2)", …

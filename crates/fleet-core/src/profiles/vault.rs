@@ -78,6 +78,54 @@ fn entry(environment: Environment, profile_id: &str, kind: SecretKind) -> Result
     Entry::new(service(environment), &account(profile_id, kind)).map_err(|err| unavailable(&err))
 }
 
+/// An API key as stored: the key and the origin (scheme, host and port) it was entered for. A
+/// key belongs to its origin; a client for another one is refused
+/// (`Desk::build_client`), so a profile pointed elsewhere never sends its key there.
+pub struct StoredKey {
+    pub key: Secret,
+    /// `None` for a key stored before origins were kept: it counts as the profile's own.
+    pub origin: Option<String>,
+}
+
+/// How a key and its origin are kept in one keychain entry: a first line naming the origin.
+const ORIGIN_LINE: &str = "fleetdesk-key-origin ";
+
+/// Stores a profile's API key bound to `origin`, replacing any earlier one.
+pub fn store_api_key(
+    environment: Environment,
+    profile_id: &str,
+    origin: &str,
+    key: &Secret,
+) -> Result<(), AppError> {
+    let kept = Secret::new(format!("{ORIGIN_LINE}{origin}\n{}", key.expose()));
+    store(environment, profile_id, SecretKind::ApiKey, &kept)
+}
+
+/// A profile's API key and the origin it was stored for; `None` when none is stored.
+pub fn read_api_key(
+    environment: Environment,
+    profile_id: &str,
+) -> Result<Option<StoredKey>, AppError> {
+    Ok(read(environment, profile_id, SecretKind::ApiKey)?.map(|kept| unpack(&kept)))
+}
+
+fn unpack(kept: &Secret) -> StoredKey {
+    match kept
+        .expose()
+        .strip_prefix(ORIGIN_LINE)
+        .and_then(|rest| rest.split_once('\n'))
+    {
+        Some((origin, key)) => StoredKey {
+            key: Secret::new(key.to_owned()),
+            origin: Some(origin.to_owned()),
+        },
+        None => StoredKey {
+            key: kept.clone(),
+            origin: None,
+        },
+    }
+}
+
 /// Stores a secret for a profile, replacing any earlier one.
 pub fn store(
     environment: Environment,
@@ -120,7 +168,10 @@ pub fn delete(
 pub fn state(environment: Environment, profile_id: &str, kind: SecretKind) -> KeyState {
     match read(environment, profile_id, kind) {
         Ok(Some(secret)) => KeyState::Present {
-            last4: secret.last4(),
+            last4: match kind {
+                SecretKind::ApiKey => unpack(&secret).key.last4(),
+                SecretKind::WebhookSecret => secret.last4(),
+            },
         },
         Ok(None) => KeyState::Missing,
         Err(err) => KeyState::Unavailable {

@@ -266,6 +266,21 @@ impl SessionStore {
     }
 
     /// A session's timeline in the order of its life (see [`TimelineEvent::stage`]).
+    /// Deletes every session (and its timeline) followed for a profile that is being deleted.
+    pub fn forget_profile(&self, profile_id: &str) -> Result<usize, AppError> {
+        self.store.with(|conn| {
+            conn.execute(
+                "DELETE FROM session_events WHERE session_id IN
+                     (SELECT id FROM tracked_sessions WHERE profile_id = ?1)",
+                [profile_id],
+            )?;
+            conn.execute(
+                "DELETE FROM tracked_sessions WHERE profile_id = ?1",
+                [profile_id],
+            )
+        })
+    }
+
     pub fn timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>, AppError> {
         let mut entries = self.recorded(session_id)?;
         // Stable: entries of one stage stay in the order they were recorded.

@@ -120,6 +120,14 @@ impl SessionWatcher {
         self.inner.tracks.lock().len()
     }
 
+    /// Stops following every session of a profile (it was deleted): no more polls with its client.
+    pub fn forget_profile(&self, profile_id: &str) {
+        self.inner
+            .tracks
+            .lock()
+            .retain(|_, track| track.profile_id != profile_id);
+    }
+
     /// Follows a session the app knows in full (just created, or looked up).
     pub async fn track(
         &self,

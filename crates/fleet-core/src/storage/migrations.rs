@@ -139,4 +139,7 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     );
     ALTER TABLE fleet_sync ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;",
     ),
+    // Whether a profile is production is a fact Rust derives (profiles::profile): a stored key's
+    // kind is part of it, kept here (never the key) so it is known without asking the keychain.
+    M::up("ALTER TABLE profiles ADD COLUMN api_key_kind TEXT;"),
 ];

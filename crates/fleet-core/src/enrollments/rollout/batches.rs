@@ -152,6 +152,21 @@ impl Rollouts {
         })
     }
 
+    /// Deletes every batch (and its rows and codes) of a profile that is being deleted.
+    pub fn forget_profile(&self, profile_id: &str) -> Result<usize, AppError> {
+        self.store.with(|conn| {
+            conn.execute(
+                "DELETE FROM rollout_rows WHERE batch_id IN
+                     (SELECT id FROM rollout_batches WHERE profile_id = ?1)",
+                [profile_id],
+            )?;
+            conn.execute(
+                "DELETE FROM rollout_batches WHERE profile_id = ?1",
+                [profile_id],
+            )
+        })
+    }
+
     pub(super) fn lock(&self, batch_id: &str) -> Result<RunGuard, AppError> {
         if !self.running.lock().insert(batch_id.to_owned()) {
             return Err(AppError::Conflict {
