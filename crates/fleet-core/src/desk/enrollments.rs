@@ -355,22 +355,29 @@ impl Desk {
                 format!("Use at most {MAX_ROLLOUT_NAME} characters."),
             ));
         }
+        // Taken before anything else: two calls with one preview cannot both create a batch.
         let plan = self
             .plans
             .rollouts
-            .get(plan_id)
+            .take(plan_id)
             .ok_or_else(|| AppError::Conflict {
-                message: "That preview is no longer available; preview the rollout again."
+                message: "That preview is no longer available (it was created, or is too old); \
+                          preview the rollout again."
                     .to_owned(),
             })?;
         let profile = self.profile(&plan.profile_id).await?;
-        let (rollouts, owned_name, profile_id) =
-            (self.rollouts.clone(), name.to_owned(), profile.id.clone());
+        let (rollouts, owned_name, profile_id, kept) = (
+            self.rollouts.clone(),
+            name.to_owned(),
+            profile.id.clone(),
+            plan.clone(),
+        );
         let id =
-            blocking(move || rollouts.create(&profile_id, &owned_name, expiry, &plan.preview.rows))
+            blocking(move || rollouts.create(&profile_id, &owned_name, expiry, &kept.preview.rows))
                 .await;
-        if id.is_ok() {
-            self.plans.rollouts.take(plan_id);
+        if id.is_err() {
+            // Nothing was created: the same preview may be tried again.
+            self.plans.rollouts.put_back(plan_id, plan);
         }
         self.audit_result(Some(&profile), "rollout.create", name, &id)
             .await;

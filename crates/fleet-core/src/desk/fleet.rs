@@ -22,6 +22,48 @@ use crate::storage::storage;
 /// A profile's fleet index, read by every query and changed in place by edits.
 pub(crate) type SharedIndex = Arc<RwLock<FleetIndex>>;
 
+/// What a running sync tells those who joined it.
+#[derive(Debug, Clone)]
+pub(crate) enum SyncNews {
+    Started,
+    Page(Progress),
+    Done(Result<SyncInfo, AppError>),
+}
+
+/// Ends a sync's turn: it is no longer running for its profile, and those who joined it hear the
+/// result (or, if it was dropped half-way, that it stopped).
+struct SyncFinished<'a> {
+    desk: &'a Desk,
+    profile_id: String,
+    news: tokio::sync::watch::Sender<SyncNews>,
+    done: bool,
+}
+
+impl SyncFinished<'_> {
+    fn finish(mut self, result: Result<SyncInfo, AppError>) {
+        self.done = true;
+        self.end();
+        self.news.send_replace(SyncNews::Done(result));
+    }
+
+    fn end(&self) {
+        self.desk.syncs.lock().remove(&self.profile_id);
+        self.desk.sync_edits.lock().remove(&self.profile_id);
+    }
+}
+
+impl Drop for SyncFinished<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.end();
+            self.news
+                .send_replace(SyncNews::Done(Err(AppError::internal(
+                    "the fleet sync was stopped before it finished",
+                ))));
+        }
+    }
+}
+
 /// The fleet of one profile as Fleetdesk holds it.
 pub(crate) struct FleetState {
     pub(super) profile_id: String,
@@ -164,9 +206,68 @@ impl Desk {
     }
 
     /// Fetches the whole fleet (bounded concurrency, with progress) into the cache, and the
-    /// locations with it.
-    pub async fn sync_fleet(&self, progress: impl FnMut(Progress)) -> Result<SyncInfo, AppError> {
+    /// locations with it. One sync per profile at a time: asked again while one runs, the
+    /// second request joins it (its progress, its result) rather than fetching everything twice
+    /// and racing it for the cache. Edits made while it runs are applied on top of its result.
+    pub async fn sync_fleet(
+        &self,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<SyncInfo, AppError> {
         let (profile, client) = self.active_client().await?;
+        let running = {
+            let mut syncs = self.syncs.lock();
+            match syncs.get(&profile.id) {
+                Some(running) => Err(running.subscribe()),
+                None => {
+                    let (sender, _) = tokio::sync::watch::channel(SyncNews::Started);
+                    syncs.insert(profile.id.clone(), sender.clone());
+                    self.sync_edits
+                        .lock()
+                        .insert(profile.id.clone(), Vec::new());
+                    Ok(sender)
+                }
+            }
+        };
+        let news = match running {
+            Ok(news) => news,
+            Err(mut joined) => loop {
+                let current = joined.borrow_and_update().clone();
+                match current {
+                    SyncNews::Done(result) => return result,
+                    SyncNews::Page(page) => progress(page),
+                    SyncNews::Started => {}
+                }
+                if joined.changed().await.is_err() {
+                    return Err(AppError::internal("the fleet sync stopped unexpectedly"));
+                }
+            },
+        };
+        // Whatever happens (even this future being dropped), the next request starts afresh and
+        // those who joined hear how it ended.
+        let finished = SyncFinished {
+            desk: self,
+            profile_id: profile.id.clone(),
+            news: news.clone(),
+            done: false,
+        };
+        let result = self
+            .run_sync(&profile, &client, |page| {
+                news.send_replace(SyncNews::Page(page));
+                progress(page);
+            })
+            .await;
+        finished.finish(result.clone());
+        result
+    }
+
+    async fn run_sync(
+        &self,
+        profile: &Profile,
+        client: &kustom_ipp::Client,
+        progress: impl FnMut(Progress),
+    ) -> Result<SyncInfo, AppError> {
+        let profile = profile.clone();
+        let client = client.clone();
         self.fleet_of(&profile).await?;
         // Locations are refreshed with the fleet (new stores show up at the same moment), beside
         // the device pages rather than after them.
@@ -178,13 +279,45 @@ impl Desk {
             tracing::warn!(%err, "could not refresh the locations with the fleet");
         }
         self.note(&profile.id, &result);
-        let (info, index) = result?;
-        let replaced = self.fleet.lock().replace(FleetState {
-            profile_id: profile.id,
-            index: Arc::new(RwLock::new(index)),
-            sync: Some(info),
-            online: true,
-        });
+        let (info, mut index) = result?;
+        // Edits made while the sync ran go on top of what it fetched (their devices may have
+        // been read before the edit): until none is left, then the new index goes in, with no
+        // edit able to slip between the two.
+        let replaced = loop {
+            let edits = std::mem::take(
+                self.sync_edits
+                    .lock()
+                    .get_mut(&profile.id)
+                    .unwrap_or(&mut Vec::new()),
+            );
+            if edits.is_empty() {
+                let mut pending = self.sync_edits.lock();
+                if pending.get(&profile.id).is_some_and(Vec::is_empty) {
+                    pending.remove(&profile.id);
+                    break self.fleet.lock().replace(FleetState {
+                        profile_id: profile.id.clone(),
+                        index: Arc::new(RwLock::new(index)),
+                        sync: Some(info),
+                        online: true,
+                    });
+                }
+                continue;
+            }
+            let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
+            index = blocking(move || {
+                crate::fleet::edits::write_into(&cache, &id, &edits)?;
+                for change in &edits {
+                    match change {
+                        Applied::Updated(device) => index.upsert(device)?,
+                        Applied::Removed(device_id) => {
+                            index.remove(device_id);
+                        }
+                    }
+                }
+                Ok(index)
+            })
+            .await?;
+        };
         // Freeing the previous index of 100,000 devices takes a while; not on the way to the answer.
         // Then the sync's own buffers (every page as it came, and the rows' growth) go back to the
         // system.

@@ -119,16 +119,15 @@ impl Desk {
             return Ok(());
         }
         let profile = self.profile(profile_id).await?;
+        // A sync running for this profile applies these again on top of what it fetched.
+        if let Some(during) = self.sync_edits.lock().get_mut(&profile.id) {
+            during.extend(applied.iter().cloned());
+        }
         let index = self.fleet_of(&profile).await?;
         let (cache, id) = (self.fleet_cache.clone(), profile.id.clone());
         let edited = index.clone();
         let crowded = blocking(move || {
-            for change in &applied {
-                match change {
-                    Applied::Updated(device) => cache.upsert(&id, device)?,
-                    Applied::Removed(device_id) => cache.remove(&id, device_id)?,
-                }
-            }
+            crate::fleet::edits::write_into(&cache, &id, &applied)?;
             let mut index = edited.write();
             for change in &applied {
                 match change {

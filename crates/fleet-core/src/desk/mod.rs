@@ -171,6 +171,8 @@ impl DeskBuilder {
             rollouts: Rollouts::new(store.clone()),
             fleet_cache: FleetCache::new(store.clone()),
             fleet: Mutex::new(None),
+            syncs: Mutex::new(HashMap::new()),
+            sync_edits: Mutex::new(HashMap::new()),
             locations: Mutex::new(HashMap::new()),
             plans: enrollments::Plans::default(),
             store,
@@ -230,6 +232,10 @@ pub struct Desk {
     rollouts: Rollouts,
     fleet_cache: FleetCache,
     fleet: Mutex<Option<fleet::FleetState>>,
+    /// The fleet sync running for each profile, for a second request to join.
+    syncs: Mutex<HashMap<String, tokio::sync::watch::Sender<fleet::SyncNews>>>,
+    /// Edits made while a profile's sync runs, applied again on top of its result.
+    sync_edits: Mutex<HashMap<String, Vec<crate::fleet::edits::Applied>>>,
     locations: Mutex<HashMap<String, locations::LocationMap>>,
     plans: enrollments::Plans,
     watcher: SessionWatcher,

@@ -36,17 +36,18 @@ impl<T: Clone> Kept<T> {
         id
     }
 
-    pub fn get(&self, id: &str) -> Option<T> {
-        self.items
-            .lock()
-            .iter()
-            .find(|(kept, _)| kept == id)
-            .map(|(_, value)| value.clone())
-    }
-
     /// Forgets every plan `belongs` says is of a deleted profile.
     pub fn forget_where(&self, belongs: impl Fn(&T) -> bool) {
         self.items.lock().retain(|(_, value)| !belongs(value));
+    }
+
+    /// Keeps a plan taken for a use that failed before doing anything, under its old id.
+    pub fn put_back(&self, id: &str, value: T) {
+        let mut items = self.items.lock();
+        if items.len() == KEEP {
+            items.pop_front();
+        }
+        items.push_back((id.to_owned(), value));
     }
 
     /// Removes and returns a plan (it is used once).
@@ -65,9 +66,14 @@ mod tests {
     fn keeps_the_latest_and_hands_each_out_once() {
         let kept: Kept<u32> = Kept::default();
         let ids: Vec<String> = (0..20).map(|n| kept.keep(n)).collect();
-        assert_eq!(kept.get(&ids[0]), None, "the oldest are forgotten");
-        assert_eq!(kept.get(&ids[19]), Some(19));
+        assert_eq!(kept.take(&ids[0]), None, "the oldest are forgotten");
         assert_eq!(kept.take(&ids[19]), Some(19));
-        assert_eq!(kept.take(&ids[19]), None);
+        assert_eq!(kept.take(&ids[19]), None, "a plan is handed out once");
+        kept.put_back(&ids[19], 19);
+        assert_eq!(
+            kept.take(&ids[19]),
+            Some(19),
+            "a plan put back is there again"
+        );
     }
 }

@@ -268,7 +268,10 @@ mod tests {
     ) -> (SyncInfo, FleetIndex) {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in arrival {
-            writer.write(*number, page, sent(page)).await;
+            writer
+                .write(*number, page, sent(page))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         ok(cache.finish_and_index(writer, kept.len()))
     }
@@ -366,8 +369,14 @@ mod tests {
         padded["content"][0]["notes"] = serde_json::Value::String("x".repeat(1 << 20));
         let padded = serde_json::to_vec(&padded).unwrap_or_else(|e| panic!("{e}"));
         let writer = ok(cache.begin_sync("p"));
-        writer.write(0, &pages[0], spaced.clone()).await;
-        writer.write(1, &pages[1], padded).await;
+        writer
+            .write(0, &pages[0], spaced.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        writer
+            .write(1, &pages[1], padded)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let (info, _) = ok(cache.finish_and_index(writer, pages.len()));
         assert_eq!(info.device_count, 150);
         let stored = stored_pages(&store);
@@ -390,7 +399,10 @@ mod tests {
         wait_for_generations(&store, "p", 1);
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in pages_of(&devices(500)).into_iter().enumerate() {
-            writer.write(number as i32, &page, sent(&page)).await;
+            writer
+                .write(number as i32, &page, sent(&page))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         drop(writer); // the fetch failed
         assert_eq!(by_id(ok(cache.load("p"))), by_id(before.clone()));
@@ -412,7 +424,10 @@ mod tests {
         let arrival = vec![(0, pages[0].clone()), (2, pages[2].clone())];
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in &arrival {
-            writer.write(*number, page, sent(page)).await;
+            writer
+                .write(*number, page, sent(page))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         let failed = cache.finish_and_index(writer, pages.len());
         assert!(failed.is_err(), "{:?}", failed.map(|(info, _)| info));

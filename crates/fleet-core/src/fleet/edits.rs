@@ -228,9 +228,25 @@ pub struct BulkProgress {
 }
 
 /// What a successful change left behind: the device as the API returned it, or gone.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
     Updated(Device),
     Removed(String),
+}
+
+/// Writes API answers into a profile's cached fleet, on top of its last sync.
+pub fn write_into(
+    cache: &crate::fleet::cache::FleetCache,
+    profile_id: &str,
+    applied: &[Applied],
+) -> Result<(), crate::AppError> {
+    for change in applied {
+        match change {
+            Applied::Updated(device) => cache.upsert(profile_id, device)?,
+            Applied::Removed(device_id) => cache.remove(profile_id, device_id)?,
+        }
+    }
+    Ok(())
 }
 
 const BULK_CONCURRENCY: usize = 8;

@@ -6,13 +6,14 @@
 //! the disk.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::Utc;
 use kustom_ipp::Device;
 use rusqlite::Transaction;
 use tokio::sync::mpsc;
 
+use super::bounds::{MAX_SYNC_BYTES, check_device};
 use super::cache::{DEVICES_PER_PAGE, FleetCache, SyncInfo, encoded_page, saving};
 use super::index::{FleetIndex, FleetIndexBuilder};
 use super::rows::FleetTooLarge;
@@ -161,6 +162,11 @@ enum ToWriter {
     Unencodable(AppError),
 }
 
+/// A page refused: what it sent is past one of Fleetdesk's limits ([`super::bounds`]), named here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PastTheLimits(pub String);
+
 /// A sync's pages on their way into the cache, under a generation of their own, and into the
 /// fleet's next index. [`FleetCache::finish_and_index`] makes them the profile's fleet; dropped
 /// without that (the fetch failed), the pages written so far are deleted and the previous fleet
@@ -175,6 +181,8 @@ pub struct SyncWriter {
     writer: Option<std::thread::JoinHandle<Result<Checkpoint, AppError>>>,
     /// Set when the sync finishes: the writer then keeps its pages.
     keep: Arc<AtomicBool>,
+    /// The bytes of every page written so far (bounded by [`MAX_SYNC_BYTES`]).
+    bytes: AtomicU64,
 }
 
 impl SyncWriter {
@@ -182,7 +190,24 @@ impl SyncWriter {
     /// (waiting while it is `PAGES_QUEUED` behind): `body`, the JSON the API sent, from which
     /// `devices` were decoded — or, when the body is larger than the devices account for, the
     /// devices encoded again. A failure here shows when the sync finishes.
-    pub async fn write(&self, number: i32, devices: &[Device], body: Vec<u8>) {
+    ///
+    /// A page past Fleetdesk's limits (a device's texts, the sync's total size) is refused with an
+    /// error naming the limit; nothing of it is kept.
+    pub async fn write(
+        &self,
+        number: i32,
+        devices: &[Device],
+        body: Vec<u8>,
+    ) -> Result<(), PastTheLimits> {
+        let refused = PastTheLimits;
+        let total = self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed) + body.len() as u64;
+        if total > MAX_SYNC_BYTES {
+            return Err(refused(format!(
+                "its pages add up to more than {} MiB; Fleetdesk reads at most that",
+                MAX_SYNC_BYTES / (1024 * 1024)
+            )));
+        }
+        devices.iter().try_for_each(check_device).map_err(refused)?;
         {
             let mut index = self.index.lock();
             if let Ok(builder) = index.as_mut()
@@ -204,6 +229,7 @@ impl SyncWriter {
             // A closed channel means the writer stopped on an error, which finishing reports.
             let _ = pages.send(message).await;
         }
+        Ok(())
     }
 
     /// Waits for the writer to have written every page it was given.
@@ -314,6 +340,7 @@ impl FleetCache {
             pages: Some(sender),
             writer: Some(writer),
             keep,
+            bytes: AtomicU64::new(0),
         })
     }
 

@@ -2,6 +2,7 @@
 //! safely.
 //!
 //! - [`sync`]: the one sync loop — the API's pages into the cache and the next index as they come;
+//! - [`bounds`]: what a server may send in a fleet, and no more;
 //! - [`cache`]: the fleet in SQLite, with changes on top between syncs; `generations`: how a
 //!   sync's pages are written and made current in one flip;
 //! - [`index`] over [`rows`]: the fleet in memory, with posting lists for the filter bar;
@@ -12,6 +13,7 @@
 //! - [`locations`]: per-store counts for the location panel;
 //! - [`pacing`], [`freed_memory`]: progress reports and memory after a large sync.
 
+pub mod bounds;
 pub mod cache;
 pub mod edits;
 pub mod export;
@@ -27,5 +29,5 @@ pub mod sync;
 mod views;
 
 pub use cache::{FleetCache, SyncInfo};
-pub use generations::SyncWriter;
+pub use generations::{PastTheLimits, SyncWriter};
 pub use index::{FleetIndex, FleetQuery, LocationFilter, Sort, SortColumn};

@@ -33,7 +33,13 @@ pub async fn sync_fleet(
                 let (page, body) = client
                     .list_devices_with_body(&DeviceQuery::default(), request)
                     .await?;
-                writer.write(number, &page.content, body).await;
+                writer
+                    .write(number, &page.content, body)
+                    .await
+                    .map_err(|refused| kustom_ipp::ApiError::Decode {
+                        context: "list devices".to_owned(),
+                        message: refused.to_string(),
+                    })?;
                 // The devices are in the index's rows and the page in the cache now.
                 Ok(page.map(drop))
             }

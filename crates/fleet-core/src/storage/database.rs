@@ -52,8 +52,10 @@ pub struct Store {
 type CleanUp = Box<dyn FnOnce(&Store) + Send>;
 
 /// The checkpoint a [`Store::bulk_transaction`] left to do: copying its megabytes of log into
-/// the database. It starts on a thread of its own when this is dropped, so a caller with more
-/// work on the way to its answer (a sync building its index) can keep it off the cores until then.
+/// the database and cutting the log file back to nothing (`TRUNCATE`: writers wait meanwhile, a
+/// fraction of a second, so that a sync's log does not stay on disk). It starts on a thread of its
+/// own when this is dropped, so a caller with more work on the way to its answer (a sync building
+/// its index) can keep it off the cores until then.
 #[must_use = "the checkpoint starts when this is dropped: keep it while other work must go first"]
 pub struct Checkpoint {
     store: Option<Store>,
@@ -87,7 +89,7 @@ impl Drop for Checkpoint {
                 work(&store);
             }
             let checkpoint = store.with(|conn| {
-                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                let done = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
                 release_cache(conn);
                 done
             });
@@ -119,6 +121,9 @@ pub(crate) fn in_transaction<T>(
 /// nothing anyone notices.
 const PAGE_SIZE: i64 = 16 * 1024;
 
+/// The size the write-ahead log file is cut back to once it has been checkpointed.
+pub const JOURNAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+
 /// SQLite's default: the write-ahead log is copied into the database once it passes this many pages.
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 
@@ -138,6 +143,9 @@ impl r2d2::CustomizeConnection<Connection, rusqlite::Error> for ConnectionSetup 
     fn on_acquire(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Once a checkpoint has copied the log into the database, the next write truncates the
+        // log file to this: a sync's tens of megabytes of log do not stay on disk.
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
     }
 }
@@ -167,6 +175,7 @@ impl Store {
             damaged.recovered_profiles = store.salvage_profiles(Path::new(&damaged.moved_to));
             damaged
         });
+        forget_old_damaged_copies(path);
         Ok((store, damaged))
     }
 
@@ -377,6 +386,44 @@ fn check(path: &Path) -> Result<(), String> {
 }
 
 /// Renames a damaged database (and its WAL and shared-memory files) aside.
+/// Damaged databases set aside that are kept (the newest): enough to recover from, never a
+/// folder that fills with copies of a file that keeps breaking.
+pub const KEEP_DAMAGED: usize = 3;
+
+/// Deletes the set-aside copies of `path` beyond the newest [`KEEP_DAMAGED`] (their names sort by
+/// the time they were set aside), with their log files. Best effort.
+fn forget_old_damaged_copies(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.damaged-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut copies: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with(&prefix) && !n.ends_with("-wal") && !n.ends_with("-shm")
+            })
+        })
+        .collect();
+    copies.sort();
+    let old = copies.len().saturating_sub(KEEP_DAMAGED);
+    for copy in &copies[..old] {
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", copy.display()));
+            if let Err(err) = std::fs::remove_file(&file)
+                && err.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(%err, file = %file.display(), "could not delete an old damaged database");
+            }
+        }
+    }
+}
+
 fn set_aside(path: &Path, reason: String) -> Result<DamagedDatabase, AppError> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
     let aside = PathBuf::from(format!("{}.damaged-{stamp}", path.display()));
@@ -517,6 +564,83 @@ mod tests {
         store
             .set_setting("theme", "light")
             .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The untrusted-page issue, item 4: after a large write (a fleet's pages) and its
+    /// checkpoint, the log file does not stay large.
+    #[test]
+    fn the_log_shrinks_back_after_a_large_write() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("fleetdesk.sqlite3");
+        let (store, _) = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let blob = vec![7u8; 64 * 1024];
+        let ((), checkpoint) = store
+            .bulk_transaction(|tx| {
+                for page in 0..400 {
+                    tx.execute(
+                        "INSERT INTO fleet_pages (profile_id, generation, page, body) VALUES ('p', 1, ?1, ?2)",
+                        rusqlite::params![page, blob],
+                    )
+                    .map_err(|err| storage("write", err))?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let wal = dir.path().join("fleetdesk.sqlite3-wal");
+        let grown = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert!(grown > 20 * 1024 * 1024, "the write logged {grown} bytes");
+        drop(checkpoint);
+        // The checkpoint runs on a thread of its own; then a small write resets the log.
+        let started = std::time::Instant::now();
+        loop {
+            store
+                .set_setting("theme", "dark")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+            if size <= JOURNAL_SIZE_LIMIT as u64 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the log stayed at {size} bytes"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    fn only_the_newest_damaged_copies_are_kept() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("fleetdesk.sqlite3");
+        for day in 1..=6 {
+            let copy = dir
+                .path()
+                .join(format!("fleetdesk.sqlite3.damaged-2026120{day}T101010"));
+            std::fs::write(&copy, b"damaged").unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(format!("{}-wal", copy.display()), b"log")
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(dir.path().join("unrelated.txt"), b"kept").unwrap_or_else(|e| panic!("{e}"));
+        let _ = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".damaged-"))
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "fleetdesk.sqlite3.damaged-20261204T101010",
+                "fleetdesk.sqlite3.damaged-20261204T101010-wal",
+                "fleetdesk.sqlite3.damaged-20261205T101010",
+                "fleetdesk.sqlite3.damaged-20261205T101010-wal",
+                "fleetdesk.sqlite3.damaged-20261206T101010",
+                "fleetdesk.sqlite3.damaged-20261206T101010-wal",
+            ]
+        );
+        assert!(dir.path().join("unrelated.txt").exists());
     }
 
     #[cfg(unix)]

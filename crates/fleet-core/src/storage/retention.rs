@@ -1,6 +1,8 @@
 //! How much history the local database keeps, so it stays bounded however long Fleetdesk runs:
 //! finished sessions (with their timelines) and audit entries beyond a count, or older than an
-//! age, are dropped. Live sessions and the fleet cache are never pruned (the cache is replaced
+//! age, are dropped; so are sessions that never finished and have not changed for a week (Kustom
+//! times a session out long before: what is left is a session nobody will hear of again), and
+//! rollouts beyond a count or age with their rows. The fleet cache is not pruned (it is replaced
 //! whole at each sync). The limits are settings (`retention_sessions`, `retention_audit`).
 
 use chrono::Utc;
@@ -14,12 +16,18 @@ pub const DEFAULT_SESSIONS: u32 = 5_000;
 pub const DEFAULT_AUDIT: u32 = 50_000;
 /// Nothing finished is kept longer than this.
 pub const MAX_AGE_DAYS: i64 = 180;
+/// A session that has not finished and not changed for this long is given up on.
+pub const UNFINISHED_DAYS: i64 = 7;
+/// Rollouts kept (with their rows); older ones beyond this are dropped, as are any past
+/// [`MAX_AGE_DAYS`].
+pub const ROLLOUTS: u32 = 500;
 
 /// What a pruning pass removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pruned {
     pub sessions: usize,
     pub audit_entries: usize,
+    pub rollouts: usize,
 }
 
 fn limit(store: &Store, key: &str, default: u32) -> Result<u32, AppError> {
@@ -35,6 +43,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
     let sessions = limit(store, "retention_sessions", DEFAULT_SESSIONS)?;
     let audit = limit(store, "retention_audit", DEFAULT_AUDIT)?;
     let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
+    let given_up = Utc::now() - chrono::Duration::days(UNFINISHED_DAYS);
     store.transaction(|tx| {
         let db = |err: rusqlite::Error| crate::storage::storage("prune old history", err);
         // Finished sessions beyond the newest `sessions`, or older than the horizon.
@@ -56,6 +65,14 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
         )
         .map_err(db)?;
         tx.execute(
+            "INSERT OR IGNORE INTO expired_sessions
+             SELECT id FROM tracked_sessions
+             WHERE status NOT IN ('FINALIZED', 'CANCELLED', 'EXPIRED', 'FAILED')
+               AND updated_at < ?1",
+            [given_up],
+        )
+        .map_err(db)?;
+        tx.execute(
             "DELETE FROM session_events WHERE session_id IN (SELECT id FROM expired_sessions)",
             [],
         )
@@ -73,9 +90,24 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
                 rusqlite::params![horizon, audit],
             )
             .map_err(db)?;
+        tx.execute(
+            "DELETE FROM rollout_rows WHERE batch_id IN (
+                 SELECT id FROM rollout_batches WHERE created_at < ?1 OR id IN (
+                     SELECT id FROM rollout_batches ORDER BY created_at DESC LIMIT -1 OFFSET ?2))",
+            rusqlite::params![horizon, ROLLOUTS],
+        )
+        .map_err(db)?;
+        let pruned_rollouts = tx
+            .execute(
+                "DELETE FROM rollout_batches WHERE created_at < ?1 OR id IN (
+                     SELECT id FROM rollout_batches ORDER BY created_at DESC LIMIT -1 OFFSET ?2)",
+                rusqlite::params![horizon, ROLLOUTS],
+            )
+            .map_err(db)?;
         Ok(Pruned {
             sessions: pruned_sessions,
             audit_entries: pruned_audit,
+            rollouts: pruned_rollouts,
         })
     })
 }
@@ -97,9 +129,14 @@ mod tests {
         let now = Utc::now();
         store
             .with(|conn| {
-                for n in 0..8 {
-                    let status = if n < 2 { "ACTIVE" } else { "FINALIZED" };
-                    let at = now - chrono::Duration::minutes(60 - n);
+                for n in 0..9 {
+                    let status = if n < 2 || n == 8 { "ACTIVE" } else { "FINALIZED" };
+                    // s8 never finished and has not changed for eight days.
+                    let at = if n == 8 {
+                        now - chrono::Duration::days(8)
+                    } else {
+                        now - chrono::Duration::minutes(60 - n)
+                    };
                     conn.execute(
                         "INSERT INTO tracked_sessions (id, profile_id, body, status, device_id, first_seen, updated_at, status_since)
                          VALUES (?1, 'p', '{}', ?2, 'd', ?3, ?3, ?3)",
@@ -124,8 +161,9 @@ mod tests {
         assert_eq!(
             pruned,
             Pruned {
-                sessions: 3,
-                audit_entries: 15
+                sessions: 4,
+                audit_entries: 15,
+                rollouts: 0,
             }
         );
         let left: Vec<String> = store
@@ -137,12 +175,48 @@ mod tests {
         assert_eq!(
             left,
             ["s0", "s1", "s5", "s6", "s7"],
-            "live ones stay, the newest finished stay"
+            "live ones stay, the newest finished stay, one given up on goes"
         );
         let events: i64 = store
             .with(|conn| conn.query_row("SELECT COUNT(*) FROM session_events", [], |r| r.get(0)))
             .unwrap_or_default();
         assert_eq!(events, 5, "timelines go with their sessions");
         assert_eq!(audit.recent(100).map(|r| r.len()).unwrap_or_default(), 10);
+    }
+
+    #[test]
+    fn rollouts_beyond_the_count_go_with_their_rows() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let now = Utc::now();
+        store
+            .with(|conn| {
+                for n in 0..(ROLLOUTS + 3) {
+                    let at = now - chrono::Duration::minutes(i64::from(n));
+                    conn.execute(
+                        "INSERT INTO rollout_batches (id, profile_id, name, created_at, expires_in_ms)
+                         VALUES (?1, 'p', 'r', ?2, 1000)",
+                        rusqlite::params![format!("b{n}"), at],
+                    )?;
+                    conn.execute(
+                        "INSERT INTO rollout_rows (batch_id, row_number, location_id, location_name, metadata, state)
+                         VALUES (?1, 1, 'l', 'L', '{}', 'created')",
+                        [format!("b{n}")],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pruned = prune(&store).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pruned.rollouts, 3);
+        let (batches, rows): (i64, i64) = store
+            .with(|conn| {
+                conn.query_row(
+                    "SELECT (SELECT COUNT(*) FROM rollout_batches), (SELECT COUNT(*) FROM rollout_rows)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+            })
+            .unwrap_or_default();
+        assert_eq!((batches, rows), (i64::from(ROLLOUTS), i64::from(ROLLOUTS)));
     }
 }

@@ -140,6 +140,8 @@ impl Rollouts {
         client: &Client,
         batch_id: &str,
     ) -> Result<BatchDetail, AppError> {
+        // Not while the batch runs: a row being created would read as missing.
+        let _reconciling = self.lock(batch_id)?;
         let query = EnrollmentQuery {
             location_id: None,
             metadata: MetadataFilter::new().and(BATCH_KEY, tag(batch_id))?,
