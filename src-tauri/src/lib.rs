@@ -148,6 +148,21 @@ pub fn run() {
                 let desk = desk.map(Arc::new)?;
                 tokio::spawn(forward_session_updates(handle.clone(), desk.clone()));
                 tokio::spawn(notifications::forward(handle, desk.clone()));
+                {
+                    // Sessions left unfinished by the last run are followed again.
+                    let desk = desk.clone();
+                    tokio::spawn(async move {
+                        match desk.resume_watching().await {
+                            Ok(0) => {}
+                            Ok(followed) => {
+                                tracing::info!(followed, "following unfinished sessions again")
+                            }
+                            Err(err) => {
+                                tracing::warn!(%err, "could not follow unfinished sessions again")
+                            }
+                        }
+                    });
+                }
                 Ok(desk)
             };
             let cell = DeskCell::new(Box::pin(opening));

@@ -20,14 +20,19 @@ use crate::storage::storage;
 /// The demo merchant of the local playground.
 pub const MERCHANT_ID: &str = "DM20260001";
 
-/// How often the simulator's state is saved while the app runs.
+/// How often the simulator's state is saved (when it changed) while the app runs.
 const SAVE_EVERY: Duration = Duration::from_secs(3);
+/// Ended codes and finished payments the playground keeps; older ones are forgotten, so a
+/// playground used for months stays small.
+const KEEP_ENDED_CODES: usize = 2_000;
+const KEEP_FINISHED_SESSIONS: usize = 2_000;
 
 pub struct LocalPlayground {
     running: Running,
     api_key: Secret,
     webhook_secret: WebhookSecret,
     state_file: PathBuf,
+    /// The state's revision last written to disk.
     last_saved: Arc<Mutex<Option<u64>>>,
     saver: tokio::task::JoinHandle<()>,
 }
@@ -107,7 +112,11 @@ impl LocalPlayground {
 
     /// Writes the state now (if it changed since the last save).
     pub fn save(&self) -> Result<(), AppError> {
-        save_if_changed(&self.running.snapshot(), &self.state_file, &self.last_saved)
+        save_if_changed(
+            &self.running.state_handle(),
+            &self.state_file,
+            &self.last_saved,
+        )
     }
 
     /// Saves and stops the simulator.
@@ -144,37 +153,47 @@ async fn save_periodically(
     let mut tick = tokio::time::interval(SAVE_EVERY);
     loop {
         tick.tick().await;
-        let snapshot = state.lock().clone();
-        if let Err(err) = save_if_changed(&snapshot, &file, &last_saved) {
-            tracing::warn!(%err, "could not save the playground state");
+        let (state, file, last_saved) = (state.clone(), file.clone(), last_saved.clone());
+        // Serializing and writing are blocking work: off the async workers.
+        let saved = tokio::task::spawn_blocking(move || {
+            let forgotten = state.lock().prune(KEEP_ENDED_CODES, KEEP_FINISHED_SESSIONS);
+            if forgotten > 0 {
+                tracing::debug!(forgotten, "the playground forgot old codes and payments");
+            }
+            save_if_changed(&state, &file, &last_saved)
+        })
+        .await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(%err, "could not save the playground state"),
+            Err(err) => tracing::warn!(%err, "the playground saver stopped"),
         }
     }
 }
 
-/// Writes atomically and privately (temp file + rename), skipping identical content.
+/// Writes the state atomically and privately (temp file + rename) when its revision moved since
+/// the last save: nothing is copied or encoded while nothing changes, and the state is encoded
+/// in place under its lock, not cloned first.
 fn save_if_changed(
-    state: &SimState,
+    state: &Mutex<SimState>,
     file: &Path,
     last_saved: &Mutex<Option<u64>>,
 ) -> Result<(), AppError> {
-    let bytes =
-        serde_json::to_vec(state).map_err(|err| storage("encode the playground state", err))?;
-    let digest = fingerprint(&bytes);
     let mut last = last_saved.lock();
-    if *last == Some(digest) {
-        return Ok(());
-    }
-    crate::storage::private_files::write_atomically(file, &bytes)
+    let bytes = {
+        let state = state.lock();
+        if *last == Some(state.revision) {
+            return Ok(());
+        }
+        let revision = state.revision;
+        let bytes = serde_json::to_vec(&*state)
+            .map_err(|err| storage("encode the playground state", err))?;
+        (revision, bytes)
+    };
+    crate::storage::private_files::write_atomically(file, &bytes.1)
         .map_err(|err| storage("save the playground state", err))?;
-    *last = Some(digest);
+    *last = Some(bytes.0);
     Ok(())
-}
-
-fn fingerprint(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
 }
 
 #[cfg(test)]
@@ -237,6 +256,37 @@ mod tests {
             "reset restores the demo data"
         );
         fresh.stop().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The untrusted-page issue, item 7: the saver neither copies nor writes the state while
+    /// nothing changes, and writes it once something did.
+    #[tokio::test]
+    async fn the_state_is_written_only_when_it_changed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let playground = LocalPlayground::start(dir.path(), None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("state.json");
+        let written = || std::fs::metadata(&file).and_then(|m| m.modified()).ok();
+        let first = written();
+        tokio::time::sleep(SAVE_EVERY + Duration::from_millis(700)).await;
+        assert_eq!(written(), first, "rewritten with nothing changed");
+        let api = client(&playground);
+        let device = api
+            .list_devices(&DeviceQuery::default(), PageRequest::new(0, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .content
+            .remove(0);
+        let mut rename = UpdateDevice::from_device(&device);
+        rename.name = "Renamed, to be saved".into();
+        api.update_device(&device.id, &rename)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tokio::time::sleep(SAVE_EVERY + Duration::from_millis(700)).await;
+        let saved = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(saved.contains("Renamed, to be saved"));
+        playground.stop().await.unwrap_or_else(|e| panic!("{e}"));
     }
 
     #[tokio::test]

@@ -657,3 +657,60 @@ async fn production_is_a_fact_and_a_key_never_follows_its_profile_to_another_hos
     }
     sim.shutdown().await;
 }
+
+/// The untrusted-page issue, item 7: a session that had not finished when Fleetdesk stopped is
+/// followed again after a restart (and one that never finishes is pruned after a week, see
+/// `storage::retention`).
+#[tokio::test]
+async fn unfinished_sessions_are_followed_again_after_a_restart() {
+    use fleet_core::sessions::cart::CartLine;
+
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    desk.sync_fleet(|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let device = desk
+        .find_devices(
+            &fleet_core::fleet::index::FleetQuery::all(),
+            fleet_core::fleet::index::Sort {
+                column: fleet_core::fleet::index::SortColumn::Name,
+                descending: false,
+            },
+            0,
+            1,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .rows
+        .remove(0)
+        .device;
+    let lines = [CartLine {
+        name: "Kaffe".into(),
+        quantity: 1,
+        unit_price: 4_500,
+        tax_rate: 1_200,
+        discount: 0,
+    }];
+    desk.create_test_payment(&device.id, "SEK", &lines)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(desk.watcher().tracked(), 1);
+    desk.shutdown().await;
+    drop(desk);
+
+    let reopened = open(dir.path()).await;
+    assert_eq!(
+        reopened.watcher().tracked(),
+        0,
+        "nothing followed before resuming"
+    );
+    let followed = reopened
+        .resume_watching()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(followed, 1);
+    assert_eq!(reopened.watcher().tracked(), 1);
+    reopened.shutdown().await;
+}

@@ -83,6 +83,9 @@ pub struct SimState {
     pub tokens: HashMap<String, String>,
     #[serde(skip)]
     device_index: HashMap<String, usize>,
+    /// Bumped by every change (not saved): a saver writes the state only when this moved.
+    #[serde(skip)]
+    pub revision: u64,
 }
 
 /// Validated paging parameters.
@@ -126,6 +129,7 @@ impl SimState {
             let e = &mut stored.enrollment;
             if e.status == EnrollmentStatus::Pending && now >= e.expires_at {
                 e.status = EnrollmentStatus::Expired;
+                self.revision += 1;
             }
         }
         for stored in self.sessions.values_mut() {
@@ -135,13 +139,57 @@ impl SimState {
             );
             if live && now - stored.created_at >= rules.timeout {
                 stored.session.status = SessionStatus::Expired;
+                self.revision += 1;
             }
         }
+    }
+
+    /// Forgets what can no longer change, beyond the newest few, so a simulator that runs for
+    /// months (the app's local playground) stays bounded: enrollments that ended (paired,
+    /// cancelled, expired) beyond the newest `ended_enrollments`, finished sessions beyond the
+    /// newest `finished_sessions`. Returns how many were forgotten.
+    pub fn prune(&mut self, ended_enrollments: usize, finished_sessions: usize) -> usize {
+        let ended = |e: &StoredEnrollment| e.enrollment.status != EnrollmentStatus::Pending;
+        let ended_count = self.enrollments.iter().filter(|e| ended(e)).count();
+        let mut drop_enrollments = ended_count.saturating_sub(ended_enrollments);
+        let before = self.enrollments.len();
+        // In creation order: the oldest ended ones go first.
+        self.enrollments.retain(|e| {
+            if drop_enrollments > 0 && ended(e) {
+                drop_enrollments -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        let forgotten_enrollments = before - self.enrollments.len();
+        let mut finished: Vec<(DateTime<Utc>, String)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                !matches!(
+                    s.session.status,
+                    SessionStatus::Created | SessionStatus::Active
+                )
+            })
+            .map(|(id, s)| (s.created_at, id.clone()))
+            .collect();
+        finished.sort();
+        let excess = finished.len().saturating_sub(finished_sessions);
+        for (_, id) in &finished[..excess] {
+            self.sessions.remove(id);
+        }
+        let forgotten = forgotten_enrollments + excess;
+        if forgotten > 0 {
+            self.revision += 1;
+        }
+        forgotten
     }
 
     // ---- Locations ---------------------------------------------------------------------------
 
     pub fn add_location(&mut self, merchant_id: &str, location: Location) {
+        self.revision += 1;
         self.locations.push(StoredLocation {
             merchant_id: merchant_id.to_owned(),
             location,
@@ -191,6 +239,7 @@ impl SimState {
         now: DateTime<Utc>,
         rng: &mut impl Rng,
     ) -> Result<Enrollment, SimError> {
+        self.revision += 1;
         let mut errors = BTreeMap::new();
         let expires_in = match (body.expires_in, &body.ttl) {
             (Some(ms), _) => {
@@ -319,6 +368,7 @@ impl SimState {
         merchant_id: &str,
         ids: &[String],
     ) -> Result<(), SimError> {
+        self.revision += 1;
         let mut indexes = Vec::with_capacity(ids.len());
         for id in ids {
             let index = self
@@ -346,6 +396,7 @@ impl SimState {
     // ---- Devices -----------------------------------------------------------------------------
 
     pub fn insert_device(&mut self, device: Device, token: Option<String>) {
+        self.revision += 1;
         if let Some(token) = token {
             self.tokens.insert(token, device.id.clone());
         }
@@ -394,6 +445,7 @@ impl SimState {
         metadata: Metadata,
         location_id: Option<String>,
     ) -> Result<Device, SimError> {
+        self.revision += 1;
         let index = self.device_position(merchant_id, id)?;
         if let Some(location) = &location_id {
             self.require_location(merchant_id, location)?;
@@ -423,6 +475,7 @@ impl SimState {
         merchant_id: &str,
         id: &str,
     ) -> Result<Vec<PendingEvent>, SimError> {
+        self.revision += 1;
         let index = self.device_position(merchant_id, id)?;
         self.devices.remove(index);
         self.reindex();
@@ -460,6 +513,7 @@ impl SimState {
         name: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<(Device, String), SimError> {
+        self.revision += 1;
         let typed: String = code
             .chars()
             .filter(|c| !text::is_space(*c) && *c != '-')
@@ -542,6 +596,7 @@ impl SimState {
         now: DateTime<Utc>,
         rng: &mut impl Rng,
     ) -> Result<(Device, String), SimError> {
+        self.revision += 1;
         if let Some(location) = &location_id {
             self.require_location(merchant_id, location)?;
         }
@@ -598,6 +653,7 @@ impl SimState {
         body: CreateSession,
         now: DateTime<Utc>,
     ) -> Result<(Session, Vec<PendingEvent>), SimError> {
+        self.revision += 1;
         let mut errors = BTreeMap::new();
         if text::is_blank(&body.device_id) {
             return Err(SimError::field("device_id", "must not be blank"));
@@ -666,6 +722,7 @@ impl SimState {
         merchant_id: &str,
         id: &str,
     ) -> Result<(Session, Vec<PendingEvent>), SimError> {
+        self.revision += 1;
         let stored = self.session_mut(merchant_id, id)?;
         match &stored.session.status {
             SessionStatus::Created | SessionStatus::Active => {
@@ -691,6 +748,7 @@ impl SimState {
         now: DateTime<Utc>,
         rules: SessionRules,
     ) -> Result<(Session, Vec<PendingEvent>), SimError> {
+        self.revision += 1;
         if let TapOutcome::Unknown(other) = outcome {
             return Err(SimError::field(
                 "outcome",
@@ -890,6 +948,46 @@ mod tests {
         assert_eq!(expected_tax(40_000, 2500), 8_000);
         assert_eq!(expected_tax(-1_000, 2500), -200);
         assert_eq!(expected_tax(999, 1200), 107);
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_ended_and_everything_live() {
+        use chrono::Duration;
+        let mut state = SimState::default();
+        let now = Utc::now();
+        let enrollment = |n: i64, status: EnrollmentStatus| StoredEnrollment {
+            merchant_id: "M".into(),
+            enrollment: Enrollment {
+                enrollment_id: format!("e{n}"),
+                enrollment_code: kustom_ipp::EnrollmentCode(format!("CODE{n}")),
+                status,
+                metadata: Default::default(),
+                expires_at: now + Duration::minutes(n),
+                device_id: None,
+                location_id: None,
+                created_at: Some(now),
+                consumed_at: None,
+            },
+        };
+        for n in 0..10 {
+            let status = if n % 2 == 0 {
+                EnrollmentStatus::Pending
+            } else {
+                EnrollmentStatus::Consumed
+            };
+            state.enrollments.push(enrollment(n, status));
+        }
+        let before = state.revision;
+        // 5 ended (e1, e3, e5, e7, e9): the newest 2 stay, every pending one stays.
+        assert_eq!(state.prune(2, 100), 3);
+        let left: Vec<&str> = state
+            .enrollments
+            .iter()
+            .map(|e| e.enrollment.enrollment_id.as_str())
+            .collect();
+        assert_eq!(left, ["e0", "e2", "e4", "e6", "e7", "e8", "e9"]);
+        assert!(state.revision > before, "a prune is a change to save");
+        assert_eq!(state.prune(2, 100), 0, "nothing more to forget");
     }
 
     #[test]

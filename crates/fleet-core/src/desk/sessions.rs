@@ -153,6 +153,29 @@ impl Desk {
             .ok_or_else(|| AppError::internal("a session view went missing"))
     }
 
+    /// Follows again the sessions that had not finished when Fleetdesk last stopped (at most the
+    /// newest 500), each with its own profile's client. A profile that cannot build one (no key
+    /// now) is skipped; its sessions are pruned after a week unchanged.
+    pub async fn resume_watching(&self) -> Result<usize, AppError> {
+        let store = self.watcher.store().clone();
+        let unfinished = blocking(move || store.unfinished(500)).await?;
+        let mut followed = 0;
+        let mut clients: std::collections::HashMap<String, Option<kustom_ipp::Client>> =
+            std::collections::HashMap::new();
+        for (session_id, profile_id, location_id) in unfinished {
+            if !clients.contains_key(&profile_id) {
+                let client = self.client_of(&profile_id).await.ok().map(|(_, c)| c);
+                clients.insert(profile_id.clone(), client);
+            }
+            if let Some(Some(client)) = clients.get(&profile_id) {
+                self.watcher
+                    .follow_again(&profile_id, client, &session_id, location_id.as_deref());
+                followed += 1;
+            }
+        }
+        Ok(followed)
+    }
+
     /// Creates a test payment for a device and follows it. A lost answer is not retried (a
     /// second payment could be made); the session, if it exists, is announced by its callback.
     pub async fn create_test_payment(

@@ -307,6 +307,23 @@ impl SessionStore {
         })
     }
 
+    /// The ids, profiles and stores of the sessions not finished yet, newest first (at most
+    /// `limit`): what a restart follows again.
+    pub fn unfinished(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(String, String, Option<String>)>, AppError> {
+        self.store.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, profile_id, location_id FROM tracked_sessions
+                 WHERE status NOT IN ('FINALIZED', 'CANCELLED', 'EXPIRED', 'FAILED')
+                 ORDER BY updated_at DESC LIMIT ?1",
+            )?;
+            stmt.query_map([limit], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                .collect()
+        })
+    }
+
     pub fn get(&self, session_id: &str) -> Result<Option<TrackedSession>, AppError> {
         let row = self.store.with(|conn| {
             conn.query_row(

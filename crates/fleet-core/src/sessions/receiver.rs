@@ -5,26 +5,32 @@
 //! Settings tells people to expose this port with a tunnel, so anyone may send it anything. The
 //! receiver is built for that:
 //!
+//! - Connections are bounded: at most [`MAX_CONNECTIONS`] at once (more are closed as they come),
+//!   the request head within [`HEAD_TIMEOUT`], the whole exchange within [`CONNECTION_DEADLINE`]
+//!   — a slow sender cannot hold the port.
 //! - Cheap checks come first and need no cryptography: only `application/json` (a web page the
 //!   user visits cannot send that across origins without a preflight this server never grants),
-//!   at most 64 KiB of body, headers of sane length, a timestamp within ±5 min, at most
-//!   [`webhooks::MAX_SIGNATURES`] signature entries. Then one HMAC per configured secret.
+//!   at most 64 KiB of body, headers of sane length. Then a rate: beyond [`VERIFY_BURST`]
+//!   deliveries, [`VERIFY_PER_SECOND`] a second, a delivery is answered 429 and counted before any
+//!   HMAC or database work, so a flood costs the app a count (Kustom re-sends a genuine delivery
+//!   it got no 2xx for). Then a timestamp within ±5 min, at most [`webhooks::MAX_SIGNATURES`]
+//!   signature entries, and one HMAC per configured secret.
+//! - A delivery belongs to the merchant of the secret that verified it: a body naming another
+//!   merchant is refused, so one merchant's secret cannot speak for another.
 //! - Only verified deliveries touch the database: their ids, kept to refuse replays and repeats
 //!   ([`REPLAY_WINDOW`]), in an indexed table pruned as it goes. Rejected deliveries are counted and
-//!   kept in a bounded in-memory ring, values truncated, for Settings to show; beyond a rate
-//!   (a token bucket) they are answered 429 and only counted, so a flood cannot make the app do
-//!   more than verify and drop. A genuine delivery is verified first, so a flood never refuses it.
+//!   kept in a bounded in-memory ring, values truncated, for Settings to show.
 //!
 //! | delivery | answer | verdict |
 //! |---|---|---|
 //! | valid, first time | 200 | accepted |
 //! | valid, already accepted (a retry or a replay) | 200, not processed again | duplicate |
 //! | not JSON | 415 | unsupported |
-//! | bad or missing signature, too many entries | 401 | forged |
+//! | bad or missing signature, too many entries, another merchant | 401 | forged |
 //! | timestamp outside ±5 min | 400 | stale |
 //! | body over 64 KiB | 413 | too_large |
 //! | not a callback envelope, oversized headers | 400 | malformed |
-//! | any rejection past the rate | 429 | (counted only) |
+//! | any delivery past the rate | 429 | (counted only) |
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -60,9 +66,16 @@ const TOLERANCE: Duration = webhooks::DEFAULT_TOLERANCE;
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(3 * 24 * 3600);
 /// Rejected deliveries kept for Settings.
 pub const RING_SIZE: usize = 100;
-/// Rejections answered in full per second (burst, then refill); past that, 429 and a count.
-const REJECTIONS_BURST: f64 = 20.0;
-const REJECTIONS_PER_SECOND: f64 = 5.0;
+/// Deliveries verified in a burst, then per second; past that, 429 and a count. Kustom sends a
+/// few callbacks per payment; a chain's busiest minute is far below this.
+pub const VERIFY_BURST: f64 = 60.0;
+pub const VERIFY_PER_SECOND: f64 = 20.0;
+/// Connections served at once; more are closed as they are accepted.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a connection may take to send its request head.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection may last in all (a 64 KiB body at a trickle included).
+pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(15);
 /// Characters kept of any value a rejected delivery brought with it.
 const SHOWN_CHARS: usize = 80;
 
@@ -122,7 +135,7 @@ impl Journal {
     }
 }
 
-/// A token bucket for rejections.
+/// A token bucket for deliveries to verify.
 struct Bucket {
     tokens: f64,
     last: Instant,
@@ -131,7 +144,7 @@ struct Bucket {
 impl Bucket {
     fn new() -> Self {
         Self {
-            tokens: REJECTIONS_BURST,
+            tokens: VERIFY_BURST,
             last: Instant::now(),
         }
     }
@@ -139,8 +152,8 @@ impl Bucket {
     fn take(&mut self) -> bool {
         let now = Instant::now();
         self.tokens = (self.tokens
-            + REJECTIONS_PER_SECOND * now.duration_since(self.last).as_secs_f64())
-        .min(REJECTIONS_BURST);
+            + VERIFY_PER_SECOND * now.duration_since(self.last).as_secs_f64())
+        .min(VERIFY_BURST);
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -207,14 +220,7 @@ impl Receiver {
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(shared);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = server.await {
-                tracing::error!(%err, "the callback receiver stopped");
-            }
-        });
+        tokio::spawn(serve(listener, app, stopped));
         Ok(Self {
             addr,
             journal,
@@ -246,6 +252,45 @@ impl Receiver {
 impl Drop for Receiver {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Accepts connections until `stopped`: at most [`MAX_CONNECTIONS`] at once (one more is closed
+/// as soon as it is accepted), each given [`HEAD_TIMEOUT`] for its head and
+/// [`CONNECTION_DEADLINE`] in all.
+async fn serve(listener: tokio::net::TcpListener, app: Router, mut stopped: oneshot::Receiver<()>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stopped => return,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(err) => {
+                tracing::debug!(%err, "a callback connection could not be accepted");
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            // Full: closed at once, costing nothing but the accept.
+            drop(stream);
+            continue;
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            if tokio::time::timeout(CONNECTION_DEADLINE, connection)
+                .await
+                .is_err()
+            {
+                tracing::debug!("a callback connection took too long and was closed");
+            }
+            drop(slot);
+        });
     }
 }
 
@@ -298,13 +343,12 @@ async fn receive(
         http_status: judged.status.as_u16(),
         detail: judged.detail.as_deref().map(shown),
     };
-    let rejected = judged.status != StatusCode::OK;
-    if rejected && !shared.bucket.lock().take() {
+    if judged.verdict == "suppressed" {
         shared.journal.lock().suppressed += 1;
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, "1")],
-            "too many rejected deliveries",
+            "too many deliveries",
         )
             .into_response();
     }
@@ -368,6 +412,10 @@ async fn judge(
             format!("a webhook header is longer than {MAX_ID_LEN} bytes"),
         );
     }
+    // Past the rate, before any HMAC or database work: counted and answered 429.
+    if !shared.bucket.lock().take() {
+        return Judgement::reject(StatusCode::TOO_MANY_REQUESTS, "suppressed", "past the rate");
+    }
     let known = shared.secrets.get();
     let secrets: Vec<WebhookSecret> = known.iter().map(|(_, s)| s.clone()).collect();
     let verified =
@@ -390,10 +438,16 @@ async fn judge(
         }
     };
     let mut event = envelope.into_event(&verified.webhook_id, verified.timestamp);
-    if event.merchant_id.is_empty() {
-        if let Some((Some(merchant), _)) = known.get(verified.secret) {
-            event.merchant_id = merchant.clone();
+    // The delivery belongs to the merchant whose secret signed it, whatever its body says.
+    if let Some((Some(merchant), _)) = known.get(verified.secret) {
+        if !event.merchant_id.is_empty() && event.merchant_id != *merchant {
+            return Judgement::reject(
+                StatusCode::UNAUTHORIZED,
+                "forged",
+                "signed with one merchant's secret, naming another merchant",
+            );
         }
+        event.merchant_id = merchant.clone();
     }
     // Only now, for a verified delivery, is the database asked (on the blocking pool).
     let first_time = shared

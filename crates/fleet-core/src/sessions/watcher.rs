@@ -154,6 +154,30 @@ impl SessionWatcher {
         observe(&self.inner, profile_id, session, location_id, source, None).await
     }
 
+    /// Follows a session known only by its id (a restart, its status as last saved): polled soon,
+    /// then on the usual schedule until it finishes.
+    pub fn follow_again(
+        &self,
+        profile_id: &str,
+        client: &Client,
+        session_id: &str,
+        location_id: Option<&str>,
+    ) {
+        self.inner
+            .tracks
+            .lock()
+            .entry(session_id.to_owned())
+            .or_insert_with(|| Track {
+                profile_id: profile_id.to_owned(),
+                client: client.clone(),
+                location_id: location_id.map(str::to_owned),
+                last_change: Instant::now(),
+                interval: FAST,
+                next_poll: Instant::now() + FAST,
+                in_flight: false,
+            });
+    }
+
     /// Merges a verified callback. An unknown session is looked up with `client` and tracked.
     pub async fn on_callback(
         &self,
