@@ -35,9 +35,18 @@ pub fn fuzz(args: &[String]) -> Result<()> {
     process::run(&mut cmd)
 }
 
-/// `cargo xtask soak [--minutes N]`.
+/// `cargo xtask soak [--minutes N]`: the simulator is built too, and runs in a process of its
+/// own beside the soak.
 pub fn soak(args: &[String]) -> Result<()> {
     let minutes = option(args, "--minutes").unwrap_or_else(|| "10".into());
+    process::run(setup::cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "ipp-sim",
+        "--bin",
+        "ipp-sim",
+    ]))?;
     process::run(setup::cargo().args([
         "run",
         "--quiet",

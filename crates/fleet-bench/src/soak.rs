@@ -1,14 +1,16 @@
 //! `soak`: the headless desk for a long while under a misbehaving API, watching for leaks and
 //! for changes that go missing or happen twice.
 //!
-//! A simulator with 10,000 devices answers 10 % of requests 500/503, drops 5 % of connections
-//! (before or after processing) and sends bursts of 429; it delivers its callbacks to the desk's
-//! own receiver. The desk — a real `Desk`, with its database on disk and a mock keychain — loops:
-//! a full fleet sync, a bulk move of 200 devices, 200 watched sessions with taps. Every 15 s it
-//! prints the process's resident memory and the database's size; at the end it counts the changes
-//! that were lost (reported done, not in the API; or the API's sessions the desk never learnt of
-//! or sees in another state) and duplicated (a device twice in the cache, a status twice in a
-//! session's timeline).
+//! The simulator runs in a process of its own (`ipp-sim --inspect`), so the memory measured is
+//! the desk's alone: 10,000 devices, 10 % of requests answered 500/503, 5 % of connections dropped
+//! (before or after processing), bursts of 429, callbacks delivered to the desk's own receiver.
+//! The desk — a real `Desk`, with its database on disk and a mock keychain — loops: a full fleet
+//! sync, a bulk move of 200 devices, 200 watched sessions with taps. Every 15 s it prints its
+//! resident memory and the database's size; at the end it prints the curve minute by minute,
+//! fails if the memory after warm-up grew by more than 10 % or the database by more than 25 %,
+//! and counts the changes that were lost (reported done, not in the API; or the API's sessions
+//! the desk never learnt of or sees in another state) and duplicated (a status twice in a
+//! session's timeline), checked against the simulator's own state (`/__inspect/state`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,13 +24,84 @@ use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};
 use fleet_core::profiles::{Environment, ProfileInput};
 use fleet_core::sessions::TimelineEvent;
 use fleet_core::sessions::cart::CartLine;
-use ipp_sim::{FaultConfig, MerchantConfig, Mode, RateLimitBursts, SeedSpec, SimConfig};
+use ipp_sim::SimState;
 use kustom_ipp::{SessionStatus, TapOutcome, WebhookSecret};
 
 const MERCHANT: &str = "DM77770001";
 const DEVICES: usize = 10_000;
 const SESSIONS_PER_ROUND: usize = 200;
 const BULK: usize = 200;
+/// Samples before this are the warm-up; growth is measured from the samples just after it.
+const WARM_UP: Duration = Duration::from_secs(5 * 60);
+/// The most the desk's memory may grow after warm-up, and its database.
+const MAX_MEMORY_GROWTH: f64 = 0.10;
+const MAX_DATABASE_GROWTH: f64 = 0.25;
+
+/// The simulator in its own process, killed when dropped.
+struct SimProcess {
+    child: std::process::Child,
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl SimProcess {
+    /// Starts `ipp-sim` (the binary next to this one, or `IPP_SIM_BIN`) with `args`.
+    fn start(args: &[String]) -> Result<Self> {
+        use std::io::{BufRead, BufReader};
+        let binary = std::env::var_os("IPP_SIM_BIN")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|dir| dir.join("ipp-sim")))
+                    .unwrap_or_else(|| "ipp-sim".into())
+            });
+        let mut child = std::process::Command::new(&binary)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|err| anyhow::anyhow!("could not start {}: {err}", binary.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().transpose()?.unwrap_or_default();
+        // Keep reading what it prints, or its next line would meet a closed pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let base_url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .ok_or_else(|| anyhow::anyhow!("ipp-sim did not say where it listens: {first:?}"))?
+            .to_owned();
+        Ok(Self {
+            child,
+            base_url,
+            http: kustom_ipp::tls::http_client()?,
+        })
+    }
+
+    /// The simulator's whole state, as it has it (never through its faults).
+    async fn state(&self) -> Result<SimState> {
+        let body = self
+            .http
+            .get(format!("{}/__inspect/state", self.base_url))
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        Ok(serde_json::from_slice(&body)?)
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -68,37 +141,46 @@ pub async fn run(minutes: u64) -> Result<()> {
     let receiver = desk.receiver_info()?;
 
     let secret = WebhookSecret::generate();
-    let merchant = MerchantConfig::new(MERCHANT, Mode::Playground).seed(SeedSpec {
-        locations: 12,
-        devices: DEVICES,
-        ..SeedSpec::default()
-    });
-    let faults = FaultConfig {
-        error_rate: 0.10,
-        drop_rate: 0.05,
-        rate_limit: Some(RateLimitBursts {
-            every: 50,
-            burst: 3,
-            retry_after: Duration::from_secs(1),
-        }),
-        latency: Duration::ZERO,
-        seed: 11,
-    };
-    let sim = ipp_sim::start(
-        SimConfig::new(Mode::Playground)
-            .merchants(vec![merchant])
-            .faults(faults)
-            .webhook_secret(secret.clone())
-            .callback_url(&receiver.url),
-    )
-    .await?;
-    let key = sim.merchants()[0].api_key.clone();
+    let key = "kco_test_api_soak_in_another_process".to_owned();
+    let args: Vec<String> = [
+        "--port",
+        "0",
+        "--mode",
+        "playground",
+        "--merchant-id",
+        MERCHANT,
+        "--api-key",
+        &key,
+        "--seed-locations",
+        "12",
+        "--seed-devices",
+        &DEVICES.to_string(),
+        "--fault-rate",
+        "0.10",
+        "--drop-rate",
+        "0.05",
+        "--rate-limit-every",
+        "50",
+        "--rate-limit-burst",
+        "3",
+        "--fault-seed",
+        "11",
+        "--callback-url",
+        &receiver.url,
+        "--webhook-secret",
+        secret.as_secret().expose(),
+        "--inspect",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let sim = SimProcess::start(&args)?;
     let profile = desk
         .create_profile(&ProfileInput {
             name: "Soak".into(),
             environment: Environment::KustomPlayground,
             custom_host: true,
-            base_url: Some(sim.base_url()),
+            base_url: Some(sim.base_url.clone()),
             merchant_id: MERCHANT.into(),
         })
         .await?;
@@ -111,7 +193,9 @@ pub async fn run(minutes: u64) -> Result<()> {
     desk.set_setting("retention_sessions", "1000").await?;
     desk.set_setting("retention_audit", "5000").await?;
 
-    println!("\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, 429 bursts ==");
+    println!(
+        "\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, 429 bursts, the simulator in its own process =="
+    );
     println!(
         "{:>8} {:>10} {:>10} {:>8} {:>9}",
         "elapsed", "RSS MiB", "DB MiB", "rounds", "sessions"
@@ -122,11 +206,11 @@ pub async fn run(minutes: u64) -> Result<()> {
     let mut rounds = 0u32;
     let mut lost = 0usize;
     let mut created_sessions = 0usize;
-    let mut samples: Vec<(f64, f64)> = Vec::new();
+    let mut samples: Vec<(Duration, f64, f64)> = Vec::new();
     let mut sample = |rounds: u32, sessions: usize, next: &mut Instant| {
         if Instant::now() >= *next {
             let (rss, db) = (rss_mib(), db_mib(dir.path()));
-            samples.push((rss, db));
+            samples.push((started.elapsed(), rss, db));
             println!(
                 "{:>7.0}s {rss:>10.1} {db:>10.2} {rounds:>8} {sessions:>9}",
                 started.elapsed().as_secs_f64()
@@ -134,13 +218,14 @@ pub async fn run(minutes: u64) -> Result<()> {
             *next += Duration::from_secs(15);
         }
     };
-    let locations: Vec<String> = sim.inspect(|s| {
-        s.locations
-            .iter()
-            .filter(|l| l.merchant_id == MERCHANT)
-            .map(|l| l.location.id.clone())
-            .collect()
-    });
+    let locations: Vec<String> = sim
+        .state()
+        .await?
+        .locations
+        .iter()
+        .filter(|l| l.merchant_id == MERCHANT)
+        .map(|l| l.location.id.clone())
+        .collect();
 
     let mut lost_sessions = 0usize;
     let mut duplicated = 0usize;
@@ -184,13 +269,14 @@ pub async fn run(minutes: u64) -> Result<()> {
                     .filter(|r| r.ok)
                     .map(|r| r.device_id.clone())
                     .collect();
-                let applied = sim.inspect(|s| {
-                    s.devices
-                        .iter()
-                        .filter(|d| ok.contains(&d.id))
-                        .filter(|d| d.location_id.as_deref() == Some(target.as_str()))
-                        .count()
-                });
+                let applied = sim
+                    .state()
+                    .await?
+                    .devices
+                    .iter()
+                    .filter(|d| ok.contains(&d.id))
+                    .filter(|d| d.location_id.as_deref() == Some(target.as_str()))
+                    .count();
                 lost += ok.len() - applied;
             }
             Err(err) => println!("  round {rounds}: bulk refused ({err})"),
@@ -224,19 +310,20 @@ pub async fn run(minutes: u64) -> Result<()> {
         // This round's sessions, as the API has them (including any whose create answer was
         // lost), against what the desk knows once callbacks and polls have landed.
         tokio::time::sleep(Duration::from_secs(12)).await;
-        let truth: HashMap<String, SessionStatus> = sim.inspect(|s| {
-            s.sessions
-                .values()
-                .filter(|stored| stored.merchant_id == MERCHANT)
-                .filter(|stored| stored.created_at >= round_started)
-                .map(|stored| {
-                    (
-                        stored.session.session_id.clone(),
-                        stored.session.status.clone(),
-                    )
-                })
-                .collect()
-        });
+        let truth: HashMap<String, SessionStatus> = sim
+            .state()
+            .await?
+            .sessions
+            .values()
+            .filter(|stored| stored.merchant_id == MERCHANT)
+            .filter(|stored| stored.created_at >= round_started)
+            .map(|stored| {
+                (
+                    stored.session.session_id.clone(),
+                    stored.session.status.clone(),
+                )
+            })
+            .collect();
         for (id, status) in &truth {
             checked_sessions += 1;
             let detail = desk.session_detail(id).await.ok();
@@ -282,24 +369,61 @@ pub async fn run(minutes: u64) -> Result<()> {
             1,
         )
         .await?;
-    let sim_devices = sim.inspect(|s| {
-        s.devices
-            .iter()
-            .filter(|d| d.merchant_id == MERCHANT)
-            .count()
-    });
+    let sim_devices = sim
+        .state()
+        .await?
+        .devices
+        .iter()
+        .filter(|d| d.merchant_id == MERCHANT)
+        .count();
 
-    let first = samples.first().copied().unwrap_or_default();
-    let last = samples.last().copied().unwrap_or_default();
-    let peak_rss = samples.iter().map(|s| s.0).fold(0.0, f64::max);
     println!("\n== soak result ({rounds} rounds, {created_sessions} sessions) ==");
+    println!("the curve, a line a minute (the desk's own process; the simulator runs apart):");
+    println!("{:>8} {:>10} {:>10}", "minute", "RSS MiB", "DB MiB");
+    let mut minute = 0;
+    for (at, rss, db) in &samples {
+        if at.as_secs() / 60 >= minute {
+            println!("{:>8} {rss:>10.1} {db:>10.2}", at.as_secs() / 60);
+            minute = at.as_secs() / 60 + 1;
+        }
+    }
+    // After warm-up: the first two minutes' median against the last two minutes'.
+    let median = |values: Vec<f64>| -> f64 {
+        let mut values = values;
+        values.sort_by(f64::total_cmp);
+        values.get(values.len() / 2).copied().unwrap_or_default()
+    };
+    let end = started.elapsed();
+    let window = |from: Duration, to: Duration, pick: fn(&(Duration, f64, f64)) -> f64| {
+        median(
+            samples
+                .iter()
+                .filter(|s| s.0 >= from && s.0 < to)
+                .map(pick)
+                .collect(),
+        )
+    };
+    let warm = WARM_UP.min(end / 3);
+    let two = Duration::from_secs(120).min(end / 6);
+    let (rss_after, rss_end) = (
+        window(warm, warm + two, |s| s.1),
+        window(end.saturating_sub(two), end + two, |s| s.1),
+    );
+    let (db_after, db_end) = (
+        window(warm, warm + two, |s| s.2),
+        window(end.saturating_sub(two), end + two, |s| s.2),
+    );
+    let rss_growth = rss_end / rss_after.max(1.0) - 1.0;
+    let db_growth = db_end / db_after.max(0.01) - 1.0;
     println!(
-        "resident memory: {:.1} MiB at the first sample, {:.1} at the last, {peak_rss:.1} at peak",
-        first.0, last.0
+        "resident memory after warm-up: {rss_after:.1} MiB → {rss_end:.1} MiB at the end ({:+.1} %; goal ≤ {:.0} %)",
+        rss_growth * 100.0,
+        MAX_MEMORY_GROWTH * 100.0
     );
     println!(
-        "database: {:.2} MiB at the first sample, {:.2} at the last",
-        first.1, last.1
+        "database after warm-up: {db_after:.2} MiB → {db_end:.2} MiB at the end ({:+.1} %; goal ≤ {:.0} %)",
+        db_growth * 100.0,
+        MAX_DATABASE_GROWTH * 100.0
     );
     println!(
         "lost changes: {lost} bulk moves, {lost_sessions} sessions (of {checked_sessions} checked)"
@@ -310,10 +434,20 @@ pub async fn run(minutes: u64) -> Result<()> {
         cache.total
     );
     desk.shutdown().await;
-    sim.shutdown().await;
+    drop(sim);
     ensure!(
         lost == 0 && lost_sessions == 0 && duplicated == 0,
         "changes were lost or duplicated"
+    );
+    ensure!(
+        rss_growth <= MAX_MEMORY_GROWTH,
+        "the desk's memory grew by {:.1} % after warm-up",
+        rss_growth * 100.0
+    );
+    ensure!(
+        db_growth <= MAX_DATABASE_GROWTH,
+        "the database grew by {:.1} % after warm-up",
+        db_growth * 100.0
     );
     Ok(())
 }

@@ -123,6 +123,10 @@ pub struct SimConfig {
     pub clock: Clock,
     /// Earlier state to resume from (persisted by the app); when set, nothing is seeded.
     pub restore: Option<SimState>,
+    /// Serve the whole state at `GET /__inspect/state` (outside `/ipp/v1`, unauthenticated): for
+    /// a test or a soak that runs the simulator in another process and checks it against what
+    /// the app believes. Off by default.
+    pub inspect: bool,
 }
 
 impl SimConfig {
@@ -140,6 +144,7 @@ impl SimConfig {
             faults: FaultConfig::default(),
             clock: Clock::System,
             restore: None,
+            inspect: false,
         }
     }
 

@@ -177,7 +177,23 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
         rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
     };
     let faults = FaultInjector::new(config.faults);
-    let router = http::router(app.clone(), faults.clone());
+    let mut router = http::router(app.clone(), faults.clone());
+    if config.inspect {
+        let state = app.sim.clone();
+        router = router.route(
+            "/__inspect/state",
+            axum::routing::get(move || {
+                let state = state.clone();
+                async move {
+                    let body = serde_json::to_vec(&*state.lock()).unwrap_or_default();
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                }
+            }),
+        );
+    }
     let (shutdown, stopped) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         let server = axum::serve(listener, router).with_graceful_shutdown(async {

@@ -53,6 +53,9 @@ struct Args {
     /// Seed of the fault injector.
     #[arg(long, default_value_t = 1)]
     fault_seed: u64,
+    /// Serve the whole state as JSON at /__inspect/state (for soaks and tests in another process).
+    #[arg(long)]
+    inspect: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -101,6 +104,7 @@ async fn main() -> Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         seed: args.fault_seed,
     };
+    config.inspect = args.inspect;
     let running = ipp_sim::start(config)
         .await
         .context("starting the simulator")?;

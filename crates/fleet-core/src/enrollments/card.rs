@@ -90,11 +90,25 @@ pub struct PrintableCard {
 }
 
 /// The cards ready to draw, worded in `language` with dates as `format` writes them.
+/// The most cards one print or PDF holds: a rollout's rows.
+pub const MAX_CARDS: usize = crate::enrollments::rollout::MAX_ROWS;
+
+fn check_count(cards: &[PairingCard]) -> Result<(), AppError> {
+    if cards.len() > MAX_CARDS {
+        return Err(AppError::invalid_field(
+            "cards",
+            format!("At most {MAX_CARDS} pairing cards at once."),
+        ));
+    }
+    Ok(())
+}
+
 pub fn printable(
     cards: Vec<PairingCard>,
     language: Language,
     format: FormatLocale,
 ) -> Result<Vec<PrintableCard>, AppError> {
+    check_count(&cards)?;
     cards
         .into_iter()
         .map(|card| {

@@ -5,6 +5,11 @@ use super::index::FleetQuery;
 use crate::AppError;
 use crate::storage::storage;
 
+/// Saved views a profile keeps.
+pub const MAX_VIEWS: usize = 200;
+/// The largest filter saved as a view (its JSON).
+pub const MAX_VIEW_BYTES: usize = 16 * 1024;
+
 impl FleetCache {
     pub fn save_view(
         &self,
@@ -20,6 +25,25 @@ impl FleetCache {
             ));
         }
         let body = serde_json::to_string(query).map_err(|e| storage("save the view", e))?;
+        if body.len() > MAX_VIEW_BYTES {
+            return Err(AppError::invalid_field(
+                "query",
+                "This filter is too long to save as a view.",
+            ));
+        }
+        let (count, exists): (i64, bool) = self.store.with(|conn| {
+            conn.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(name = ?2), 0) > 0 FROM saved_views WHERE profile_id = ?1",
+                [profile_id, name],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+        })?;
+        if !exists && count >= MAX_VIEWS as i64 {
+            return Err(AppError::invalid_field(
+                "name",
+                format!("A profile keeps at most {MAX_VIEWS} saved views; delete one first."),
+            ));
+        }
         self.store.with(|conn| {
             conn.execute(
                 "INSERT INTO saved_views (profile_id, name, query) VALUES (?1, ?2, ?3)

@@ -12,6 +12,9 @@ use crate::storage::Store;
 
 const ACTIVE_PROFILE: &str = "active_profile_id";
 
+/// Profiles kept at most (each may hold keys in the keychain).
+pub const MAX_PROFILES: usize = 100;
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Profile> {
     let environment: String = row.get("environment")?;
     // An unknown label reads as production: the guard then asks rather than not.
@@ -88,6 +91,12 @@ impl Profiles {
     pub fn create(&self, input: &ProfileInput) -> Result<Profile, AppError> {
         let valid = input.validate()?;
         self.ensure_unique_name(&valid.name, None)?;
+        if self.list()?.len() >= MAX_PROFILES {
+            return Err(AppError::invalid_field(
+                "name",
+                format!("Fleetdesk keeps at most {MAX_PROFILES} profiles; delete one first."),
+            ));
+        }
         let id = uuid::Uuid::new_v4().to_string();
         self.store.with(|conn| {
             conn.execute(

@@ -46,17 +46,33 @@ pub fn included_tax(total_amount: i64, tax_rate: u32) -> i64 {
     rounded as i64 * numerator.signum() as i64
 }
 
+/// The most lines a test payment's cart may have.
+pub const MAX_LINES: usize = 100;
+/// The longest item name.
+pub const MAX_NAME_CHARS: usize = 200;
+
 /// Checks the cart and computes every total; errors are keyed `lines.<index>.<field>`.
 pub fn totals(lines: &[CartLine]) -> Result<CartTotals, AppError> {
     let mut fields = BTreeMap::new();
     if lines.is_empty() {
         fields.insert("lines".to_owned(), "Add at least one line.".to_owned());
     }
+    if lines.len() > MAX_LINES {
+        return Err(AppError::invalid_field(
+            "lines",
+            format!("A test payment has at most {MAX_LINES} lines."),
+        ));
+    }
     let mut out = Vec::with_capacity(lines.len());
     for (index, line) in lines.iter().enumerate() {
         let field = |name: &str| format!("lines.{index}.{name}");
         if line.name.trim().is_empty() {
             fields.insert(field("name"), "Name the item.".to_owned());
+        } else if line.name.chars().count() > MAX_NAME_CHARS {
+            fields.insert(
+                field("name"),
+                format!("Use at most {MAX_NAME_CHARS} characters."),
+            );
         }
         if line.quantity == 0 {
             fields.insert(field("quantity"), "At least 1.".to_owned());
