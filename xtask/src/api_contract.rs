@@ -1,10 +1,13 @@
 //! The API contract step of `cargo xtask test`: the hand-written OpenAPI document of `/ipp/v1`
 //! (`crates/kustom-ipp/openapi/ipp-v1.openapi.json`) is validated with `openapi-spec-validator`,
-//! then a live `ipp-sim` is fuzzed against it with schemathesis — in playground mode, and in
-//! production mode (where every `/dev/*` call is a 404). Both tools come from PyPI into a virtual
-//! environment under `target/tools/python`, pinned by `tests/api/requirements.txt`.
+//! then a live `ipp-sim` is fuzzed against it with schemathesis — in playground mode, in
+//! production mode (where every `/dev/*` call is a 404), and both again in docs-minimal mode
+//! (only the fields the docs promise, the least convenient reading of every inferred rule). Both
+//! tools come from PyPI into a virtual environment under `target/tools/python`, pinned by
+//! `tests/api/requirements.txt`.
 //!
-//! Schemathesis runs with its default checks (all of them). `tests/api/schemathesis_hooks.py`
+//! Before the fuzzing, the contract tests (`tests/contract`) run again against the docs-minimal
+//! simulator. Schemathesis runs with every check (`--checks all`). `tests/api/schemathesis_hooks.py`
 //! teaches it the two rules the document states in prose because JSON Schema cannot; see there.
 //! `FLEETDESK_SCHEMATHESIS_EXAMPLES` and `FLEETDESK_SCHEMATHESIS_SEED` change the budget and seed.
 
@@ -56,6 +59,13 @@ pub fn ensure_python_tools() -> Result<PathBuf> {
 }
 
 pub fn run() -> Result<()> {
+    // The contract tests once more, against the simulator's docs-minimal mode (`cargo test` ran
+    // them against the convenient one): every flow they cover must work on what the docs promise.
+    process::run(
+        setup::cargo()
+            .args(["test", "--package", "contract-tests"])
+            .env("FLEETDESK_DOCS_MINIMAL", "1"),
+    )?;
     let bin = ensure_python_tools()?;
     process::run(Command::new(bin.join("openapi-spec-validator")).arg(document()))?;
     process::run(setup::cargo().args(["build", "--package", "ipp-sim", "--bin", "ipp-sim"]))?;
@@ -66,14 +76,29 @@ pub fn run() -> Result<()> {
     let report = workspace::target_dir().join("schemathesis");
     let _ = fs::remove_dir_all(&report);
     let mut summaries = Vec::new();
-    for mode in ["playground", "production"] {
+    for (mode, docs_minimal) in [
+        ("playground", false),
+        ("production", false),
+        ("playground", true),
+        ("production", true),
+    ] {
+        let name = if docs_minimal {
+            format!("{mode}, docs-minimal")
+        } else {
+            mode.to_owned()
+        };
+        let folder = name.replace(", ", "-");
         summaries.push(schemathesis(
             &bin,
             &sim,
-            mode,
+            Run {
+                mode,
+                docs_minimal,
+                name: &name,
+            },
             &examples,
             &seed,
-            &report.join(mode),
+            &report.join(folder),
         )?);
     }
     println!(
@@ -85,32 +110,49 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// Starts `ipp-sim` in `mode` on a free port, runs schemathesis against it, stops it.
+/// One simulator set-up to fuzz.
+struct Run<'a> {
+    mode: &'a str,
+    docs_minimal: bool,
+    name: &'a str,
+}
+
+/// Starts `ipp-sim` as `run` says on a free port, runs schemathesis against it, stops it.
 fn schemathesis(
     bin: &Path,
     sim: &Path,
-    mode: &str,
+    run: Run<'_>,
     examples: &str,
     seed: &str,
     report: &Path,
 ) -> Result<String> {
+    let Run {
+        mode,
+        docs_minimal,
+        name,
+    } = run;
     let prefix = if mode == "production" {
         "kco_live_api_"
     } else {
         "kco_test_api_"
     };
     let key = format!("{prefix}SchemathesisContractKey0001");
-    // Only "My Store": so an enrollment without a location has the one it may default to [3P].
-    let mut child = Command::new(sim)
-        .args(["--port", "0", "--mode", mode, "--merchant-id", MERCHANT])
+    // Several locations, as a chain has: an enrollment without a location is then refused, as
+    // the document says [3P §5.5].
+    let mut sim = Command::new(sim);
+    sim.args(["--port", "0", "--mode", mode, "--merchant-id", MERCHANT])
         .args([
             "--seed-locations",
-            "0",
+            "6",
             "--seed-devices",
             "20",
             "--api-key",
             &key,
-        ])
+        ]);
+    if docs_minimal {
+        sim.arg("--docs-minimal");
+    }
+    let mut child = sim
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -121,7 +163,7 @@ fn schemathesis(
     reader.read_line(&mut first)?;
     // Keep reading what it prints, or its next line would meet a closed pipe (SIGPIPE).
     std::thread::spawn(move || for _ in reader.lines() {});
-    process::adopt(&format!("ipp-sim ({mode})"), child);
+    process::adopt(&format!("ipp-sim ({name})"), child);
     let base = first
         .split_whitespace()
         .find(|word| word.starts_with("http://"))
@@ -134,7 +176,14 @@ fn schemathesis(
         .arg("run")
         .arg(format!("{base}/openapi.json"))
         .args(["--url", &base, "--wait-for-schema", "10", "--no-color"])
-        .args(["--max-examples", examples, "--seed", seed])
+        .args([
+            "--max-examples",
+            examples,
+            "--seed",
+            seed,
+            "--checks",
+            "all",
+        ])
         .args(["-H", &format!("Authorization: Basic {key}")])
         .args(["-H", &format!("x-merchant-id: {MERCHANT}")])
         .args(["--report", "junit", "--report-dir"])
@@ -149,7 +198,7 @@ fn schemathesis(
     print!("{text}");
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
     if !output.status.success() {
-        bail!("schemathesis found failures against ipp-sim in {mode} mode");
+        bail!("schemathesis found failures against ipp-sim ({name})");
     }
     let line = |needle: &str| {
         text.lines()
@@ -158,7 +207,7 @@ fn schemathesis(
             .unwrap_or_default()
     };
     Ok(format!(
-        "{mode}: operations {}; test cases {}",
+        "{name}: operations {}; test cases {}",
         line("Tested:").trim_start_matches("Tested:").trim(),
         line(" generated, ")
     ))

@@ -39,6 +39,9 @@ pub struct MerchantConfig {
     /// The legacy pair the third-party client sends: `Basic base64(<merchant_id>:<secret>)` [3P].
     pub shared_secret: String,
     pub seed: SeedSpec,
+    /// Whether Kustom has switched In-Person Payments on for this account [DOC §1: "enabled per
+    /// account"]. When off, every authenticated `/ipp/v1` call answers 403 (see the crate docs).
+    pub ipp_enabled: bool,
 }
 
 impl MerchantConfig {
@@ -54,6 +57,7 @@ impl MerchantConfig {
             portal_username: format!("{merchant_id}-demo"),
             shared_secret: format!("shared-secret-{compact}"),
             seed: SeedSpec::default(),
+            ipp_enabled: true,
         }
     }
 
@@ -64,6 +68,12 @@ impl MerchantConfig {
 
     pub fn seed(mut self, seed: SeedSpec) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// An account whose In-Person Payments product is not switched on.
+    pub fn ipp_disabled(mut self) -> Self {
+        self.ipp_enabled = false;
         self
     }
 }
@@ -127,6 +137,9 @@ pub struct SimConfig {
     /// a test or a soak that runs the simulator in another process and checks it against what
     /// the app believes. Off by default.
     pub inspect: bool,
+    /// Answer with only what Kustom's docs promise, and take the least convenient reading of
+    /// every inferred rule (the crate docs list each choice). Off: the convenient simulator.
+    pub docs_minimal: bool,
 }
 
 impl SimConfig {
@@ -145,6 +158,7 @@ impl SimConfig {
             clock: Clock::System,
             restore: None,
             inspect: false,
+            docs_minimal: false,
         }
     }
 
@@ -175,6 +189,12 @@ impl SimConfig {
 
     pub fn session_timeout(mut self, timeout: Duration) -> Self {
         self.session_timeout = timeout;
+        self
+    }
+
+    /// See [`SimConfig::docs_minimal`].
+    pub fn docs_minimal(mut self, on: bool) -> Self {
+        self.docs_minimal = on;
         self
     }
 

@@ -21,7 +21,14 @@
 //! - Auth: `Basic <key>`, `Basic base64(<portal user>:<key>)`, and the third-party
 //!   `Basic base64(<merchant id>:<shared secret>)`; anything else is 401. `x-merchant-id` is
 //!   accepted everywhere, required on the list/get endpoints the docs mark (and device list), and a
-//!   mismatch with the key's merchant is 403.
+//!   mismatch with the key's merchant is 401 (the key and the merchant do not go together: wrong
+//!   credentials [DOC §2.1]).
+//! - An account without In-Person Payments (the product is "enabled per account" [DOC §1]): every
+//!   authenticated `/ipp/v1` call is a 403 problem, "In-Person Payments is not enabled for this
+//!   merchant account". 403 because the key itself is valid (so not 401) and the resource is not
+//!   missing (so not 404): the account is not permitted the product, which is what 403 means and
+//!   what Kustom's API gateway answers for a product an account lacks [INF]. Registration, which is
+//!   unauthenticated, is not affected.
 //! - Errors are `application/problem+json` with `type`, `title`, `status`, `detail`, `errors`.
 //! - Enrollment codes: 8 characters from `ABCDEFGHJKLMNPQRSTUVWXYZ23456789`, unique among PENDING
 //!   codes, matched case-insensitively (spaces and dashes ignored). `expires_in` (ms, 1 ms – 7 d)
@@ -41,6 +48,36 @@
 //!   backoff on non-2xx.
 //! - Tests can aim faults at particular requests ([`ScriptedFault`]): a change applied and its
 //!   answer lost, then a chosen status for the retry.
+//! - In both modes, as the docs say: EXPIRED and CANCELLED enrollments are never listed [DOC §5.3];
+//!   a simulated device's `metadata.simulated` is the boolean `true` [DOC §7.1]; in production every
+//!   `/dev/*` call is a 404, before its credentials are looked at [DOC §11].
+//!
+//! ## Docs-minimal mode
+//!
+//! `--docs-minimal` ([`SimConfig::docs_minimal`]) answers with only what the docs promise and reads
+//! every [INF]/[GAP] rule in the least convenient way that still fits them, so a client that works
+//! here does not lean on the simulator's conveniences. One line per choice:
+//!
+//! - Enrollments carry exactly the five fields of §5.1: no `location_id`, `created_at`,
+//!   `device_id` or `consumed_at` [GAP].
+//! - Devices carry the §7.1 fields without the deprecated `unique_id`; `/dev/devices` answers
+//!   without `credentials` [GAP §11.1].
+//! - Locations carry `id` and `name` only: the item schema is "any" [DOC §8.1]; `city` is a third
+//!   party's [3P], the address's shape and `created_at` are inferred.
+//! - Sessions carry the §9.1 fields up to `merchant_reference1`: no `merchant_reference2` [INF]
+//!   or `merchant_data` [3P].
+//! - The enrollment list comes in creation order (the order is [GAP]): a new code is on the last
+//!   page, not the first.
+//! - `GET /devices` ignores `location_id`: only the metadata filter is documented for devices
+//!   [DOC §3.4; the location filter is INF §7.2].
+//! - `simulate-tap` answers `{"message": "Card tap simulated successfully."}`, not the session
+//!   [DOC wording; body GAP §11.2].
+//! - Cancelling a session that is already CANCELLED is a 409, not an idempotent 200 [GAP §9.5].
+//!
+//! Kept in both modes, though the docs do not ask for them (each rule says why where it is
+//! written): an explicit `null` for an optional field is a 400; an unknown id is a 404 before any
+//! 400; `page_size` out of range is refused rather than clamped. `GET /devices/{id}` and the
+//! enrollment cancel stay: their reference pages exist though their bodies were not readable.
 
 pub mod callbacks;
 pub mod clock;
@@ -175,6 +212,9 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
             config.rotation_window,
         ),
         rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
+        answers: http::Answers {
+            docs_minimal: config.docs_minimal,
+        },
     };
     let faults = FaultInjector::new(config.faults);
     let mut router = http::router(app.clone(), faults.clone());

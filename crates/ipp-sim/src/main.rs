@@ -56,6 +56,14 @@ struct Args {
     /// Serve the whole state as JSON at /__inspect/state (for soaks and tests in another process).
     #[arg(long)]
     inspect: bool,
+    /// Answer with only the fields Kustom's docs promise, and read every inferred rule in the
+    /// least convenient way that still fits the docs (the crate docs list each choice).
+    #[arg(long)]
+    docs_minimal: bool,
+    /// The demo merchant's account does not have In-Person Payments: every authenticated
+    /// /ipp/v1 call answers 403.
+    #[arg(long)]
+    ipp_disabled: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -87,6 +95,9 @@ async fn main() -> Result<()> {
     if let Some(key) = args.api_key {
         merchant = merchant.api_key(key);
     }
+    if args.ipp_disabled {
+        merchant = merchant.ipp_disabled();
+    }
     let mut config = SimConfig::new(mode).merchants(vec![merchant]);
     config.addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     config.callback_urls = args.callback_url;
@@ -105,14 +116,20 @@ async fn main() -> Result<()> {
         seed: args.fault_seed,
     };
     config.inspect = args.inspect;
+    config.docs_minimal = args.docs_minimal;
     let running = ipp_sim::start(config)
         .await
         .context("starting the simulator")?;
     let merchant = running.merchants().first().context("no merchant")?.clone();
     println!(
-        "ipp-sim listening on {} ({} mode)",
+        "ipp-sim listening on {} ({} mode{})",
         running.base_url(),
-        mode_name
+        mode_name,
+        if args.docs_minimal {
+            ", docs-minimal"
+        } else {
+            ""
+        }
     );
     println!("  merchant id: {}", merchant.merchant_id);
     if custom_key {

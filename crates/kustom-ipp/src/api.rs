@@ -126,8 +126,9 @@ impl Client {
         }
     }
 
-    /// After a lost answer: `Ok` when none of `ids` is listed any more (so all are cancelled),
-    /// otherwise the refusal the API gave.
+    /// After a lost answer: `Ok` when none of `ids` is listed any more, otherwise the refusal the
+    /// API gave. A code that is not listed was cancelled or has expired [DOC §5.3]: either way it
+    /// can no longer be used, which is what the cancel was for.
     async fn settle_cancelled_enrollments(
         &self,
         ids: &[String],
@@ -343,22 +344,25 @@ impl Client {
         .await
     }
 
-    /// `POST /ipp/v1/dev/sessions/{sessionId}/simulate-tap?outcome=…` [DOC §11.2].
+    /// `POST /ipp/v1/dev/sessions/{sessionId}/simulate-tap?outcome=…` [DOC §11.2]. The docs give
+    /// the answer only as "Card tap simulated successfully." — its body is [GAP] — so nothing is
+    /// read from it: read the session with [`Client::get_session`] afterwards.
     pub async fn dev_simulate_tap(
         &self,
         session_id: &str,
         outcome: &TapOutcome,
-    ) -> Result<Session, ApiError> {
+    ) -> Result<(), ApiError> {
         let id = id_segment("session_id", session_id)?;
-        self.json(
-            Call::new(
-                Method::POST,
-                &["dev", "sessions", &id, "simulate-tap"],
-                "simulate a card tap",
-            )
-            .query([("outcome", outcome.as_str().to_owned())]),
+        let call = Call::new(
+            Method::POST,
+            &["dev", "sessions", &id, "simulate-tap"],
+            "simulate a card tap",
         )
-        .await
+        .query([("outcome", outcome.as_str().to_owned())]);
+        self.send_tracking_uncertainty(call)
+            .await
+            .map(|_| ())
+            .map_err(|(error, _)| error)
     }
 }
 

@@ -11,6 +11,10 @@
 //!   lists its properties, so a field the document does not name — a misspelling — is an error
 //!   too (in requests and in responses).
 //!
+//! [`Contract::promised`] is a third, stricter document: the properties marked
+//! `x-promised: false` (the ones the simulator adds and Kustom's docs do not promise) are taken
+//! out first, so the closed reading refuses them. It judges the simulator's docs-minimal mode.
+//!
 //! A request that does not follow the (closed) document may still be sent on purpose, to see the
 //! API refuse it; such an exchange passes only if the answer is a 4xx. A request that follows it
 //! must get a documented answer.
@@ -83,6 +87,23 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// Removes every property marked `x-promised: false` from the schemas that list it.
+fn drop_unpromised(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                properties
+                    .retain(|_, schema| schema.get("x-promised") != Some(&Value::Bool(false)));
+            }
+            for child in map.values_mut() {
+                drop_unpromised(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_unpromised),
+        _ => {}
+    }
+}
+
 /// Adds `unevaluatedProperties: false` to every schema object that lists its properties.
 fn close_objects(value: &mut Value) {
     match value {
@@ -107,6 +128,14 @@ impl Contract {
     pub fn load() -> Self {
         let document = serde_json::from_str(kustom_ipp::openapi::DOCUMENT)
             .unwrap_or_else(|err| panic!("the OpenAPI document is not JSON: {err}"));
+        Self::from_document(document)
+    }
+
+    /// The document without the properties marked `x-promised: false`.
+    pub fn promised() -> Self {
+        let mut document: Value = serde_json::from_str(kustom_ipp::openapi::DOCUMENT)
+            .unwrap_or_else(|err| panic!("the OpenAPI document is not JSON: {err}"));
+        drop_unpromised(&mut document);
         Self::from_document(document)
     }
 

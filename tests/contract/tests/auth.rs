@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use contract_tests::*;
+use ipp_sim::{MerchantConfig, Mode};
 use kustom_ipp::{ApiError, Credentials, DeviceQuery, EnrollmentQuery, PageRequest, Secret};
 
 #[tokio::test]
@@ -126,10 +127,58 @@ async fn merchant_header_is_required_where_documented_and_must_match_the_key() {
     };
     assert!(without_header.create_enrollment(&body).await.is_ok());
 
+    // A merchant id that is not the key's: the credentials do not go together (401).
     let mismatched = client_with(&sim, key, Some(OTHER_MERCHANT));
     assert!(matches!(
         mismatched.list_locations(PageRequest::default()).await,
-        Err(ApiError::Forbidden(_))
+        Err(ApiError::Unauthorized(_))
+    ));
+}
+
+/// In-Person Payments is switched on per account [DOC §1]: a valid key of an account without it
+/// gets 403 on every authenticated call, while a wrong key still gets 401.
+#[tokio::test]
+async fn an_account_without_in_person_payments_is_refused_with_403_everywhere() {
+    let merchant = MerchantConfig::new(MERCHANT, Mode::Playground).ipp_disabled();
+    let key = merchant.api_key.clone();
+    let sim = start(
+        ipp_sim::SimConfig::new(Mode::Playground)
+            .merchants(vec![merchant])
+            .docs_minimal(contract_tests::docs_minimal()),
+    )
+    .await;
+    let disabled = client_with(&sim, Credentials::ApiKey(Secret::new(key)), Some(MERCHANT));
+    let answers = [
+        disabled
+            .list_locations(PageRequest::default())
+            .await
+            .map(|_| ()),
+        disabled
+            .list_devices(&DeviceQuery::default(), PageRequest::default())
+            .await
+            .map(|_| ()),
+        disabled
+            .list_enrollments(&EnrollmentQuery::default(), PageRequest::default())
+            .await
+            .map(|_| ()),
+    ];
+    for answer in answers {
+        match answer {
+            Err(ApiError::Forbidden(problem)) => assert_eq!(
+                problem.detail.as_deref(),
+                Some("In-Person Payments is not enabled for this merchant account")
+            ),
+            other => panic!("expected 403, got {other:?}"),
+        }
+    }
+    let wrong = client_with(
+        &sim,
+        Credentials::ApiKey(Secret::new("kco_test_api_NotAKeyAtAll".to_owned())),
+        Some(MERCHANT),
+    );
+    assert!(matches!(
+        wrong.list_locations(PageRequest::default()).await,
+        Err(ApiError::Unauthorized(_))
     ));
 }
 

@@ -42,12 +42,10 @@ async fn a_declined_then_paid_session_reports_every_event_in_order() {
         .create_session(None, &documented_cart(&device))
         .await
         .ok_or_panic("create");
-    client
-        .dev_simulate_tap(&session.session_id, &TapOutcome::DeclinedGeneric)
+    tap(&client, &session.session_id, &TapOutcome::DeclinedGeneric)
         .await
         .ok_or_panic("decline");
-    let paid = client
-        .dev_simulate_tap(&session.session_id, &TapOutcome::Success)
+    let paid = tap(&client, &session.session_id, &TapOutcome::Success)
         .await
         .ok_or_panic("success");
 

@@ -23,8 +23,9 @@ async fn locations_list_in_pages_and_get_by_id() {
     let all: Vec<_> = first.content.into_iter().chain(second.content).collect();
     assert_eq!(all.iter().filter(|l| l.name == "My Store").count(), 1);
     for location in all.iter().filter(|l| l.name != "My Store") {
+        // A name is promised [DOC help centre]; the city only by the convenient simulator [3P].
         assert!(
-            !location.name.is_empty() && location.city.is_some(),
+            !location.name.is_empty() && (docs_minimal() || location.city.is_some()),
             "{location:?}"
         );
     }
@@ -35,9 +36,11 @@ async fn locations_list_in_pages_and_get_by_id() {
         );
     }
     assert!(all.iter().any(|l| l.name == "Stockholm Drottninggatan"));
-    assert!(
+    // Addresses are the convenient simulator's [INF]; docs-minimal sends id and name only.
+    assert_eq!(
         all.iter()
-            .any(|l| l.address.as_ref().is_some_and(|a| a.country == "NO"))
+            .any(|l| l.address.as_ref().is_some_and(|a| a.country == "NO")),
+        !docs_minimal()
     );
     assert!(matches!(
         client

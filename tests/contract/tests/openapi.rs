@@ -5,7 +5,7 @@
 
 use contract_tests::openapi_check::{Contract, Exchange};
 use contract_tests::*;
-use kustom_ipp::{CreateEnrollment, DeviceQuery, PageRequest, UpdateDevice};
+use kustom_ipp::{CreateEnrollment, DeviceQuery, EnrollmentQuery, PageRequest, UpdateDevice};
 use serde_json::{Value, json};
 
 /// Real traffic: the client against the simulator through the recording proxy.
@@ -21,6 +21,10 @@ async fn recorded() -> Vec<Exchange> {
         })
         .await
         .ok_or_panic("create enrollment");
+    client
+        .list_enrollments(&EnrollmentQuery::default(), PageRequest::default())
+        .await
+        .ok_or_panic("list enrollments");
     let device = client
         .list_devices(&DeviceQuery::default(), PageRequest::default())
         .await
@@ -90,7 +94,10 @@ async fn a_response_with_a_misspelled_field_fails() {
         "{violations:?}"
     );
     // An optional field misspelled: only the closed reading can see it.
-    let broken = with_body(created, |body| rename(body, "location_id", "locaton_id"));
+    // (Added rather than renamed: in docs-minimal mode the answer has no optional field to rename.)
+    let broken = with_body(created, |body| {
+        body["locaton_id"] = Value::String("550e8400-e29b-41d4-a716-446655440000".into());
+    });
     let violations = contract().check(&broken);
     assert!(
         violations.iter().any(|v| v.contains("locaton_id")),
@@ -119,6 +126,25 @@ async fn an_enum_value_spelled_differently_fails() {
     let listed = find(&exchanges, "GET", "/ipp/v1/devices");
     let broken = with_body(listed, |body| body["content"][0]["platform"] = json!("iOS"));
     assert!(!contract().check(&broken).is_empty());
+}
+
+/// The list rule of §5.3 is in the document too: a listed EXPIRED or CANCELLED enrollment fails.
+#[tokio::test]
+async fn an_expired_or_cancelled_enrollment_in_a_list_fails() {
+    let exchanges = recorded().await;
+    let listed = find(&exchanges, "GET", "/ipp/v1/enrollments");
+    assert_eq!(contract().check(listed), Vec::<String>::new());
+    for status in ["EXPIRED", "CANCELLED"] {
+        let broken = with_body(listed, |body| body["content"][0]["status"] = json!(status));
+        assert!(
+            !contract().check(&broken).is_empty(),
+            "a listed {status} enrollment passed"
+        );
+    }
+    // The same object outside a list (a create's answer) may be anything the enum allows.
+    let created = find(&exchanges, "POST", "/ipp/v1/enrollments");
+    let expired = with_body(created, |body| body["status"] = json!("EXPIRED"));
+    assert_eq!(contract().check(&expired), Vec::<String>::new());
 }
 
 #[tokio::test]

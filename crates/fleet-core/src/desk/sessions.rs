@@ -280,7 +280,9 @@ impl Desk {
                 message: "Simulated taps exist only in the playground.".to_owned(),
             });
         }
-        let session = client.dev_simulate_tap(session_id, outcome).await?;
+        client.dev_simulate_tap(session_id, outcome).await?;
+        // The tap's answer is not documented to be the session [GAP §11.2]: read it.
+        let session = client.get_session(session_id).await?;
         self.watcher
             .track(&profile.id, &client, &session, None, EventSource::App)
             .await?;

@@ -11,6 +11,9 @@ use super::AppState;
 use crate::config::MerchantConfig;
 use crate::error::SimError;
 
+/// The detail of the 403 an account without In-Person Payments gets.
+pub const IPP_NOT_ENABLED: &str = "In-Person Payments is not enabled for this merchant account";
+
 /// The authenticated merchant of a request.
 #[derive(Debug, Clone)]
 pub struct Merchant {
@@ -69,12 +72,16 @@ impl FromRequestParts<AppState> for Merchant {
     }
 }
 
-fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Merchant, SimError> {
+pub(super) fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Merchant, SimError> {
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .ok_or(SimError::Unauthorized)?;
     let merchant = resolve(&state.merchants, authorization).ok_or(SimError::Unauthorized)?;
+    // A valid key of an account without the product: refused as a whole [INF; see the crate docs].
+    if !merchant.ipp_enabled {
+        return Err(SimError::Forbidden(IPP_NOT_ENABLED.into()));
+    }
     // When sent, the header must be a non-empty string naming the key's merchant [DOC §2.2; INF].
     let header = match headers.get("x-merchant-id") {
         None => None,
@@ -87,9 +94,9 @@ fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Merchant, SimEr
     };
     match header {
         Some("") => Err(SimError::field("x-merchant-id", "must not be blank")),
-        Some(value) if value != merchant.merchant_id => Err(SimError::Forbidden(
-            "x-merchant-id does not match the merchant of the API key".into(),
-        )),
+        // The key and the merchant id do not go together: wrong credentials, 401 [DOC §2.1
+        // "missing or wrong credentials"]. (403 is kept for an account without the product.)
+        Some(value) if value != merchant.merchant_id => Err(SimError::Unauthorized),
         Some(_) => Ok(Merchant {
             id: merchant.merchant_id.clone(),
             header_present: true,

@@ -35,6 +35,10 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, SimError> {
 
 /// For `#[serde(default, deserialize_with = "present")]`: absent is `None`, but an explicit
 /// `null` is refused like any other wrong type.
+///
+/// Kept, though the docs do not ask for it: the document types these fields without `null`, and
+/// Kustom may read `null` as absent or refuse it — a client that sends `null` relies on one of the
+/// two. Refusing it here makes such a client fail in tests rather than on the day Kustom refuses.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {

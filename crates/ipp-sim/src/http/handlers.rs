@@ -56,10 +56,17 @@ pub async fn list_enrollments(
     let filter = metadata_filter(&query)?;
     let include_consumed = query.bool_or("include_consumed", true)?;
     let location = location_query(&query)?;
-    let page = app.read(|sim, _| {
-        sim.list_enrollments(&merchant.id, location, &filter, include_consumed, paging)
+    let page = app.read(|sim, app| {
+        sim.list_enrollments(
+            &merchant.id,
+            location,
+            &filter,
+            include_consumed,
+            paging,
+            app.answers.docs_minimal,
+        )
     });
-    Ok(Json(page).into_response())
+    Ok(Json(app.answers.page(&page, |e| app.answers.enrollment(e))).into_response())
 }
 
 pub async fn create_enrollment(
@@ -77,7 +84,11 @@ pub async fn create_enrollment(
         let mut rng = app.rng.lock();
         sim.create_enrollment(&merchant.id, body, now, &mut *rng)
     })?;
-    Ok((StatusCode::CREATED, Json(enrollment)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(app.answers.enrollment(&enrollment)),
+    )
+        .into_response())
 }
 
 pub async fn cancel_enrollment(
@@ -118,7 +129,7 @@ pub async fn list_locations(
     merchant.require_header()?;
     let paging = QueryParams::parse(raw.as_deref()).paging(MAX_LOCATION_PAGE)?;
     let page = app.read(|sim, _| sim.list_locations(&merchant.id, paging));
-    Ok(Json(page).into_response())
+    Ok(Json(app.answers.page(&page, |l| app.answers.location(l))).into_response())
 }
 
 pub async fn get_location(
@@ -128,7 +139,7 @@ pub async fn get_location(
 ) -> Result<Response> {
     merchant.require_header()?;
     let location = app.read(|sim, _| sim.get_location(&merchant.id, &id))?;
-    Ok(Json(location).into_response())
+    Ok(Json(app.answers.location(&location)).into_response())
 }
 
 // ---- Devices ---------------------------------------------------------------------------------
@@ -143,8 +154,19 @@ pub async fn list_devices(
     let paging = query.paging(100)?;
     let filter = metadata_filter(&query)?;
     let location = location_query(&query)?;
-    let page = app.read(|sim, _| sim.list_devices(&merchant.id, location, &filter, paging));
-    Ok(Json(page).into_response())
+    // The docs promise a metadata filter for devices [DOC §3.4]; a location filter is inferred
+    // [INF §7.2], and docs-minimal ignores it, as an API that lacks a parameter would.
+    let location = if app.answers.docs_minimal {
+        None
+    } else {
+        location
+    };
+    let body = app.read(|sim, app| {
+        let page = sim.list_devices(&merchant.id, location, &filter, paging);
+        app.answers
+            .page(&page, |d| app.answers.device(d, sim.is_simulated(&d.id)))
+    });
+    Ok(Json(body).into_response())
 }
 
 pub async fn get_device(
@@ -152,7 +174,10 @@ pub async fn get_device(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let device = app.read(|sim, _| sim.get_device(&merchant.id, &id))?;
+    let device = app.read(|sim, app| {
+        sim.get_device(&merchant.id, &id)
+            .map(|d| app.answers.device(&d, sim.is_simulated(&d.id)))
+    })?;
     Ok(Json(device).into_response())
 }
 
@@ -187,8 +212,10 @@ pub async fn update_device(
         }
         Some(_) => return Err(SimError::field("location_id", "must be a string")),
     };
-    let device =
-        app.read(|sim, _| sim.replace_device(&merchant.id, &id, name, metadata, location_id))?;
+    let device = app.read(|sim, app| {
+        sim.replace_device(&merchant.id, &id, name, metadata, location_id)
+            .map(|d| app.answers.device(&d, sim.is_simulated(&d.id)))
+    })?;
     Ok(Json(device).into_response())
 }
 
@@ -240,13 +267,18 @@ pub async fn register_device(State(app): State<AppState>, body: Bytes) -> Result
     })?;
     Ok((
         StatusCode::CREATED,
-        Json(with_credentials(&device, &token, &app)),
+        Json(with_credentials(&device, false, &token, &app)),
     )
         .into_response())
 }
 
-fn with_credentials(device: &kustom_ipp::Device, token: &str, app: &AppState) -> Value {
-    let mut value = json!(device);
+fn with_credentials(
+    device: &kustom_ipp::Device,
+    simulated: bool,
+    token: &str,
+    app: &AppState,
+) -> Value {
+    let mut value = app.answers.device(device, simulated);
     value["credentials"] = json!({ "bearer_token": token, "issuedAt": app.clock.now() });
     value
 }
@@ -259,7 +291,10 @@ pub async fn device_me(State(app): State<AppState>, headers: HeaderMap) -> Resul
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(SimError::Unauthorized)?;
     let device = app
-        .read(|sim, _| sim.device_for_token(token.trim()))
+        .read(|sim, app| {
+            sim.device_for_token(token.trim())
+                .map(|d| app.answers.device(&d, sim.is_simulated(&d.id)))
+        })
         .ok_or(SimError::Unauthorized)?;
     Ok(Json(device).into_response())
 }
@@ -279,7 +314,7 @@ pub async fn create_session(
         sim.create_session(&merchant.id, location.as_deref(), body, app.clock.now())
     })?;
     // 200, not 201: the documented sequence diagram says so [DOC §9.3].
-    Ok(Json(session).into_response())
+    Ok(Json(app.answers.session(&session)).into_response())
 }
 
 pub async fn get_session(
@@ -288,7 +323,7 @@ pub async fn get_session(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let session = app.read(|sim, _| sim.get_session(&merchant.id, &id))?;
-    Ok(Json(session).into_response())
+    Ok(Json(app.answers.session(&session)).into_response())
 }
 
 pub async fn cancel_session(
@@ -296,26 +331,29 @@ pub async fn cancel_session(
     merchant: Merchant,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let session = app.change(|sim, _| sim.cancel_session(&merchant.id, &id))?;
-    Ok(Json(session).into_response())
+    let session =
+        app.change(|sim, app| sim.cancel_session(&merchant.id, &id, app.answers.docs_minimal))?;
+    Ok(Json(app.answers.session(&session)).into_response())
 }
 
 // ---- Playground tools ------------------------------------------------------------------------
 
-fn playground_only(app: &AppState) -> Result<()> {
+/// The caller of a `/dev/*` endpoint. In production every `/dev/*` call is a 404 [DOC §11] —
+/// "every", so before the credentials are looked at: an unauthenticated probe learns nothing
+/// more than an authenticated one.
+fn playground_caller(app: &AppState, headers: &HeaderMap) -> Result<Merchant> {
     match app.mode {
-        Mode::Playground => Ok(()),
-        // In production every /dev/* call is a 404 [DOC §11].
+        Mode::Playground => super::auth::authenticate(headers, app),
         Mode::Production => Err(SimError::NotFound("No such endpoint".into())),
     }
 }
 
 pub async fn dev_create_device(
     State(app): State<AppState>,
-    merchant: Merchant,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response> {
-    playground_only(&app)?;
+    let merchant = playground_caller(&app, &headers)?;
     let body: bodies::SimulatedDeviceBody = bodies::parse(&body)?;
     if let Some(location) = &body.location_id {
         uuid_field("location_id", location)?;
@@ -332,24 +370,31 @@ pub async fn dev_create_device(
             &mut *rng,
         )
     })?;
-    Ok((
-        StatusCode::CREATED,
-        Json(with_credentials(&device, &token, &app)),
-    )
-        .into_response())
+    // Whether the simulated device's answer carries credentials is [GAP §11.1]: not in docs-minimal.
+    let body = if app.answers.docs_minimal {
+        app.answers.device(&device, true)
+    } else {
+        with_credentials(&device, true, &token, &app)
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 pub async fn dev_simulate_tap(
     State(app): State<AppState>,
-    merchant: Merchant,
+    headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response> {
-    playground_only(&app)?;
+    let merchant = playground_caller(&app, &headers)?;
     let query = QueryParams::parse(raw.as_deref());
     let outcome = TapOutcome::parse(query.get("outcome").unwrap_or("SUCCESS"));
     let session = app.change(|sim, app| {
         sim.simulate_tap(&merchant.id, &id, &outcome, app.clock.now(), app.rules)
     })?;
-    Ok(Json(session).into_response())
+    // The docs describe the answer only as "Card tap simulated successfully." [DOC §11.2]; its
+    // body is [GAP]. Docs-minimal answers just that, so a client must read the session itself.
+    if app.answers.docs_minimal {
+        return Ok(Json(json!({ "message": "Card tap simulated successfully." })).into_response());
+    }
+    Ok(Json(app.answers.session(&session)).into_response())
 }

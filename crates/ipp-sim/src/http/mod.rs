@@ -1,5 +1,6 @@
 //! The HTTP face of the simulator: axum routes under `/ipp/v1` onto [`crate::state::SimState`].
 
+mod answers;
 mod auth;
 mod bodies;
 mod handlers;
@@ -12,7 +13,8 @@ use axum::routing::{delete, get, post, put};
 use parking_lot::Mutex;
 use rand::rngs::StdRng;
 
-pub use auth::{Merchant, resolve};
+pub use answers::Answers;
+pub use auth::{IPP_NOT_ENABLED, Merchant, resolve};
 
 use crate::callbacks::Callbacks;
 use crate::clock::Clock;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub rules: SessionRules,
     pub callbacks: Arc<Callbacks>,
     pub rng: Arc<Mutex<StdRng>>,
+    /// How resources are written: everything, or only what the docs promise.
+    pub answers: Answers,
 }
 
 impl AppState {

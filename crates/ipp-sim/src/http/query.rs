@@ -44,6 +44,11 @@ impl QueryParams {
     }
 
     /// `page_number` ≥ 0 (default 0) and `page_size` within `1..=max_size` (default 20) [DOC §3.3].
+    ///
+    /// Out of range is refused, not clamped — kept: the docs give the range (`1..100` for
+    /// enrollments) and say nothing of clamping, and a client that asks for 500 and silently gets
+    /// 100 would miss items if it trusted its own page size. Refusing is the reading under which
+    /// such a client fails.
     pub fn paging(&self, max_size: i32) -> Result<Paging, SimError> {
         let mut errors = BTreeMap::new();
         let mut number = |key: &str, default: i32, range: std::ops::RangeInclusive<i32>| match self
