@@ -159,13 +159,29 @@ fn windows_named(title: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Answers the dialog `window` with `key` as a user would: the dialog is given the keyboard focus
+/// (no window manager runs under Xvfb), then the key is typed — a real press and release (XTEST),
+/// never an event sent to the window's id. (Sent to a window that closes on the press, the
+/// release met a window that no longer existed, xdotool stopped on the X error, and the key
+/// stayed down for every later test: their dialogs closed as they opened.)
 fn press(window: &str, key: &str) {
     let run = |args: &[&str]| {
-        let _ = std::process::Command::new("xdotool").args(args).status();
+        std::process::Command::new("xdotool")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
     };
-    run(&["windowraise", window]);
-    run(&["windowfocus", "--sync", window]);
-    run(&["key", "--window", window, "--clearmodifiers", key]);
+    if run(&["windowraise", window]) && run(&["windowfocus", "--sync", window]) {
+        run(&["key", key]);
+    }
+}
+
+/// Lets go of the keys the watcher types, whatever happened (a key left down would answer every
+/// later dialog, in this test and the next).
+fn release_keys() {
+    let _ = std::process::Command::new("xdotool")
+        .args(["keyup", "Escape", "Return"])
+        .status();
 }
 
 impl DialogWatcher {
@@ -182,32 +198,51 @@ impl DialogWatcher {
                 saves.clone(),
             );
             std::thread::spawn(move || {
-                let mut answered: Vec<String> = Vec::new();
+                // Each dialog seen, and when it was last answered: a dialog is answered again only
+                // if it is still there a while later (the keys went elsewhere).
+                let mut answered: Vec<(String, std::time::Instant)> = Vec::new();
+                let due = |answered: &[(String, std::time::Instant)], window: &str| {
+                    answered
+                        .iter()
+                        .find(|(seen, _)| seen == window)
+                        .is_none_or(|(_, at)| at.elapsed() > Duration::from_millis(1500))
+                };
+                let mark = |answered: &mut Vec<(String, std::time::Instant)>, window: &str| {
+                    answered.retain(|(seen, _)| seen != window);
+                    answered.push((window.to_owned(), std::time::Instant::now()));
+                };
                 while !stop.load(Ordering::SeqCst) {
                     for window in windows_named(CONFIRM_TITLE) {
-                        if !answered.contains(&window) {
+                        if !answered.iter().any(|(seen, _)| *seen == window) {
                             confirmations.fetch_add(1, Ordering::SeqCst);
-                            answered.push(window.clone());
+                            // Time for the dialog to take input, as a person would take to read it.
+                            std::thread::sleep(Duration::from_millis(300));
                         }
-                        std::thread::sleep(Duration::from_millis(300));
-                        let key = if accept.load(Ordering::SeqCst) {
-                            "Return"
-                        } else {
-                            "Escape"
-                        };
-                        press(&window, key);
+                        if due(&answered, &window) && windows_named(CONFIRM_TITLE).contains(&window)
+                        {
+                            let key = if accept.load(Ordering::SeqCst) {
+                                "Return"
+                            } else {
+                                "Escape"
+                            };
+                            press(&window, key);
+                            mark(&mut answered, &window);
+                        }
                     }
                     for title in SAVE_TITLES {
                         for window in windows_named(title) {
-                            if !answered.contains(&window) {
+                            if !answered.iter().any(|(seen, _)| *seen == window) {
                                 saves.fetch_add(1, Ordering::SeqCst);
-                                answered.push(window.clone());
                             }
-                            press(&window, "Escape");
+                            if due(&answered, &window) {
+                                press(&window, "Escape");
+                                mark(&mut answered, &window);
+                            }
                         }
                     }
                     std::thread::sleep(Duration::from_millis(150));
                 }
+                release_keys();
             })
         };
         Self {
