@@ -35,7 +35,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::enrollments::refresh_enrollment,
             commands::enrollments::cancel_enrollment,
             commands::enrollments::simulate_clerk,
-            commands::enrollments::get_device,
             commands::enrollments::printable_cards,
             commands::enrollments::export_pairing_pdf,
             commands::enrollments::export_rollout_pdf,

@@ -6,6 +6,7 @@
 mod boot;
 mod commands;
 mod data_dir;
+mod dev_flags;
 mod events;
 pub mod ipc;
 mod logging;
@@ -139,6 +140,7 @@ pub fn run() {
                     .confirmer(Arc::new(production_dialog::NativeDialog::new(
                         handle.clone(),
                     )))
+                    .docs_minimal_playground(dev_flags::docs_minimal_playground())
                     .open()
                     .await;
                 match &desk {

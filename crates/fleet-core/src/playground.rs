@@ -35,11 +35,19 @@ pub struct LocalPlayground {
     /// The state's revision last written to disk.
     last_saved: Arc<Mutex<Option<u64>>>,
     saver: tokio::task::JoinHandle<()>,
+    /// Whether the simulator answers with only what Kustom's docs promise (a debug build's
+    /// `--playground-docs-minimal`: the end-to-end suite's docs-minimal run).
+    docs_minimal: bool,
 }
 
 impl LocalPlayground {
-    /// Starts the simulator, restoring the saved state from `dir` if there is one.
-    pub async fn start(dir: &Path, callback_url: Option<String>) -> Result<Self, AppError> {
+    /// Starts the simulator, restoring the saved state from `dir` if there is one; `docs_minimal`
+    /// starts it in its docs-minimal mode.
+    pub async fn start(
+        dir: &Path,
+        callback_url: Option<String>,
+        docs_minimal: bool,
+    ) -> Result<Self, AppError> {
         crate::storage::private_files::create_private_dir(dir)
             .map_err(|err| storage("create the playground folder", err))?;
         let state_file = dir.join("state.json");
@@ -66,7 +74,8 @@ impl LocalPlayground {
             .seed(SeedSpec::default());
         let mut config = SimConfig::new(Mode::Playground)
             .merchants(vec![merchant])
-            .webhook_secret(webhook_secret.clone());
+            .webhook_secret(webhook_secret.clone())
+            .docs_minimal(docs_minimal);
         if let Some(url) = callback_url {
             config = config.callback_url(url);
         }
@@ -89,6 +98,7 @@ impl LocalPlayground {
             state_file,
             last_saved,
             saver,
+            docs_minimal,
         };
         playground.save()?;
         Ok(playground)
@@ -141,7 +151,7 @@ impl LocalPlayground {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => return Err(storage("remove the playground data", err)),
         }
-        Self::start(&dir, callback_url).await
+        Self::start(&dir, callback_url, self.docs_minimal).await
     }
 }
 
@@ -215,7 +225,7 @@ mod tests {
     #[tokio::test]
     async fn demo_data_persists_across_restarts_and_reset_starts_over() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let first = LocalPlayground::start(dir.path(), None)
+        let first = LocalPlayground::start(dir.path(), None, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let api = client(&first);
@@ -237,7 +247,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         first.stop().await.unwrap_or_else(|e| panic!("{e}"));
 
-        let second = LocalPlayground::start(dir.path(), None)
+        let second = LocalPlayground::start(dir.path(), None, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let again = client(&second)
@@ -263,7 +273,7 @@ mod tests {
     #[tokio::test]
     async fn the_state_is_written_only_when_it_changed() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let playground = LocalPlayground::start(dir.path(), None)
+        let playground = LocalPlayground::start(dir.path(), None, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("state.json");
@@ -294,7 +304,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("state.json"), b"{not json")
             .unwrap_or_else(|e| panic!("{e}"));
-        let playground = LocalPlayground::start(dir.path(), None)
+        let playground = LocalPlayground::start(dir.path(), None, false)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(dir.path().join("state.damaged.json").exists());

@@ -156,9 +156,10 @@ async fn a_production_profile_tests_its_connection_and_reports_each_failure() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
+    // The key and the merchant id do not go together: wrong credentials, named as such.
     let wrong_mid = desk.test_connection(&profile.id).await;
     assert!(
-        matches!(&wrong_mid, Err(AppError::Forbidden { message }) if message.contains("merchant id")),
+        matches!(&wrong_mid, Err(AppError::Unauthorized { message }) if message.contains("merchant ID")),
         "{wrong_mid:?}"
     );
 

@@ -71,13 +71,6 @@ pub async fn simulate_clerk(desk: DeskState<'_>, code: String) -> Result<Device,
     desk.simulate_clerk(&code).await
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn get_device(desk: DeskState<'_>, device_id: String) -> Result<Device, AppError> {
-    let desk = desk.get().await?;
-    desk.get_device(&device_id).await
-}
-
 /// Cards ready for the webview's print layout, worded in `language` (the UI's when not given).
 #[tauri::command]
 #[specta::specta]

@@ -53,7 +53,6 @@ export const commands = {
 	cancelEnrollment: (enrollment: Enrollment) => typedError<null, AppError>(__TAURI_INVOKE("cancel_enrollment", { enrollment })),
 	/**  Plays the clerk entering a code (local playground only). */
 	simulateClerk: (code: string) => typedError<Device, AppError>(__TAURI_INVOKE("simulate_clerk", { code })),
-	getDevice: (deviceId: string) => typedError<Device, AppError>(__TAURI_INVOKE("get_device", { deviceId })),
 	/**  Cards ready for the webview's print layout, worded in `language` (the UI's when not given). */
 	printableCards: (cards: PairingCard[], language: Language | null) => typedError<PrintableCard[], AppError>(__TAURI_INVOKE("printable_cards", { cards, language })),
 	/**  Asks where to save (a dialog opened here, in Rust) and writes a PDF of the cards there. */
@@ -147,8 +146,13 @@ export type Address = {
 export type AppError = 
 /**  The API rejected the credentials (401). */
 { code: "UNAUTHORIZED"; message: string } | 
-/**  The credentials are valid but not allowed to do this (403). */
+/**  The credentials are valid but not allowed to do this. */
 { code: "FORBIDDEN"; message: string } | 
+/**
+ *  Kustom refuses the account In-Person Payments (403 from `/ipp/v1`): the product is
+ *  switched on per merchant account [DOC §1], and this one does not have it (yet).
+ */
+{ code: "IPP_NOT_ENABLED"; message: string } | 
 /**  The thing asked for does not exist (404). */
 { code: "NOT_FOUND"; message: string } | 
 /**  The request conflicts with the current state (409). */
@@ -454,6 +458,11 @@ export type EnrollmentStatus = KnownEnrollmentStatus | string;
 /**  An enrollment as the list and the pairing view show it. */
 export type EnrollmentView = {
 	enrollment: Enrollment,
+	/**
+	 *  The location the code is for: the one Fleetdesk chose when it made the code (kept
+	 *  locally; the API does not promise it back [GAP §5.1]). `None` for a code made elsewhere.
+	 */
+	location_id: string | null,
 	location_name: string | null,
 	device_label: string | null,
 	/**  `ABCD EFGH`. */
@@ -509,6 +518,8 @@ export type FleetQuery = {
 	location: LocationFilter,
 	/**  A platform wire value (`IOS`, `ANDROID`, `TERMINAL`), or none. */
 	platform: string | null,
+	/**  (Saved views from before this filter read as `Any`.) */
+	register?: RegisterFilter,
 	text: string,
 };
 
@@ -644,6 +655,23 @@ export type PageMarks = {
 	painted: number | null,
 };
 
+/**  The device a paired code paired with, as far as Fleetdesk can tell from documented facts. */
+export type PairedDevice = 
+/**
+ *  Found by the reference the code carries in its metadata, which the docs say is copied
+ *  onto the device [DOC §3.4]; its store is the device's location.
+ */
+{ kind: "found"; device: Device; location_name: string | null } | 
+/**
+ *  Paired, but Kustom does not list a device with the code's reference yet: looked for again
+ *  at every refresh.
+ */
+{ kind: "not_found_yet" } | 
+/**  Paired, but the code was not made by Fleetdesk: nothing tells its device apart. */
+{ kind: "not_traceable" } | 
+/**  The device that paired has been deregistered since. */
+{ kind: "deregistered"; device_id: string };
+
 /**  One card's content. */
 export type PairingCard = {
 	location_name: string,
@@ -655,6 +683,8 @@ export type PairingCard = {
 /**  Everything the pairing view draws. */
 export type PairingDetails = {
 	view: EnrollmentView,
+	/**  Once the code is CONSUMED: the device that paired. */
+	paired: PairedDevice | null,
 	/**  The card as the screen shows it (and prints it): QR, grouped code, the clerk's steps. */
 	card: PrintableCard,
 	/**  Whether "Simulate a clerk" is available (the local playground's simulator). */
@@ -745,6 +775,16 @@ export type ReceiverInfo = {
 	url: string,
 	port: number,
 };
+
+/**
+ *  Whether a query wants devices with a cash register open on them (`open_cash_register_id`
+ *  [DOC §7.1]; a register serves one device at a time [DOC help centre]).
+ */
+export type RegisterFilter = "any" | 
+/**  A register is open on the device. */
+"open" | 
+/**  No register is open on it. */
+"none_open";
 
 /**  A rollout's preview, kept in Rust under `plan_id` until it is created. */
 export type RolloutDraft = {

@@ -24,6 +24,8 @@ export function errorSentence(error: AppError): string {
       return m.error_unauthorized();
     case "FORBIDDEN":
       return m.error_forbidden();
+    case "IPP_NOT_ENABLED":
+      return m.error_ipp_not_enabled();
     case "NOT_FOUND":
       return m.error_not_found();
     case "CONFLICT":

@@ -85,7 +85,7 @@ export interface SettingsState {
   selectedProfile: string | null;
 }
 
-export const emptyQuery = (): FleetQuery => ({ metadata: [], location: { kind: "any" }, platform: null, text: "" });
+export const emptyQuery = (): FleetQuery => ({ metadata: [], location: { kind: "any" }, platform: null, register: "any", text: "" });
 
 export const newCodeForm = (from: EnrollmentDraft | null = null): NewCodeForm => ({
   locationId: from?.location_id ?? "",

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use kustom_ipp::{
-    Client, CreateEnrollment, Device, Enrollment, EnrollmentQuery, EnrollmentStatus, Location,
-    MetadataFilter, PageRequest, Platform, RegisterDevice,
+    Client, CreateEnrollment, Device, DeviceQuery, Enrollment, EnrollmentQuery, EnrollmentStatus,
+    Location, MetadataFilter, PageRequest, Platform, RegisterDevice,
 };
 use serde::Serialize;
 use specta::Type;
@@ -17,9 +17,10 @@ use super::{Desk, blocking};
 use crate::AppError;
 use crate::enrollments::card::{self, PairingCard, Paper, PrintableCard};
 use crate::enrollments::codes::{
-    DEVICE_LABEL_KEY, EnrollmentDraft, EnrollmentFilters, ExpiryPreset, build_request,
+    DEVICE_LABEL_KEY, EnrollmentDraft, EnrollmentFilters, ExpiryPreset, build_request, gone_status,
     query_to_find,
 };
+use crate::enrollments::issued::{code_ref, new_code_ref};
 use crate::enrollments::rollout::{self, BatchDetail, BatchProgress, BatchSummary, RolloutPreview};
 use crate::locale::Language;
 use crate::profiles::guard::{ProductionAction, ProductionChange};
@@ -30,6 +31,9 @@ use crate::storage::storage;
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct EnrollmentView {
     pub enrollment: Enrollment,
+    /// The location the code is for: the one Fleetdesk chose when it made the code (kept
+    /// locally; the API does not promise it back [GAP §5.1]). `None` for a code made elsewhere.
+    pub location_id: Option<String>,
     pub location_name: Option<String>,
     pub device_label: Option<String>,
     /// `ABCD EFGH`.
@@ -44,10 +48,31 @@ pub struct EnrollmentPage {
     pub page_number: u32,
 }
 
+/// The device a paired code paired with, as far as Fleetdesk can tell from documented facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PairedDevice {
+    /// Found by the reference the code carries in its metadata, which the docs say is copied
+    /// onto the device [DOC §3.4]; its store is the device's location.
+    Found {
+        device: Device,
+        location_name: Option<String>,
+    },
+    /// Paired, but Kustom does not list a device with the code's reference yet: looked for again
+    /// at every refresh.
+    NotFoundYet,
+    /// Paired, but the code was not made by Fleetdesk: nothing tells its device apart.
+    NotTraceable,
+    /// The device that paired has been deregistered since.
+    Deregistered { device_id: String },
+}
+
 /// Everything the pairing view draws.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 pub struct PairingDetails {
     pub view: EnrollmentView,
+    /// Once the code is CONSUMED: the device that paired.
+    pub paired: Option<PairedDevice>,
     /// The card as the screen shows it (and prints it): QR, grouped code, the clerk's steps.
     pub card: PrintableCard,
     /// Whether "Simulate a clerk" is available (the local playground's simulator).
@@ -79,30 +104,133 @@ pub(crate) struct Plans {
 const MAX_ROLLOUT_NAME: usize = 80;
 
 impl Desk {
-    fn view(enrollment: Enrollment, locations: &HashMap<String, Location>) -> EnrollmentView {
-        EnrollmentView {
-            location_name: enrollment
+    /// The enrollments as the UI shows them, each with the location Fleetdesk made it for.
+    async fn views(
+        &self,
+        profile: &Profile,
+        enrollments: Vec<Enrollment>,
+    ) -> Result<Vec<EnrollmentView>, AppError> {
+        let locations = self.locations_of(profile).await?;
+        let (issued, profile_id) = (self.issued.clone(), profile.id.clone());
+        let ids: Vec<String> = enrollments
+            .iter()
+            .map(|e| e.enrollment_id.clone())
+            .collect();
+        let kept: HashMap<String, String> = blocking(move || {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            issued.find(&profile_id, &ids)
+        })
+        .await?
+        .into_iter()
+        .map(|code| (code.enrollment_id, code.location_id))
+        .collect();
+        Ok(enrollments
+            .into_iter()
+            .map(|enrollment| {
+                // Ours first; a location the API happens to send is only a fallback [GAP §5.1].
+                let location_id = kept
+                    .get(&enrollment.enrollment_id)
+                    .cloned()
+                    .or_else(|| enrollment.location_id.clone());
+                EnrollmentView {
+                    location_name: location_id
+                        .as_ref()
+                        .and_then(|id| locations.get(id))
+                        .map(|l| l.name.clone()),
+                    location_id,
+                    device_label: enrollment.metadata.get(DEVICE_LABEL_KEY).cloned(),
+                    code_grouped: card::grouped(enrollment.enrollment_code.as_str()),
+                    enrollment,
+                }
+            })
+            .collect())
+    }
+
+    /// The device a consumed code paired with: the one remembered, or the one Kustom lists with
+    /// the code's reference in its metadata [DOC §3.4].
+    async fn paired_device(
+        &self,
+        profile: &Profile,
+        client: &Client,
+        enrollment: &Enrollment,
+    ) -> Result<PairedDevice, AppError> {
+        let (issued, profile_id, enrollment_id) = (
+            self.issued.clone(),
+            profile.id.clone(),
+            enrollment.enrollment_id.clone(),
+        );
+        let remembered = blocking(move || issued.get(&profile_id, &enrollment_id))
+            .await?
+            .and_then(|code| code.device_id);
+        let device = match remembered {
+            Some(device_id) => match client.get_device(&device_id).await {
+                Ok(device) => device,
+                Err(kustom_ipp::ApiError::NotFound(_)) => {
+                    return Ok(PairedDevice::Deregistered { device_id });
+                }
+                Err(err) => return Err(err.into()),
+            },
+            None => {
+                let Some((key, value)) = code_ref(&enrollment.metadata) else {
+                    return Ok(PairedDevice::NotTraceable);
+                };
+                let query = DeviceQuery {
+                    location_id: None,
+                    metadata: MetadataFilter::from_pairs([(key, value.to_owned())])?,
+                };
+                // The filter is the docs' [DOC §3.4]; the match is checked here too, so a
+                // server that ignored it could not make another device look like this one.
+                let found = client
+                    .list_devices(&query, PageRequest::new(0, 10))
+                    .await?
+                    .content
+                    .into_iter()
+                    .find(|d| d.metadata.get(key).map(String::as_str) == Some(value));
+                let Some(device) = found else {
+                    return Ok(PairedDevice::NotFoundYet);
+                };
+                let (issued, profile_id, enrollment_id, device_id) = (
+                    self.issued.clone(),
+                    profile.id.clone(),
+                    enrollment.enrollment_id.clone(),
+                    device.id.clone(),
+                );
+                blocking(move || issued.paired(&profile_id, &enrollment_id, &device_id)).await?;
+                device
+            }
+        };
+        let locations = self.locations_of(profile).await?;
+        Ok(PairedDevice::Found {
+            location_name: device
                 .location_id
                 .as_ref()
                 .and_then(|id| locations.get(id))
                 .map(|l| l.name.clone()),
-            device_label: enrollment.metadata.get(DEVICE_LABEL_KEY).cloned(),
-            code_grouped: card::grouped(enrollment.enrollment_code.as_str()),
-            enrollment,
-        }
+            device,
+        })
     }
 
     async fn details(
         &self,
         profile: &Profile,
+        client: &Client,
         enrollment: Enrollment,
     ) -> Result<PairingDetails, AppError> {
-        let locations = self.locations_of(profile).await?;
-        let view = Self::view(enrollment, &locations);
-        let paired = self
+        let paired = match enrollment.status {
+            EnrollmentStatus::Consumed => {
+                Some(self.paired_device(profile, client, &enrollment).await?)
+            }
+            _ => None,
+        };
+        let view = self
+            .views(profile, vec![enrollment])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::internal("no enrollment to show"))?;
+        let announced = self
             .recent_codes
             .remember(&profile.id, std::slice::from_ref(&view));
-        self.announce_paired(paired);
+        self.announce_paired(announced);
         let locale = self.locale().await?;
         let card = PairingCard {
             location_name: view.location_name.clone().unwrap_or_default(),
@@ -115,6 +243,7 @@ impl Desk {
             .ok_or_else(|| AppError::internal("no card was made"))?;
         Ok(PairingDetails {
             view,
+            paired,
             card,
             can_simulate_clerk: profile.environment == Environment::LocalPlayground,
         })
@@ -126,12 +255,12 @@ impl Desk {
         &self,
         draft: &EnrollmentDraft,
     ) -> Result<PairingDetails, AppError> {
-        let request = build_request(draft)?;
+        let code_ref = new_code_ref();
+        let request = build_request(draft, &code_ref)?;
         let (profile, client) = self.active_client().await?;
-        let started = Utc::now();
         let result = match client.create_enrollment(&request).await {
             Err(kustom_ipp::ApiError::OutcomeUnknown { cause, .. }) => {
-                match find_created(&client, &request, started).await {
+                match find_created(&client, &request).await {
                     Some(found) => Ok(found),
                     None => Err(AppError::OutcomeUnknown {
                         message: format!(
@@ -149,7 +278,15 @@ impl Desk {
             .unwrap_or_else(|| draft.location_id.clone());
         self.audit_result(Some(&profile), "enrollment.create", &target, &result)
             .await;
-        self.details(&profile, result?).await
+        let created = result?;
+        let (issued, profile_id, kept, location_id) = (
+            self.issued.clone(),
+            profile.id.clone(),
+            created.clone(),
+            request.location_id.clone().unwrap_or_default(),
+        );
+        blocking(move || issued.record(&profile_id, &kept, &location_id)).await?;
+        self.details(&profile, &client, created).await
     }
 
     pub async fn list_enrollments(
@@ -160,12 +297,7 @@ impl Desk {
         let query = filters.to_query()?;
         let (profile, client) = self.active_client().await?;
         let result = client.list_enrollments(&query, page).await?;
-        let locations = self.locations_of(&profile).await?;
-        let items: Vec<EnrollmentView> = result
-            .content
-            .into_iter()
-            .map(|e| Self::view(e, &locations))
-            .collect();
+        let items = self.views(&profile, result.content).await?;
         let paired = self.recent_codes.remember(&profile.id, &items);
         self.announce_paired(paired);
         Ok(EnrollmentPage {
@@ -182,13 +314,13 @@ impl Desk {
         let current = match find_listed(&client, known).await? {
             Some(found) => found,
             None => {
-                // Only cancelled enrollments are never listed [DOC §5.3].
-                let mut cancelled = known.clone();
-                cancelled.status = EnrollmentStatus::Cancelled;
-                cancelled
+                // Expired and cancelled codes are never listed [DOC §5.3]: the clock tells which.
+                let mut gone = known.clone();
+                gone.status = gone_status(Some(known.expires_at), Utc::now());
+                gone
             }
         };
-        self.details(&profile, current).await
+        self.details(&profile, &client, current).await
     }
 
     /// Cancels a pending code. On production the cancellation is confirmed outside the page
@@ -196,11 +328,17 @@ impl Desk {
     pub async fn cancel_enrollment(&self, known: &Enrollment) -> Result<(), AppError> {
         let (profile, client) = self.active_client().await?;
         if profile.is_production() {
-            let live = find_listed(&client, known)
-                .await?
-                .ok_or_else(|| AppError::NotFound {
-                    message: "That code is no longer listed; it was cancelled already.".to_owned(),
-                })?;
+            let live = find_listed(&client, known).await?.ok_or_else(|| {
+                let message = match gone_status(Some(known.expires_at), Utc::now()) {
+                    EnrollmentStatus::Expired => {
+                        "That code has expired: it can no longer be used, so there is nothing to cancel."
+                    }
+                    _ => "That code is no longer listed: it was cancelled already.",
+                };
+                AppError::NotFound {
+                    message: message.to_owned(),
+                }
+            })?;
             self.confirm_production(
                 &profile,
                 ProductionChange::new(
@@ -256,11 +394,6 @@ impl Desk {
         )
         .await;
         result
-    }
-
-    pub async fn get_device(&self, device_id: &str) -> Result<Device, AppError> {
-        let (_, client) = self.active_client().await?;
-        Ok(client.get_device(device_id).await?)
     }
 
     /// Cards ready to draw, in `language` (the UI's language when not given).
@@ -447,7 +580,8 @@ impl Desk {
     }
 }
 
-/// The enrollment the UI holds, as Kustom lists it now (`None` once cancelled: never listed).
+/// The enrollment the UI holds, as Kustom lists it now (`None` once expired or cancelled: never
+/// listed [DOC §5.3]).
 async fn find_listed(client: &Client, known: &Enrollment) -> Result<Option<Enrollment>, AppError> {
     let query = query_to_find(known);
     let mut page = PageRequest::new(0, PageRequest::MAX_SIZE);
@@ -468,38 +602,20 @@ async fn find_listed(client: &Client, known: &Enrollment) -> Result<Option<Enrol
     }
 }
 
-/// After a lost answer: a pending enrollment at the same location with the same metadata, made
-/// since `started` (or, where the API gives no creation time, expiring when this one would).
-async fn find_created(
-    client: &Client,
-    request: &CreateEnrollment,
-    started: DateTime<Utc>,
-) -> Option<Enrollment> {
+/// After a lost answer: the enrollment carrying the request's own reference, if it was made.
+async fn find_created(client: &Client, request: &CreateEnrollment) -> Option<Enrollment> {
     let metadata = request.metadata.clone().unwrap_or_default();
+    let (key, value) = code_ref(&metadata)?;
     let query = EnrollmentQuery {
         location_id: request.location_id.clone(),
-        metadata: MetadataFilter::from_pairs(
-            metadata
-                .iter()
-                .take(MetadataFilter::MAX_ENTRIES)
-                .map(|(k, v)| (k.clone(), v.clone())),
-        )
-        .unwrap_or_default(),
-        include_consumed: Some(false),
+        metadata: MetadataFilter::from_pairs([(key, value.to_owned())]).ok()?,
+        include_consumed: Some(true),
     };
-    let page = client
-        .list_enrollments(&query, PageRequest::new(0, PageRequest::MAX_SIZE))
+    client
+        .list_enrollments(&query, PageRequest::new(0, 10))
         .await
-        .ok()?;
-    let expected_expiry =
-        started + chrono::Duration::milliseconds(request.expires_in.unwrap_or(7_200_000));
-    let slack = chrono::Duration::minutes(2);
-    page.content
+        .ok()?
+        .content
         .into_iter()
-        .filter(|e| e.status == EnrollmentStatus::Pending && e.metadata == metadata)
-        .filter(|e| match e.created_at {
-            Some(created) => created >= started - slack,
-            None => (e.expires_at - expected_expiry).abs() <= slack,
-        })
-        .max_by_key(|e| e.created_at.unwrap_or(e.expires_at))
+        .find(|e| e.metadata.get(key).map(String::as_str) == Some(value))
 }

@@ -36,6 +36,7 @@ use parking_lot::Mutex;
 
 use crate::AppError;
 use crate::audit::AuditLog;
+use crate::enrollments::issued::IssuedCodes;
 use crate::enrollments::rollout::Rollouts;
 use crate::fleet::cache::FleetCache;
 use crate::playground::LocalPlayground;
@@ -47,7 +48,7 @@ use crate::sessions::watcher::SessionWatcher;
 use crate::storage::{DamagedDatabase, Store};
 
 pub use clients::ConnectionReport;
-pub use enrollments::{EnrollmentPage, EnrollmentView, PairingDetails, RolloutDraft};
+pub use enrollments::{EnrollmentPage, EnrollmentView, PairedDevice, PairingDetails, RolloutDraft};
 pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, SavedView};
 pub use fleet_changes::BulkPlan;
 pub use notices::{Notice, payment_news};
@@ -100,6 +101,7 @@ pub struct DeskBuilder {
     keychain: Result<(), AppError>,
     services: Services,
     confirmer: Arc<dyn Confirmer>,
+    docs_minimal_playground: bool,
 }
 
 impl DeskBuilder {
@@ -122,6 +124,13 @@ impl DeskBuilder {
         self
     }
 
+    /// Runs the local playground's simulator in its docs-minimal mode: only what Kustom's docs
+    /// promise, so every flow can be tried on that (debug builds and tests).
+    pub fn docs_minimal_playground(mut self, on: bool) -> Self {
+        self.docs_minimal_playground = on;
+        self
+    }
+
     /// Opens the database in the data folder, makes sure the local playground profile exists, and
     /// starts the services asked for.
     pub async fn open(self) -> Result<Desk, AppError> {
@@ -130,6 +139,7 @@ impl DeskBuilder {
             keychain,
             services,
             confirmer,
+            docs_minimal_playground,
         } = self;
         crate::storage::private_files::create_private_dir(&data_dir)
             .map_err(|err| crate::storage::storage("create the data folder", err))?;
@@ -161,7 +171,10 @@ impl DeskBuilder {
         let playground_dir = data_dir.join("playground");
         let playground = if services.playground {
             let callback_url = receiver.as_ref().map(Receiver::url);
-            Some(LocalPlayground::start(&playground_dir, callback_url).await?)
+            Some(
+                LocalPlayground::start(&playground_dir, callback_url, docs_minimal_playground)
+                    .await?,
+            )
         } else {
             None
         };
@@ -169,6 +182,7 @@ impl DeskBuilder {
         let desk = Desk {
             audit: AuditLog::new(store.clone()),
             rollouts: Rollouts::new(store.clone()),
+            issued: IssuedCodes::new(store.clone()),
             fleet_cache: FleetCache::new(store.clone()),
             fleet: Mutex::new(None),
             syncs: Mutex::new(HashMap::new()),
@@ -179,6 +193,7 @@ impl DeskBuilder {
             profiles,
             playground_dir,
             playground: tokio::sync::Mutex::new(playground),
+            docs_minimal_playground,
             clients: Mutex::new(HashMap::new()),
             profile_locks: Mutex::new(HashMap::new()),
             confirmer,
@@ -230,6 +245,8 @@ pub struct Desk {
     profiles: Profiles,
     audit: AuditLog,
     rollouts: Rollouts,
+    /// What is kept about the codes this computer made (their location, their device).
+    issued: IssuedCodes,
     fleet_cache: FleetCache,
     fleet: Mutex<Option<fleet::FleetState>>,
     /// The fleet sync running for each profile, for a second request to join.
@@ -245,6 +262,8 @@ pub struct Desk {
     callbacks: callbacks::Callbacks,
     playground_dir: PathBuf,
     playground: tokio::sync::Mutex<Option<LocalPlayground>>,
+    /// See [`DeskBuilder::docs_minimal_playground`].
+    docs_minimal_playground: bool,
     clients: Mutex<HashMap<String, Client>>,
     /// One lock per profile, held while its settings, its key or its client change or a client
     /// is built from them: a client never pairs one moment's URL with another moment's key.
@@ -266,6 +285,7 @@ impl Desk {
             keychain: Ok(()),
             services: Services::NONE,
             confirmer: Arc::new(NobodyToAsk),
+            docs_minimal_playground: false,
         }
     }
 

@@ -13,7 +13,10 @@ impl Desk {
         let callback = self.receiver.as_ref().map(Receiver::url);
         let fresh = match current {
             Some(playground) => playground.reset(callback).await,
-            None => LocalPlayground::start(&self.playground_dir, callback).await,
+            None => {
+                LocalPlayground::start(&self.playground_dir, callback, self.docs_minimal_playground)
+                    .await
+            }
         };
         self.forget_client(crate::profiles::LOCAL_PLAYGROUND_ID);
         self.locations

@@ -46,13 +46,15 @@ impl Desk {
             .forget_where(|plan| plan.profile_id == id);
         self.plans.bulk.forget_where(|plan| plan.profile_id == id);
         self.recent_codes.forget(id);
-        let (rollouts, sessions, owned) = (
+        let (rollouts, issued, sessions, owned) = (
             self.rollouts.clone(),
+            self.issued.clone(),
             self.watcher.store().clone(),
             id.to_owned(),
         );
         blocking(move || {
             rollouts.forget_profile(&owned)?;
+            issued.forget_profile(&owned)?;
             sessions.forget_profile(&owned)?;
             Ok(())
         })

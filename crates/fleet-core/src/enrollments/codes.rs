@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use kustom_ipp::{CreateEnrollment, Enrollment, EnrollmentQuery, MetadataFilter};
+use kustom_ipp::{CreateEnrollment, Enrollment, EnrollmentQuery, EnrollmentStatus, MetadataFilter};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::AppError;
+use crate::enrollments::issued;
 use crate::fleet::metadata_rules::{MetadataRow, validate_rows};
 
 /// The metadata key a device label travels in (the simulator also names the device after it).
@@ -46,8 +47,12 @@ pub struct EnrollmentDraft {
     pub expiry: ExpiryPreset,
 }
 
-/// Checks the form and builds the API request.
-pub fn build_request(draft: &EnrollmentDraft) -> Result<CreateEnrollment, AppError> {
+/// Checks the form and builds the API request; the code carries `code_ref`, its own reference
+/// (`issued::CODE_REF_KEY`), by which the code and later its device are found again.
+pub fn build_request(
+    draft: &EnrollmentDraft,
+    code_ref: &str,
+) -> Result<CreateEnrollment, AppError> {
     let mut fields = BTreeMap::new();
     if draft.location_id.trim().is_empty() {
         fields.insert(
@@ -82,6 +87,15 @@ pub fn build_request(draft: &EnrollmentDraft) -> Result<CreateEnrollment, AppErr
             );
         }
     }
+    if let Some(index) = metadata_rows_index(&draft.metadata, issued::CODE_REF_KEY) {
+        fields.insert(
+            format!("metadata.{index}"),
+            format!(
+                "{} is Fleetdesk's own key (it finds the device that pairs); use another.",
+                issued::CODE_REF_KEY
+            ),
+        );
+    }
     if !fields.is_empty() {
         let message = fields.values().cloned().collect::<Vec<_>>().join(" ");
         return Err(AppError::Validation { message, fields });
@@ -90,6 +104,7 @@ pub fn build_request(draft: &EnrollmentDraft) -> Result<CreateEnrollment, AppErr
     if let Some(label) = label {
         metadata.insert(DEVICE_LABEL_KEY.to_owned(), label.to_owned());
     }
+    metadata.insert(issued::CODE_REF_KEY.to_owned(), code_ref.to_owned());
     Ok(CreateEnrollment {
         metadata: Some(metadata),
         expires_in: Some(draft.expiry.millis()),
@@ -124,19 +139,43 @@ impl EnrollmentFilters {
     }
 }
 
-/// A query that finds `enrollment` again cheaply: its location and up to five of its metadata
-/// entries, consumed ones included.
+/// A query that finds `enrollment` again cheaply, from documented fields only: its own reference
+/// when Fleetdesk made it, otherwise up to five of its metadata entries; consumed ones included.
 pub fn query_to_find(enrollment: &Enrollment) -> EnrollmentQuery {
-    let pairs = enrollment
-        .metadata
-        .iter()
-        .filter(|(key, _)| !key.contains(':'))
-        .take(MetadataFilter::MAX_ENTRIES)
-        .map(|(key, value)| (key.clone(), value.clone()));
+    let metadata = match issued::code_ref(&enrollment.metadata) {
+        Some((key, value)) => MetadataFilter::from_pairs([(key, value.to_owned())]),
+        None => MetadataFilter::from_pairs(
+            enrollment
+                .metadata
+                .iter()
+                .filter(|(key, _)| !key.contains(':'))
+                .take(MetadataFilter::MAX_ENTRIES)
+                .map(|(key, value)| (key.clone(), value.clone())),
+        ),
+    };
     EnrollmentQuery {
-        location_id: enrollment.location_id.clone(),
-        metadata: MetadataFilter::from_pairs(pairs).unwrap_or_default(),
+        location_id: None,
+        metadata: metadata.unwrap_or_default(),
         include_consumed: Some(true),
+    }
+}
+
+/// The index of the form's metadata row whose key is `key`, if one is.
+fn metadata_rows_index(rows: &[MetadataRow], key: &str) -> Option<usize> {
+    rows.iter().position(|row| row.key.trim() == key)
+}
+
+/// What a code that is no longer listed became: EXPIRED once its `expires_at` has passed,
+/// CANCELLED before (a code leaves the list for no other reason [DOC §5.3]). Without a known
+/// expiry it can only have been cancelled… or expired: EXPIRED is the reading that offers a new
+/// code, which is right either way.
+pub fn gone_status(
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> EnrollmentStatus {
+    match expires_at {
+        Some(expiry) if expiry > now => EnrollmentStatus::Cancelled,
+        _ => EnrollmentStatus::Expired,
     }
 }
 
@@ -158,7 +197,7 @@ mod tests {
 
     #[test]
     fn builds_the_request_with_the_label_in_metadata_and_expiry_in_ms() {
-        let request = build_request(&draft()).unwrap_or_else(|e| panic!("{e}"));
+        let request = build_request(&draft(), "REF123").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(request.expires_in, Some(7_200_000));
         let metadata = request.metadata.unwrap_or_default();
         assert_eq!(
@@ -168,6 +207,10 @@ mod tests {
         assert_eq!(
             metadata.get("store_id").map(String::as_str),
             Some("SE-STO-001")
+        );
+        assert_eq!(
+            metadata.get(issued::CODE_REF_KEY).map(String::as_str),
+            Some("REF123")
         );
         assert_eq!(ExpiryPreset::Minutes15.millis(), 900_000);
         assert_eq!(ExpiryPreset::Hours72.millis(), 259_200_000);
@@ -182,12 +225,17 @@ mod tests {
             key: "store_id".into(),
             value: "again".into(),
         });
-        let Err(AppError::Validation { fields, .. }) = build_request(&bad) else {
+        bad.metadata.push(MetadataRow {
+            key: issued::CODE_REF_KEY.into(),
+            value: "mine".into(),
+        });
+        let Err(AppError::Validation { fields, .. }) = build_request(&bad, "REF") else {
             panic!("expected validation errors");
         };
         assert!(fields.contains_key("location_id"));
         assert!(fields.contains_key("device_label"));
         assert!(fields.contains_key("metadata.1"));
+        assert!(fields.contains_key("metadata.2"), "{fields:?}");
     }
 
     #[test]

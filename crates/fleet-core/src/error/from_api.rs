@@ -8,14 +8,19 @@ impl From<ApiError> for AppError {
     fn from(err: ApiError) -> Self {
         match err {
             ApiError::Unauthorized(_) => AppError::Unauthorized {
-                message: "Kustom rejected the API key (401). Check that the key is complete and \
-                          belongs to this environment, or enter it again in Settings."
+                message: "Kustom rejected the API key (401). Check that the key is complete, \
+                          belongs to this environment and to the profile's merchant ID, or enter \
+                          it again in Settings."
                     .to_owned(),
             },
-            ApiError::Forbidden(problem) => AppError::Forbidden {
+            // The key is valid (else 401) and the call exists: what an account is refused on
+            // `/ipp/v1` as a whole is the product, which Kustom switches on per account [DOC §1].
+            ApiError::Forbidden(problem) => AppError::IppNotEnabled {
                 message: format!(
-                    "Kustom refused the request (403){}. If this is about the merchant id, check \
-                     that the profile's merchant id matches the API key's account.",
+                    "In-Person Payments is not enabled for this merchant account. Kustom switches \
+                     it on per account: ask Kustom (your account manager or merchant support) to \
+                     enable In-Person Payments for this merchant ID, then try again. (Kustom \
+                     answered 403 Forbidden{}.)",
                     problem
                         .summary()
                         .map(|s| format!(": {s}"))
@@ -109,7 +114,7 @@ mod tests {
     fn every_api_error_becomes_a_specific_app_error() {
         let cases: Vec<(ApiError, &str)> = vec![
             (ApiError::Unauthorized(Problem::default()), "UNAUTHORIZED"),
-            (ApiError::Forbidden(Problem::default()), "FORBIDDEN"),
+            (ApiError::Forbidden(Problem::default()), "IPP_NOT_ENABLED"),
             (ApiError::NotFound(Problem::default()), "NOT_FOUND"),
             (ApiError::Conflict(Problem::default()), "CONFLICT"),
             (ApiError::invalid("name", "must not be blank"), "VALIDATION"),

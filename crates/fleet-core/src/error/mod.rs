@@ -19,9 +19,13 @@ pub enum AppError {
     /// The API rejected the credentials (401).
     #[error("{message}")]
     Unauthorized { message: String },
-    /// The credentials are valid but not allowed to do this (403).
+    /// The credentials are valid but not allowed to do this.
     #[error("{message}")]
     Forbidden { message: String },
+    /// Kustom refuses the account In-Person Payments (403 from `/ipp/v1`): the product is
+    /// switched on per merchant account [DOC §1], and this one does not have it (yet).
+    #[error("{message}")]
+    IppNotEnabled { message: String },
     /// The thing asked for does not exist (404).
     #[error("{message}")]
     NotFound { message: String },
@@ -73,6 +77,7 @@ impl AppError {
         match self {
             Self::Unauthorized { .. } => "UNAUTHORIZED",
             Self::Forbidden { .. } => "FORBIDDEN",
+            Self::IppNotEnabled { .. } => "IPP_NOT_ENABLED",
             Self::NotFound { .. } => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::Validation { .. } => "VALIDATION",
@@ -128,6 +133,9 @@ mod tests {
                 message: "m".into(),
             },
             AppError::Forbidden {
+                message: "m".into(),
+            },
+            AppError::IppNotEnabled {
                 message: "m".into(),
             },
             AppError::NotFound {

@@ -30,4 +30,4 @@ mod views;
 
 pub use cache::{FleetCache, SyncInfo};
 pub use generations::{PastTheLimits, SyncWriter};
-pub use index::{FleetIndex, FleetQuery, LocationFilter, Sort, SortColumn};
+pub use index::{FleetIndex, FleetQuery, LocationFilter, RegisterFilter, Sort, SortColumn};

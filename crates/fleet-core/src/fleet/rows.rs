@@ -412,6 +412,11 @@ impl DeviceRows {
         self.search_starts = search_starts;
     }
 
+    /// The rows with a cash register open on them, in row order.
+    pub fn rows_with_open_register(&self) -> impl Iterator<Item = u32> + '_ {
+        self.open_cash_registers.iter().map(|(row, _)| *row)
+    }
+
     /// The device stored at `row`, made again.
     pub fn device(&self, row: u32) -> Option<Device> {
         let stored = self.rows.get(row as usize)?;

@@ -342,11 +342,15 @@ impl SessionStore {
         filter: &SessionFilter,
     ) -> Result<Vec<TrackedSession>, AppError> {
         let rows = self.store.with(|conn| {
+            // One device's sessions are picked out here, not after the limit: a device drawer
+            // shows that device's newest even when the whole history holds many more.
             let mut stmt = conn.prepare(
                 "SELECT body, profile_id, location_id, first_seen, updated_at, status_since FROM tracked_sessions
-                 WHERE profile_id = ?1 ORDER BY first_seen DESC LIMIT 500",
+                 WHERE profile_id = ?1 AND (?2 IS NULL OR device_id = ?2)
+                 ORDER BY first_seen DESC LIMIT 500",
             )?;
-            stmt.query_map([profile_id], row_parts)?.collect::<rusqlite::Result<Vec<_>>>()
+            stmt.query_map(rusqlite::params![profile_id, filter.device_id], row_parts)?
+                .collect::<rusqlite::Result<Vec<_>>>()
         })?;
         let mut out = Vec::new();
         for parts in rows {

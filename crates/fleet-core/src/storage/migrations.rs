@@ -142,4 +142,20 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     // Whether a profile is production is a fact Rust derives (profiles::profile): a stored key's
     // kind is part of it, kept here (never the key) so it is known without asking the keychain.
     M::up("ALTER TABLE profiles ADD COLUMN api_key_kind TEXT;"),
+    // The codes this computer issued: the location each was made for and the device that paired
+    // with it, which the API does not give back (enrollments::issued). Never the code itself.
+    // And a device's sessions, found without reading the whole history (a device's drawer).
+    M::up(
+        "CREATE TABLE issued_codes (
+        profile_id    TEXT NOT NULL,
+        enrollment_id TEXT NOT NULL,
+        location_id   TEXT NOT NULL,
+        expires_at    TEXT NOT NULL,
+        issued_at     TEXT NOT NULL,
+        device_id     TEXT,
+        PRIMARY KEY (profile_id, enrollment_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX issued_codes_by_age ON issued_codes (profile_id, issued_at);
+    CREATE INDEX tracked_sessions_by_device ON tracked_sessions (profile_id, device_id, first_seen);",
+    ),
 ];

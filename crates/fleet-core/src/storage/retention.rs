@@ -2,12 +2,14 @@
 //! finished sessions (with their timelines) and audit entries beyond a count, or older than an
 //! age, are dropped; so are sessions that never finished and have not changed for a week (Kustom
 //! times a session out long before: what is left is a session nobody will hear of again), and
-//! rollouts beyond a count or age with their rows. The fleet cache is not pruned (it is replaced
+//! rollouts beyond a count or age with their rows, and the codes this computer issued once they
+//! are past `issued::KEPT_DAYS` (or beyond `issued::MAX_KEPT` of a profile). The fleet cache is not pruned (it is replaced
 //! whole at each sync). The limits are settings (`retention_sessions`, `retention_audit`).
 
 use chrono::Utc;
 
 use crate::AppError;
+use crate::enrollments::issued;
 use crate::storage::Store;
 
 /// Finished sessions kept by default (a busy store's few weeks of test and real payments).
@@ -28,6 +30,7 @@ pub struct Pruned {
     pub sessions: usize,
     pub audit_entries: usize,
     pub rollouts: usize,
+    pub issued_codes: usize,
 }
 
 fn limit(store: &Store, key: &str, default: u32) -> Result<u32, AppError> {
@@ -104,10 +107,24 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
                 rusqlite::params![horizon, ROLLOUTS],
             )
             .map_err(db)?;
+        // Issued codes: past their keeping age, or beyond the newest MAX_KEPT of a profile.
+        let forgotten_codes = Utc::now() - chrono::Duration::days(issued::KEPT_DAYS);
+        let pruned_codes = tx
+            .execute(
+                "DELETE FROM issued_codes WHERE expires_at < ?1 OR (profile_id, enrollment_id) IN (
+                     SELECT profile_id, enrollment_id FROM (
+                         SELECT profile_id, enrollment_id, ROW_NUMBER() OVER (
+                             PARTITION BY profile_id ORDER BY issued_at DESC) AS newest
+                         FROM issued_codes)
+                     WHERE newest > ?2)",
+                rusqlite::params![forgotten_codes, issued::MAX_KEPT],
+            )
+            .map_err(db)?;
         Ok(Pruned {
             sessions: pruned_sessions,
             audit_entries: pruned_audit,
             rollouts: pruned_rollouts,
+            issued_codes: pruned_codes,
         })
     })
 }
@@ -164,6 +181,7 @@ mod tests {
                 sessions: 4,
                 audit_entries: 15,
                 rollouts: 0,
+                issued_codes: 0,
             }
         );
         let left: Vec<String> = store
@@ -218,5 +236,31 @@ mod tests {
             })
             .unwrap_or_default();
         assert_eq!((batches, rows), (i64::from(ROLLOUTS), i64::from(ROLLOUTS)));
+    }
+
+    #[test]
+    fn issued_codes_go_once_long_expired() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let now = Utc::now();
+        store
+            .with(|conn| {
+                for (id, expired_days_ago) in [("old", issued::KEPT_DAYS + 1), ("recent", 3)] {
+                    conn.execute(
+                        "INSERT INTO issued_codes (profile_id, enrollment_id, location_id, expires_at, issued_at)
+                         VALUES ('p', ?1, 'l', ?2, ?2)",
+                        rusqlite::params![id, now - chrono::Duration::days(expired_days_ago)],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(prune(&store).map(|p| p.issued_codes).ok(), Some(1));
+        let left: Vec<String> = store
+            .with(|conn| {
+                let mut stmt = conn.prepare("SELECT enrollment_id FROM issued_codes")?;
+                stmt.query_map([], |r| r.get(0))?.collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(left, ["recent"]);
     }
 }

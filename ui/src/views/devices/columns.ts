@@ -4,7 +4,7 @@ import { m } from "../../lib/i18n.svelte";
 import type { SortColumn } from "../../lib/ipc";
 import type { ColumnPref } from "../../lib/prefs.svelte";
 
-export type ColumnKey = "name" | "location" | "platform" | "metadata" | "created_at" | "hardware_id" | "id";
+export type ColumnKey = "name" | "location" | "platform" | "metadata" | "created_at" | "register" | "hardware_id" | "id";
 
 export interface ColumnDef {
   key: ColumnKey;
@@ -26,6 +26,7 @@ export const COLUMNS: readonly ColumnDef[] = [
   { key: "platform", sort: "platform", width: 100, min: 70, flex: false, hiddenByDefault: false, required: false },
   { key: "metadata", sort: null, width: 0, min: 150, flex: true, hiddenByDefault: false, required: false },
   { key: "created_at", sort: "created_at", width: 104, min: 90, flex: false, hiddenByDefault: false, required: false },
+  { key: "register", sort: null, width: 96, min: 70, flex: false, hiddenByDefault: true, required: false },
   { key: "hardware_id", sort: "hardware_id", width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },
   { key: "id", sort: null, width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },
 ];
@@ -44,6 +45,8 @@ export function columnLabel(key: ColumnKey): string {
       return m.column_metadata();
     case "created_at":
       return m.column_enrolled();
+    case "register":
+      return m.column_register();
     case "hardware_id":
       return m.column_hardware_id();
     case "id":

@@ -338,6 +338,22 @@ impl Rollouts {
                     enrollment.expires_at,
                     enrollment.status.as_str()
                 ],
+            )?;
+            // Kept beyond the batch's own life: where the code's device will belong (the API
+            // does not say [GAP §5.1]; enrollments::issued).
+            conn.execute(
+                "INSERT INTO issued_codes (profile_id, enrollment_id, location_id, expires_at, issued_at)
+                 SELECT b.profile_id, ?3, r.location_id, ?4, ?5
+                 FROM rollout_batches b JOIN rollout_rows r ON r.batch_id = b.id
+                 WHERE b.id = ?1 AND r.row_number = ?2
+                 ON CONFLICT (profile_id, enrollment_id) DO NOTHING",
+                rusqlite::params![
+                    batch_id,
+                    row_number,
+                    enrollment.enrollment_id,
+                    enrollment.expires_at,
+                    Utc::now()
+                ],
             )
             .map(|_| ())
         })

@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use futures::StreamExt;
 use kustom_ipp::{
-    Client, CreateEnrollment, Enrollment, EnrollmentQuery, EnrollmentStatus, MetadataFilter,
-    PageRequest, PagingOptions, fetch_all,
+    Client, CreateEnrollment, Enrollment, EnrollmentQuery, MetadataFilter, PageRequest,
+    PagingOptions, fetch_all,
 };
 
 use super::batches::{BatchDetail, BatchProgress, BatchRow, Rollouts, RowState, row_token, tag};
 use super::{BATCH_KEY, ROW_KEY};
 use crate::AppError;
-use crate::enrollments::codes::DEVICE_LABEL_KEY;
+use crate::enrollments::codes::{DEVICE_LABEL_KEY, gone_status};
 
 /// Rows created at once.
 const CONCURRENCY: usize = 4;
@@ -156,7 +156,7 @@ impl Rollouts {
             |_| {},
         )
         .await?;
-        let id = batch_id.to_owned();
+        let (id, now) = (batch_id.to_owned(), chrono::Utc::now());
         self.db(move |r| {
             let by_token: HashMap<&str, &Enrollment> = live
                 .iter()
@@ -166,10 +166,13 @@ impl Rollouts {
                 let token = row_token(&id, row.row_number);
                 let status = match by_token.get(token.as_str()) {
                     Some(enrollment) => enrollment.status.as_str().to_owned(),
-                    // Cancelled codes are never listed [DOC §5.3].
-                    None if row.state == RowState::Created => {
-                        EnrollmentStatus::Cancelled.as_str().to_owned()
-                    }
+                    // Expired and cancelled codes are never listed [DOC §5.3]: the code's expiry
+                    // against the clock tells which — once. A code seen gone before its expiry
+                    // was cancelled, and stays so after its expiry has passed too.
+                    None if row.state == RowState::Created => match row.live_status.as_deref() {
+                        Some(ended @ ("CANCELLED" | "EXPIRED")) => ended.to_owned(),
+                        _ => gone_status(row.expires_at, now).as_str().to_owned(),
+                    },
                     None => continue,
                 };
                 r.store.with(|conn| {

@@ -40,7 +40,7 @@ mod query;
 
 pub use builder::FleetIndexBuilder;
 use query::search_text;
-pub use query::{FleetQuery, LocationFilter, Sort, SortColumn};
+pub use query::{FleetQuery, LocationFilter, RegisterFilter, Sort, SortColumn};
 
 /// Indexes built by this process (see [`FleetIndex::built_so_far`]).
 static BUILT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -286,6 +286,20 @@ impl FleetIndex {
         if let Some(platform) = &query.platform {
             lists.push(self.by_platform.get(platform).unwrap_or(&empty));
         }
+        // Registers are open on a few devices: "open" is a short list like the others, "none
+        // open" is what is left once the others have matched.
+        let open_registers: Postings = match query.register {
+            RegisterFilter::Any => Postings::new(),
+            RegisterFilter::Open | RegisterFilter::NoneOpen => {
+                self.live(self.devices.rows_with_open_register().collect())
+            }
+        };
+        if query.register == RegisterFilter::Open {
+            lists.push(&open_registers);
+        }
+        let wanted = |row: &u32| {
+            query.register != RegisterFilter::NoneOpen || open_registers.binary_search(row).is_err()
+        };
         lists.sort_by_key(|l| l.len());
         let needle = search_text(&query.text);
         let needle = needle.as_bytes();
@@ -307,12 +321,15 @@ impl FleetIndex {
                     }
                 }
             };
-            return self.in_name_order(self.live(rows));
+            let mut rows = self.live(rows);
+            rows.retain(wanted);
+            return self.in_name_order(rows);
         };
         let mut rows: Vec<u32> = first
             .iter()
             .copied()
             .filter(|row| rest.iter().all(|list| list.binary_search(row).is_ok()))
+            .filter(wanted)
             .collect();
         if !needle.is_empty() {
             let finder = memchr::memmem::Finder::new(needle);

@@ -14,6 +14,19 @@ pub enum LocationFilter {
     At(String),
 }
 
+/// Whether a query wants devices with a cash register open on them (`open_cash_register_id`
+/// [DOC §7.1]; a register serves one device at a time [DOC help centre]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterFilter {
+    #[default]
+    Any,
+    /// A register is open on the device.
+    Open,
+    /// No register is open on it.
+    NoneOpen,
+}
+
 /// A filter bar query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct FleetQuery {
@@ -22,6 +35,9 @@ pub struct FleetQuery {
     pub location: LocationFilter,
     /// A platform wire value (`IOS`, `ANDROID`, `TERMINAL`), or none.
     pub platform: Option<String>,
+    /// (Saved views from before this filter read as `Any`.)
+    #[serde(default)]
+    pub register: RegisterFilter,
     pub text: String,
 }
 
@@ -31,6 +47,7 @@ impl FleetQuery {
             metadata: Vec::new(),
             location: LocationFilter::Any,
             platform: None,
+            register: RegisterFilter::Any,
             text: String::new(),
         }
     }
@@ -40,6 +57,7 @@ impl FleetQuery {
     pub fn as_api_query(&self) -> Option<DeviceQuery> {
         if !self.text.trim().is_empty()
             || self.platform.is_some()
+            || self.register != RegisterFilter::Any
             || self.location == LocationFilter::Unassigned
         {
             return None;

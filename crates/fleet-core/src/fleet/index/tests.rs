@@ -117,6 +117,47 @@ fn filters_combine_with_and_in_name_order() {
 }
 
 #[test]
+fn the_register_filter_finds_devices_with_and_without_an_open_register() {
+    let mut devices = vec![
+        device("d1", "Till 1", Some("a"), Platform::Ios, &[("k", "v")]),
+        device("d2", "Till 2", Some("a"), Platform::Ios, &[("k", "v")]),
+        device("d3", "Till 3", Some("b"), Platform::Android, &[]),
+        device("d4", "Till 4", None, Platform::Android, &[("k", "v")]),
+    ];
+    devices[1].open_cash_register_id = Some(42);
+    devices[2].open_cash_register_id = Some(7);
+    let index = FleetIndex::build(devices).expect("a small fleet");
+    let with =
+        |register, query: FleetQuery| names(&index, &index.find(&FleetQuery { register, ..query }));
+    assert_eq!(with(RegisterFilter::Open, query()), ["Till 2", "Till 3"]);
+    assert_eq!(
+        with(RegisterFilter::NoneOpen, query()),
+        ["Till 1", "Till 4"]
+    );
+    assert_eq!(with(RegisterFilter::Any, query()).len(), 4);
+    // With other filters, and with text.
+    let tagged = FleetQuery {
+        metadata: vec![("k".into(), "v".into())],
+        ..query()
+    };
+    assert_eq!(with(RegisterFilter::Open, tagged.clone()), ["Till 2"]);
+    assert_eq!(with(RegisterFilter::NoneOpen, tagged), ["Till 1", "Till 4"]);
+    let text = FleetQuery {
+        text: "till".into(),
+        ..query()
+    };
+    assert_eq!(
+        with(RegisterFilter::Open, text.clone()),
+        ["Till 2", "Till 3"]
+    );
+    assert_eq!(with(RegisterFilter::NoneOpen, text), ["Till 1", "Till 4"]);
+    assert_eq!(
+        index.get("d2").and_then(|d| d.open_cash_register_id),
+        Some(42)
+    );
+}
+
+#[test]
 fn text_matches_name_id_hardware_id_and_metadata_values_case_insensitively() {
     let index = index();
     for (text, expected) in [
@@ -219,13 +260,17 @@ mod edits_in_place {
         } else {
             Platform::Android
         };
-        device(
-            &format!("id{id}"),
-            name,
-            location,
-            platform,
-            &[("k", value)],
-        )
+        Device {
+            // Some have a cash register open, and an edit may open or close it.
+            open_cash_register_id: (value.len() % 2 == 1).then_some(i64::from(id)),
+            ..device(
+                &format!("id{id}"),
+                name,
+                location,
+                platform,
+                &[("k", value)],
+            )
+        }
     }
 
     proptest! {
@@ -268,6 +313,8 @@ mod edits_in_place {
                 FleetQuery { location: LocationFilter::At("b".into()), text: needle.clone(), ..FleetQuery::all() },
                 FleetQuery { location: LocationFilter::Unassigned, ..FleetQuery::all() },
                 FleetQuery { platform: Some("IOS".into()), ..FleetQuery::all() },
+                FleetQuery { register: RegisterFilter::Open, ..FleetQuery::all() },
+                FleetQuery { register: RegisterFilter::NoneOpen, text: needle.clone(), ..FleetQuery::all() },
             ];
             for query in &queries {
                 prop_assert_eq!(ids(&index, index.find(query)), ids(&fresh, fresh.find(query)), "{:?}", query);
@@ -307,6 +354,11 @@ mod against_a_scan {
             rows in proptest::collection::vec((word(), word(), word(), any::<bool>()), 0..40),
             needle in word(),
             only_ios in any::<bool>(),
+            register in prop_oneof![
+                Just(RegisterFilter::Any),
+                Just(RegisterFilter::Open),
+                Just(RegisterFilter::NoneOpen)
+            ],
         ) {
             let devices: Vec<Device> = rows
                 .iter()
@@ -344,6 +396,11 @@ mod against_a_scan {
             let matching: Vec<&Device> = devices
                 .iter()
                 .filter(|d| !only_ios || d.platform == Platform::Ios)
+                .filter(|d| match register {
+                    RegisterFilter::Any => true,
+                    RegisterFilter::Open => d.open_cash_register_id.is_some(),
+                    RegisterFilter::NoneOpen => d.open_cash_register_id.is_none(),
+                })
                 .filter(|d| {
                     [d.name.as_str(), d.id.as_str(), d.hardware_id.as_str()]
                         .into_iter()
@@ -364,6 +421,7 @@ mod against_a_scan {
             let query = FleetQuery {
                 text: needle.clone(),
                 platform: only_ios.then(|| "IOS".to_owned()),
+                register,
                 ..FleetQuery::all()
             };
             let rows = index.find(&query);
