@@ -138,10 +138,34 @@ pub fn in_session(filters: &[String]) -> Result<()> {
         "FLEETDESK_E2E_WEBDRIVER",
         format!("http://127.0.0.1:{DRIVER_PORT}"),
     );
-    let outcome = process::run(&mut tests);
+    let mut outcome = process::run(&mut tests);
+    // The whole suite also walks its main flows again on a docs-minimal local playground (only
+    // what Kustom's docs promise): pairing, a rollout, the fleet, and live sessions.
+    if filters.is_empty() && std::env::var_os("FLEETDESK_E2E_IGNORED").is_none() {
+        println!("\nxtask: the main flows again, on a docs-minimal local playground");
+        let mut again = setup::cargo();
+        again
+            .args(["test", "--package", "fleetdesk-e2e", "--no-fail-fast", "--"])
+            .args(DOCS_MINIMAL_FLOWS)
+            .args(["--exact", "--test-threads=1"])
+            .env(
+                "FLEETDESK_E2E_WEBDRIVER",
+                format!("http://127.0.0.1:{DRIVER_PORT}"),
+            )
+            .env("FLEETDESK_E2E_DOCS_MINIMAL", "1");
+        outcome = outcome.and(process::run(&mut again));
+    }
     process::stop_all();
     outcome
 }
+
+/// The flows the suite runs a second time on a docs-minimal local playground.
+const DOCS_MINIMAL_FLOWS: [&str; 4] = [
+    "a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it",
+    "a_rollout_of_ten_codes_exports_a_pdf_sheet_with_every_code",
+    "filter_bulk_move_rename_and_export_the_fleet",
+    "taps_show_up_live_on_the_board_and_timeline_and_a_session_is_cancelled",
+];
 
 /// Starts Xvfb on the first free display and returns it (":99").
 pub fn start_xvfb() -> Result<String> {

@@ -244,7 +244,12 @@ pub fn seed(state: &mut SimState, merchant_id: &str, spec: &SeedSpec, now: DateT
             platform,
             metadata,
             created_at,
-            open_cash_register_id: rng.random_ratio(1, 3).then(|| rng.random_range(1..60)),
+            // A register is opened on one device at a time [DOC help centre]: numbered by the
+            // device, so no two share one. (The draw stays, so the demo data is as it was.)
+            open_cash_register_id: rng.random_ratio(1, 3).then(|| {
+                let _unused_draw = rng.random_range(1..60);
+                index as i64 + 1
+            }),
             unique_id: Some(hardware_id),
         };
         state.insert_device(device, None);

@@ -239,3 +239,22 @@ async fn deleting_a_device_revokes_its_token() {
         Err(ApiError::NotFound(_))
     ));
 }
+
+/// "A cash register can be used by only one device at a time" [DOC help centre]: no two devices
+/// of a merchant list the same open register.
+#[tokio::test]
+async fn an_open_cash_register_is_on_one_device_only() {
+    let (sim, _) = playground().await;
+    let devices = client(&sim)
+        .list_devices(&DeviceQuery::default(), PageRequest::new(0, 100))
+        .await
+        .ok_or_panic("devices")
+        .content;
+    let registers: Vec<i64> = devices
+        .iter()
+        .filter_map(|d| d.open_cash_register_id)
+        .collect();
+    assert!(!registers.is_empty(), "the demo fleet has open registers");
+    let distinct: std::collections::BTreeSet<i64> = registers.iter().copied().collect();
+    assert_eq!(distinct.len(), registers.len(), "{registers:?}");
+}

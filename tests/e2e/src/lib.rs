@@ -42,9 +42,28 @@ const LAUNCH_PATIENCE: Duration = Duration::from_secs(45);
 /// Starts tried before a test fails (see [`App::launch_with`]).
 const LAUNCH_ATTEMPTS: u32 = 2;
 
+/// Whether this is the suite's docs-minimal pass (`FLEETDESK_E2E_DOCS_MINIMAL=1`, set by
+/// `cargo xtask e2e` for its second pass over the main flows): every launch then runs the local
+/// playground with only what Kustom's docs promise, and screenshots are named `docs-minimal-…`.
+pub fn docs_minimal_pass() -> bool {
+    std::env::var_os("FLEETDESK_E2E_DOCS_MINIMAL").is_some_and(|v| v == "1")
+}
+
+/// The debug build's switch for a docs-minimal local playground.
+pub const DOCS_MINIMAL_FLAG: &str = "--playground-docs-minimal";
+
 impl App {
     /// Launches the app on a fresh, empty data folder (a first start) and waits for the shell.
     pub async fn launch() -> Result<Self> {
+        Self::launch_in(Self::fresh_data_dir()?, &[]).await
+    }
+
+    /// [`App::launch`] with the local playground in docs-minimal mode, whichever pass this is.
+    pub async fn launch_docs_minimal() -> Result<Self> {
+        Self::launch_in(Self::fresh_data_dir()?, &[DOCS_MINIMAL_FLAG]).await
+    }
+
+    fn fresh_data_dir() -> Result<PathBuf> {
         let run_dir = PathBuf::from(env("FLEETDESK_E2E_RUN_DIR")?);
         let data_dir = run_dir.join(format!(
             "app-{}-{}",
@@ -52,20 +71,32 @@ impl App {
             LAUNCHES.fetch_add(1, Ordering::SeqCst)
         ));
         let _ = std::fs::remove_dir_all(&data_dir);
-        Self::launch_with(data_dir).await
+        Ok(data_dir)
     }
 
     /// Launches the app on an existing data folder (a restart).
     pub async fn launch_with(data_dir: PathBuf) -> Result<Self> {
+        Self::launch_in(data_dir, &[]).await
+    }
+
+    async fn launch_in(data_dir: PathBuf, extra: &[&str]) -> Result<Self> {
         let webdriver = env("FLEETDESK_E2E_WEBDRIVER")?;
         let application = env("FLEETDESK_E2E_APP")?;
+        let mut args = vec![
+            "--data-dir".to_owned(),
+            data_dir.to_string_lossy().into_owned(),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        if docs_minimal_pass() && !extra.contains(&DOCS_MINIMAL_FLAG) {
+            args.push(DOCS_MINIMAL_FLAG.to_owned());
+        }
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("wry"));
         caps.insert(
             "tauri:options".into(),
             json!({
                 "application": application,
-                "args": ["--data-dir", data_dir.to_string_lossy()],
+                "args": args,
             }),
         );
         // A window that never comes must fail the test, not hang it. Once (2026-12-03, a clean
@@ -158,6 +189,68 @@ impl App {
         let select = self.wait_for(Locator::Css(selector)).await?;
         select.select_by_value(value).await?;
         Ok(())
+    }
+
+    /// The `value` of the first form control matching `selector` ("" if there is none).
+    pub async fn value_of(&self, selector: &str) -> Result<String> {
+        let value = self
+            .client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.value : '';",
+                vec![json!(selector)],
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The text of every element matching `selector`, trimmed, read from the DOM (WebDriver's
+    /// own text is "" for an element scrolled out of view).
+    pub async fn texts_of(&self, selector: &str) -> Result<Vec<String>> {
+        let texts = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent.trim());",
+                vec![json!(selector)],
+            )
+            .await?;
+        Ok(serde_json::from_value(texts)?)
+    }
+
+    /// A generated rollout: `count` codes for the first store, named `name`, valid for `expiry`
+    /// (the form's default when `None`); returns once every row has its code.
+    pub async fn create_rollout(
+        &self,
+        count: u32,
+        name: &str,
+        expiry: Option<&str>,
+    ) -> Result<Vec<String>> {
+        self.click_view("enrollments").await?;
+        self.click("[data-testid='tab-rollouts']").await?;
+        self.choose_first_option("[data-testid='rollout-location']")
+            .await?;
+        self.fill("[data-testid='rollout-count']", &count.to_string())
+            .await?;
+        self.fill("[data-testid='rollout-prefix']", "Till").await?;
+        self.click("[data-testid='rollout-preview']").await?;
+        self.wait_for_text_containing(
+            "[data-testid='rollout-create']",
+            &format!("Create {count} codes"),
+        )
+        .await?;
+        self.fill("[data-testid='rollout-name']", name).await?;
+        if let Some(expiry) = expiry {
+            self.select("[data-testid='rollout-expiry']", expiry)
+                .await?;
+        }
+        self.click("[data-testid='rollout-create']").await?;
+        let created = "[data-testid='rollout-row'][data-state='created']";
+        eventually(
+            &format!("{count} rows created"),
+            Duration::from_secs(20),
+            async || Ok((self.count(created).await? == count as usize).then_some(())),
+        )
+        .await?;
+        self.texts_of("[data-testid='rollout-row'] td.mono").await
     }
 
     /// Waits until the first element matching `selector` contains `needle`, and returns its text.
@@ -324,7 +417,12 @@ impl App {
         let png = self.client.screenshot().await?;
         let dir = PathBuf::from(env("FLEETDESK_E2E_SCREENS")?);
         std::fs::create_dir_all(&dir)?;
-        let path = dir.join(format!("{name}.png"));
+        let prefix = if docs_minimal_pass() {
+            "docs-minimal-"
+        } else {
+            ""
+        };
+        let path = dir.join(format!("{prefix}{name}.png"));
         std::fs::write(&path, png)?;
         Ok(path)
     }
@@ -353,13 +451,45 @@ impl App {
 /// Runs `body` against a freshly launched app and always closes it, also when `body` fails (a
 /// session left open would refuse the next test). A failure leaves a `failed-<name>.png`.
 pub async fn with_app(name: &str, body: impl AsyncFnOnce(&App) -> Result<()>) -> Result<()> {
-    let app = App::launch().await?;
+    run_app(App::launch().await?, name, body).await
+}
+
+/// [`with_app`] on a docs-minimal local playground.
+pub async fn with_docs_minimal_app(
+    name: &str,
+    body: impl AsyncFnOnce(&App) -> Result<()>,
+) -> Result<()> {
+    run_app(App::launch_docs_minimal().await?, name, body).await
+}
+
+async fn run_app(app: App, name: &str, body: impl AsyncFnOnce(&App) -> Result<()>) -> Result<()> {
     let outcome = body(&app).await;
     if outcome.is_err() {
         let _ = app.screenshot(&format!("failed-{name}")).await;
     }
     let closed = app.close().await;
     outcome.and(closed)
+}
+
+/// Asks `check` every 200 ms until it answers `Some`, for at most `patience`; fails naming `what`
+/// (and the last error, if asking failed).
+pub async fn eventually<T>(
+    what: &str,
+    patience: Duration,
+    mut check: impl AsyncFnMut() -> Result<Option<T>>,
+) -> Result<T> {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let last = match check().await {
+            Ok(Some(found)) => return Ok(found),
+            Ok(None) => String::new(),
+            Err(err) => format!(" (last: {err:#})"),
+        };
+        if tokio::time::Instant::now() >= deadline {
+            bail!("waited {} s for {what}{last}", patience.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// WebDriver's key code for Control, held until [`KEY_NULL`].

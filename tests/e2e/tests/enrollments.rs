@@ -118,40 +118,8 @@ async fn a_code_shows_its_qr_counts_down_and_pairs_when_a_clerk_enters_it() -> R
 #[tokio::test]
 async fn a_rollout_of_ten_codes_exports_a_pdf_sheet_with_every_code() -> Result<()> {
     with_app("rollout", async |app: &App| {
-        app.click_view("enrollments").await?;
-        app.click("[data-testid='tab-rollouts']").await?;
-        app.choose_first_option("[data-testid='rollout-location']")
-            .await?;
-        app.fill("[data-testid='rollout-count']", "10").await?;
-        app.fill("[data-testid='rollout-prefix']", "Till").await?;
-        app.click("[data-testid='rollout-preview']").await?;
-        app.wait_for_text_containing("[data-testid='rollout-create']", "Create 10 codes")
-            .await?;
-        app.fill("[data-testid='rollout-name']", "Stockholm opening")
-            .await?;
-        app.click("[data-testid='rollout-create']").await?;
-
         // All ten rows created, each with its code.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while app
-            .count("[data-testid='rollout-row'][data-state='created']")
-            .await?
-            < 10
-        {
-            ensure!(
-                tokio::time::Instant::now() < deadline,
-                "the rollout did not finish"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        let mut codes = Vec::new();
-        for row in app
-            .client()
-            .find_all(Locator::Css("[data-testid='rollout-row'] td.mono"))
-            .await?
-        {
-            codes.push(row.text().await?);
-        }
+        let codes = app.create_rollout(10, "Stockholm opening", None).await?;
         ensure!(
             codes.len() == 10 && codes.iter().all(|c| c.len() == 8),
             "{codes:?}"

@@ -55,7 +55,7 @@ pub enum PairedDevice {
     /// Found by the reference the code carries in its metadata, which the docs say is copied
     /// onto the device [DOC §3.4]; its store is the device's location.
     Found {
-        device: Device,
+        device: Box<Device>,
         location_name: Option<String>,
     },
     /// Paired, but Kustom does not list a device with the code's reference yet: looked for again
@@ -206,7 +206,7 @@ impl Desk {
                 .as_ref()
                 .and_then(|id| locations.get(id))
                 .map(|l| l.name.clone()),
-            device,
+            device: Box::new(device),
         })
     }
 

@@ -15,18 +15,23 @@ impl From<ApiError> for AppError {
             },
             // The key is valid (else 401) and the call exists: what an account is refused on
             // `/ipp/v1` as a whole is the product, which Kustom switches on per account [DOC §1].
-            ApiError::Forbidden(problem) => AppError::IppNotEnabled {
-                message: format!(
-                    "In-Person Payments is not enabled for this merchant account. Kustom switches \
-                     it on per account: ask Kustom (your account manager or merchant support) to \
-                     enable In-Person Payments for this merchant ID, then try again. (Kustom \
-                     answered 403 Forbidden{}.)",
-                    problem
-                        .summary()
-                        .map(|s| format!(": {s}"))
-                        .unwrap_or_default()
-                ),
-            },
+            ApiError::Forbidden(problem) => {
+                const HEADLINE: &str =
+                    "In-Person Payments is not enabled for this merchant account";
+                // Kustom's own words when they add to ours (not when they say the same thing).
+                let detail = problem
+                    .summary()
+                    .filter(|s| !s.to_lowercase().contains(&HEADLINE.to_lowercase()))
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default();
+                AppError::IppNotEnabled {
+                    message: format!(
+                        "{HEADLINE}. Kustom switches it on per account: ask Kustom (your account \
+                         manager or merchant support) to enable In-Person Payments for this \
+                         merchant ID, then try again. (Kustom answered 403 Forbidden{detail}.)"
+                    ),
+                }
+            }
             ApiError::NotFound(problem) => AppError::NotFound {
                 message: problem
                     .summary()
