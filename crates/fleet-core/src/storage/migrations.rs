@@ -158,4 +158,22 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX issued_codes_by_age ON issued_codes (profile_id, issued_at);
     CREATE INDEX tracked_sessions_by_device ON tracked_sessions (profile_id, device_id, first_seen);",
     ),
+    // The audit log becomes the activity log (audit): an entry per device changed, with the
+    // value before and after, what a sync saw change outside Fleetdesk, and each entry's digest
+    // over the one before it (tamper-evident). Entries from before have no digest.
+    M::up(
+        "ALTER TABLE audit_log ADD COLUMN source TEXT NOT NULL DEFAULT 'app';
+    ALTER TABLE audit_log ADD COLUMN device_id TEXT;
+    ALTER TABLE audit_log ADD COLUMN hardware_id TEXT;
+    ALTER TABLE audit_log ADD COLUMN location_id TEXT;
+    ALTER TABLE audit_log ADD COLUMN old_value TEXT;
+    ALTER TABLE audit_log ADD COLUMN new_value TEXT;
+    ALTER TABLE audit_log ADD COLUMN job_id TEXT;
+    ALTER TABLE audit_log ADD COLUMN hash TEXT;
+    CREATE INDEX audit_by_device ON audit_log (device_id, id) WHERE device_id IS NOT NULL;
+    CREATE INDEX audit_by_hardware ON audit_log (hardware_id, id) WHERE hardware_id IS NOT NULL;
+    CREATE INDEX audit_by_profile ON audit_log (profile_id, id);
+    CREATE INDEX audit_by_location ON audit_log (location_id, id) WHERE location_id IS NOT NULL;
+    CREATE INDEX audit_by_time ON audit_log (at);",
+    ),
 ];

@@ -1,10 +1,11 @@
 //! How much history the local database keeps, so it stays bounded however long Fleetdesk runs:
-//! finished sessions (with their timelines) and audit entries beyond a count, or older than an
+//! finished sessions (with their timelines) beyond a count, or older than an
 //! age, are dropped; so are sessions that never finished and have not changed for a week (Kustom
 //! times a session out long before: what is left is a session nobody will hear of again), and
 //! rollouts beyond a count or age with their rows, and the codes this computer issued once they
 //! are past `issued::KEPT_DAYS` (or beyond `issued::MAX_KEPT` of a profile). The fleet cache is not pruned (it is replaced
-//! whole at each sync). The limits are settings (`retention_sessions`, `retention_audit`).
+//! whole at each sync). The session limit is a setting (`retention_sessions`). The activity log
+//! keeps its own rules (`audit::retention`: at least 400 days, bounded, never silently).
 
 use chrono::Utc;
 
@@ -14,8 +15,6 @@ use crate::storage::Store;
 
 /// Finished sessions kept by default (a busy store's few weeks of test and real payments).
 pub const DEFAULT_SESSIONS: u32 = 5_000;
-/// Audit entries kept by default.
-pub const DEFAULT_AUDIT: u32 = 50_000;
 /// Nothing finished is kept longer than this.
 pub const MAX_AGE_DAYS: i64 = 180;
 /// A session that has not finished and not changed for this long is given up on.
@@ -44,7 +43,6 @@ fn limit(store: &Store, key: &str, default: u32) -> Result<u32, AppError> {
 /// Drops what is past the limits. Blocking: call it on the blocking pool.
 pub fn prune(store: &Store) -> Result<Pruned, AppError> {
     let sessions = limit(store, "retention_sessions", DEFAULT_SESSIONS)?;
-    let audit = limit(store, "retention_audit", DEFAULT_AUDIT)?;
     let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
     let given_up = Utc::now() - chrono::Duration::days(UNFINISHED_DAYS);
     store.transaction(|tx| {
@@ -86,13 +84,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
                 [],
             )
             .map_err(db)?;
-        let pruned_audit = tx
-            .execute(
-                "DELETE FROM audit_log WHERE at < ?1 OR id IN (
-                     SELECT id FROM audit_log ORDER BY id DESC LIMIT -1 OFFSET ?2)",
-                rusqlite::params![horizon, audit],
-            )
-            .map_err(db)?;
+        let pruned_audit = crate::audit::retention::prune(tx, Utc::now()).map_err(db)?;
         tx.execute(
             "DELETE FROM rollout_rows WHERE batch_id IN (
                  SELECT id FROM rollout_batches WHERE created_at < ?1 OR id IN (
@@ -140,9 +132,6 @@ mod tests {
         store
             .set_setting("retention_sessions", "3")
             .unwrap_or_else(|e| panic!("{e}"));
-        store
-            .set_setting("retention_audit", "10")
-            .unwrap_or_else(|e| panic!("{e}"));
         let now = Utc::now();
         store
             .with(|conn| {
@@ -179,7 +168,8 @@ mod tests {
             pruned,
             Pruned {
                 sessions: 4,
-                audit_entries: 15,
+                // Recent activity stays (the log keeps 400 days: audit::retention).
+                audit_entries: 0,
                 rollouts: 0,
                 issued_codes: 0,
             }
@@ -199,7 +189,7 @@ mod tests {
             .with(|conn| conn.query_row("SELECT COUNT(*) FROM session_events", [], |r| r.get(0)))
             .unwrap_or_default();
         assert_eq!(events, 5, "timelines go with their sessions");
-        assert_eq!(audit.recent(100).map(|r| r.len()).unwrap_or_default(), 10);
+        assert_eq!(audit.recent(100).map(|r| r.len()).unwrap_or_default(), 25);
     }
 
     #[test]

@@ -35,10 +35,12 @@ use super::name_order;
 use super::rows::{DeviceRows, FleetTooLarge, narrow, push_lowercase};
 
 mod builder;
+mod changes;
 mod in_place;
 mod query;
 
 pub use builder::FleetIndexBuilder;
+pub use changes::{DeviceRef, SeenChange};
 use query::search_text;
 pub use query::{FleetQuery, LocationFilter, RegisterFilter, Sort, SortColumn};
 
