@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use fleet_core::fleet::cache::FleetCache;
-use fleet_core::fleet::index::{FleetIndex, FleetQuery, LocationFilter, RegisterFilter};
+use fleet_core::fleet::index::{
+    ActivityBucket, FleetIndex, FleetQuery, LocationFilter, RegisterFilter,
+};
 use fleet_core::fleet::sync;
 use fleet_core::storage::Store;
 use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimState};
@@ -184,6 +186,7 @@ fn filter_latency() -> Result<()> {
             location: LocationFilter::Any,
             platform: None,
             register: RegisterFilter::Any,
+            activity: ActivityBucket::Any,
             text: texts[i % texts.len()].into(),
         };
         let started = Instant::now();

@@ -8,7 +8,8 @@
 //! - [`fleet`]: the device fleet — sync, cache, index, filters, edits;
 //! - [`enrollments`]: pairing codes, rollouts and pairing cards;
 //! - [`sessions`]: the callback receiver, the watcher and session timelines;
-//! - [`audit`]: the activity log;
+//! - [`audit`]: the activity log, tamper-evident;
+//! - [`history`]: each device's history, last activity, and the devices gone quiet;
 //! - [`locale`]: languages, formats and the few words Rust itself shows;
 //! - [`playground`]: the embedded local simulator;
 //! - [`desk`]: composes them into the services a front-end asks for, and nothing else.
@@ -20,6 +21,7 @@ pub mod desk;
 pub mod enrollments;
 pub mod error;
 pub mod fleet;
+pub mod history;
 pub mod locale;
 pub mod playground;
 pub mod profiles;

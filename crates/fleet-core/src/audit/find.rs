@@ -71,7 +71,7 @@ fn literal(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-pub(super) fn page(
+pub(crate) fn page(
     conn: &Connection,
     filter: &ActivityFilter,
     before: Option<i64>,

@@ -15,6 +15,7 @@ use specta::Type;
 use super::plans::Kept;
 use super::{Desk, blocking};
 use crate::AppError;
+use crate::audit::NewEntry;
 use crate::enrollments::card::{self, PairingCard, Paper, PrintableCard};
 use crate::enrollments::codes::{
     DEVICE_LABEL_KEY, EnrollmentDraft, EnrollmentFilters, ExpiryPreset, build_request, gone_status,
@@ -196,6 +197,22 @@ impl Desk {
                     device.id.clone(),
                 );
                 blocking(move || issued.paired(&profile_id, &enrollment_id, &device_id)).await?;
+                // The device's history starts with the code it paired with.
+                let paired = NewEntry::new(self.source, "device.paired", &device.name)
+                    .profile(Some(profile))
+                    .device(
+                        &device.id,
+                        &device.hardware_id,
+                        device.location_id.as_deref(),
+                    )
+                    .change(None, device.location_id.as_deref())
+                    .detail(Some(&format!(
+                        "paired with the code whose reference is {value}"
+                    )));
+                let audit = self.audit.clone();
+                if let Err(err) = blocking(move || audit.write(&[paired])).await {
+                    tracing::warn!(%err, "could not write the activity log");
+                }
                 device
             }
         };

@@ -14,8 +14,9 @@ use super::{Desk, blocking};
 use crate::AppError;
 use crate::fleet::cache::SyncInfo;
 use crate::fleet::edits::Applied;
-use crate::fleet::index::{FleetIndex, FleetQuery, Sort};
+use crate::fleet::index::{ActivityBucket, FleetIndex, FleetQuery, Sort, SortColumn};
 use crate::fleet::locations::{LocationCount, counted};
+use crate::history::last_activity::{self, Known, LastActivity};
 use crate::profiles::Profile;
 use crate::storage::storage;
 
@@ -78,6 +79,8 @@ pub(crate) struct FleetState {
 pub struct DeviceRow {
     pub device: Device,
     pub location_name: Option<String>,
+    /// Its latest pairing, payment or change (see `history::last_activity`).
+    pub last_activity: LastActivity,
 }
 
 /// One window of a query's results.
@@ -294,12 +297,14 @@ impl Desk {
                 let mut pending = self.sync_edits.lock();
                 if pending.get(&profile.id).is_some_and(Vec::is_empty) {
                     pending.remove(&profile.id);
-                    break self.fleet.lock().replace(FleetState {
+                    let current = Arc::new(RwLock::new(index));
+                    let replaced = self.fleet.lock().replace(FleetState {
                         profile_id: profile.id.clone(),
-                        index: Arc::new(RwLock::new(index)),
+                        index: current.clone(),
                         sync: Some(info),
                         online: true,
                     });
+                    break (replaced, current);
                 }
                 continue;
             }
@@ -318,6 +323,17 @@ impl Desk {
             })
             .await?;
         };
+        let (replaced, current) = replaced;
+        // What changed outside Fleetdesk since the last sync (the index held carries Fleetdesk's
+        // own edits, so what differs from it was done elsewhere).
+        if let Some(previous) = replaced
+            .as_ref()
+            .filter(|state| state.profile_id == profile.id)
+            .and_then(|state| state.sync.map(|sync| (state.index.clone(), sync.synced_at)))
+        {
+            self.record_seen_changes(&profile, previous.0, current, previous.1)
+                .await;
+        }
         // Freeing the previous index of 100,000 devices takes a while; not on the way to the answer.
         // Then the sync's own buffers (every page as it came, and the rows' growth) go back to the
         // system.
@@ -346,7 +362,16 @@ impl Desk {
     ) -> Result<Vec<LocationCount>, AppError> {
         let (profile, index) = self.fleet().await?;
         let names = self.location_names(&profile).await;
-        let counts = index.read().location_counts_for(query);
+        let known = self.known_activity(&profile).await?;
+        let counts = {
+            let index = index.read();
+            match Activity::needed(query, None, &index, &known) {
+                Some(activity) => {
+                    index.location_counts_for_where(query, |row| activity.keeps(query, row))
+                }
+                None => index.location_counts_for(query),
+            }
+        };
         Ok(counted(counts, &names))
     }
 
@@ -407,11 +432,11 @@ impl Desk {
         let asked = std::time::Instant::now();
         let (profile, index) = self.fleet().await?;
         let names = self.location_names(&profile).await;
+        let known = self.known_activity(&profile).await?;
         let found = std::time::Instant::now();
         let (total, window) = {
             let index = index.read();
-            let mut rows = index.find(query);
-            index.sort(&mut rows, sort, &names);
+            let rows = Self::matching_rows(&index, query, sort, &names, &known);
             let window: Vec<DeviceRow> = rows
                 .iter()
                 .skip(offset as usize)
@@ -422,6 +447,7 @@ impl Desk {
                         .location_id
                         .as_ref()
                         .and_then(|id| names.get(id).cloned()),
+                    last_activity: LastActivity::of(&device.id, device.created_at, &known),
                     device,
                 })
                 .collect();
@@ -441,30 +467,71 @@ impl Desk {
         })
     }
 
+    /// The rows matching `query` — its last-activity bucket included — in `sort`'s order.
+    pub(super) fn matching_rows(
+        index: &FleetIndex,
+        query: &FleetQuery,
+        sort: Sort,
+        names: &HashMap<String, String>,
+        known: &Known,
+    ) -> Vec<u32> {
+        let mut rows = index.find(query);
+        let activity = Activity::needed(query, Some(sort), index, known);
+        if let Some(activity) = &activity {
+            rows.retain(|row| activity.keeps(query, *row));
+        }
+        index.sort(&mut rows, sort, names);
+        if let (Some(activity), SortColumn::LastActivity) = (&activity, sort.column) {
+            // Stable: equal times stay in name order.
+            rows.sort_by_key(|row| activity.at(*row));
+            if sort.descending {
+                rows.reverse();
+            }
+        }
+        rows
+    }
+
     /// The devices a selection means, in name order.
     pub(super) fn resolve_selection(
         index: &FleetIndex,
         selection: &DeviceSelection,
+        known: &Known,
     ) -> Vec<Device> {
         match selection {
             DeviceSelection::Ids { ids } => ids.iter().filter_map(|id| index.get(id)).collect(),
-            DeviceSelection::Matching { query } => index
-                .find(query)
-                .iter()
-                .filter_map(|r| index.device(*r))
-                .collect(),
+            DeviceSelection::Matching { query } => {
+                let by_name = Sort {
+                    column: SortColumn::Name,
+                    descending: false,
+                };
+                Self::matching_rows(index, query, by_name, &HashMap::new(), known)
+                    .iter()
+                    .filter_map(|r| index.device(*r))
+                    .collect()
+            }
         }
     }
 
-    /// A device as the table and its drawer show it: with its store's name.
+    /// A device as the table and its drawer show it: with its store's name and last activity.
     pub async fn device_row(&self, device: Device) -> DeviceRow {
         let profile = self.active_profile().await.ok();
-        let name = match (&profile, &device.location_id) {
-            (Some(profile), Some(id)) => self.location_names(profile).await.remove(id),
-            _ => None,
+        let (name, known) = match &profile {
+            Some(profile) => (
+                match &device.location_id {
+                    Some(id) => self.location_names(profile).await.remove(id),
+                    None => None,
+                },
+                self.known_activity(profile).await.ok(),
+            ),
+            None => (None, None),
         };
         DeviceRow {
             location_name: name,
+            last_activity: LastActivity::of(
+                &device.id,
+                device.created_at,
+                known.as_deref().unwrap_or(&Known::default()),
+            ),
             device,
         }
     }
@@ -490,11 +557,13 @@ impl Desk {
             Err(err) => return Err(err),
         };
         let names = self.location_names(&profile).await;
+        let known = self.known_activity(&profile).await?;
         Ok(DeviceRow {
             location_name: device
                 .location_id
                 .as_ref()
                 .and_then(|id| names.get(id).cloned()),
+            last_activity: LastActivity::of(&device.id, device.created_at, &known),
             device,
         })
     }
@@ -509,12 +578,12 @@ impl Desk {
     ) -> Result<u32, AppError> {
         let (profile, index) = self.fleet().await?;
         let names = self.location_names(&profile).await;
+        let known = self.known_activity(&profile).await?;
         let (query, path_buf) = (query.clone(), path.to_path_buf());
         let count = blocking(move || {
             let devices: Vec<Device> = {
                 let index = index.read();
-                let mut rows = index.find(&query);
-                index.sort(&mut rows, sort, &names);
+                let rows = Self::matching_rows(&index, &query, sort, &names, &known);
                 rows.iter().filter_map(|r| index.device(*r)).collect()
             };
             let bytes = crate::fleet::export::devices_csv(&devices, &names)?;
@@ -553,5 +622,39 @@ impl Desk {
     /// A device as the cached fleet of the active profile knows it.
     pub(crate) async fn fleet_device(&self, device_id: &str) -> Option<Device> {
         self.fleet().await.ok()?.1.read().get(device_id)
+    }
+}
+
+/// Each row's last activity, worked out only when a query or a sort needs it (a whole fleet's
+/// takes a few milliseconds).
+pub(super) struct Activity {
+    rows: Vec<Option<LastActivity>>,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Activity {
+    pub(super) fn needed(
+        query: &FleetQuery,
+        sort: Option<Sort>,
+        index: &FleetIndex,
+        known: &Known,
+    ) -> Option<Self> {
+        let sorting = sort.is_some_and(|s| s.column == SortColumn::LastActivity);
+        (query.activity != ActivityBucket::Any || sorting).then(|| Self {
+            rows: last_activity::by_row(index, known),
+            now: chrono::Utc::now(),
+        })
+    }
+
+    pub(super) fn keeps(&self, query: &FleetQuery, row: u32) -> bool {
+        self.rows
+            .get(row as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|last| query.activity.holds(last, self.now))
+    }
+
+    fn at(&self, row: u32) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.rows.get(row as usize).copied().flatten().map(|l| l.at)
     }
 }

@@ -66,17 +66,26 @@ impl Desk {
         self.ensure_online(&profile.id)?;
         let result = edits::apply_change(&client, device_id, change).await;
         self.note(&profile.id, &result);
-        let label = match change {
-            DeviceChange::Rename { .. } => "device.rename",
-            DeviceChange::Metadata { .. } => "device.metadata",
-            DeviceChange::Move { .. } => "device.move",
+        let changed = match result {
+            Ok(changed) => changed,
+            Err(err) => {
+                let label = match change {
+                    DeviceChange::Rename { .. } => "device.rename",
+                    DeviceChange::Metadata { .. } => "device.metadata",
+                    DeviceChange::Move { .. } => "device.move",
+                };
+                self.audit_detail(Some(&profile), label, device_id, Some(&err), None)
+                    .await;
+                return Err(err);
+            }
         };
-        self.audit_result(Some(&profile), label, device_id, &result)
+        self.record_changes(&profile, std::slice::from_ref(&changed), None)
             .await;
-        let device = result?;
-        self.remember(&profile.id, vec![Applied::Updated(device.clone())])
+        self.remember(&profile.id, vec![Applied::from(&changed)])
             .await?;
-        Ok(device)
+        changed
+            .after
+            .ok_or_else(|| AppError::internal("a change left no device"))
     }
 
     /// Deregisters a device: it is removed and its token revoked; the clerk must re-enroll it.
@@ -95,15 +104,25 @@ impl Desk {
             )
             .await?;
         }
-        let result = client
-            .delete_device(device_id)
-            .await
-            .map_err(AppError::from);
+        let result = edits::deregister(&client, device_id).await;
         self.note(&profile.id, &result);
-        self.audit_result(Some(&profile), "device.deregister", device_id, &result)
+        let changed = match result {
+            Ok(changed) => changed,
+            Err(err) => {
+                self.audit_detail(
+                    Some(&profile),
+                    "device.deregister",
+                    device_id,
+                    Some(&err),
+                    None,
+                )
+                .await;
+                return Err(err);
+            }
+        };
+        self.record_changes(&profile, std::slice::from_ref(&changed), None)
             .await;
-        result?;
-        self.remember(&profile.id, vec![Applied::Removed(device_id.to_owned())])
+        self.remember(&profile.id, vec![Applied::from(&changed)])
             .await
     }
 
@@ -175,7 +194,8 @@ impl Desk {
         selection: &DeviceSelection,
     ) -> Result<BulkPlan, AppError> {
         let (profile, index) = self.fleet().await?;
-        let devices = Self::resolve_selection(&index.read(), selection);
+        let known = self.known_activity(&profile).await?;
+        let devices = Self::resolve_selection(&index.read(), selection, &known);
         if devices.is_empty() {
             return Err(AppError::invalid_field(
                 "selection",
@@ -237,9 +257,12 @@ impl Desk {
             ),
         )
         .await?;
-        let (report, applied) =
+        let (report, changed) =
             edits::run_bulk(&client, &plan.action, plan.targets, label.clone(), progress).await;
-        self.remember(&profile.id, applied).await?;
+        // Each device in the log, old → new; the action itself once, with its tally.
+        self.record_changes(&profile, &changed, None).await;
+        self.remember(&profile.id, changed.iter().map(Applied::from).collect())
+            .await?;
         let detail = format!("{} ok, {} failed", report.succeeded, report.failed);
         self.audit_detail(Some(&profile), "device.bulk", &label, None, Some(&detail))
             .await;

@@ -17,6 +17,7 @@ mod clients;
 mod enrollments;
 mod fleet;
 mod fleet_changes;
+mod history;
 mod locations;
 mod notices;
 mod palette;
@@ -35,7 +36,7 @@ use kustom_ipp::Client;
 use parking_lot::Mutex;
 
 use crate::AppError;
-use crate::audit::AuditLog;
+use crate::audit::{AuditLog, Source};
 use crate::enrollments::issued::IssuedCodes;
 use crate::enrollments::rollout::Rollouts;
 use crate::fleet::cache::FleetCache;
@@ -102,6 +103,7 @@ pub struct DeskBuilder {
     services: Services,
     confirmer: Arc<dyn Confirmer>,
     docs_minimal_playground: bool,
+    source: Source,
 }
 
 impl DeskBuilder {
@@ -124,6 +126,12 @@ impl DeskBuilder {
         self
     }
 
+    /// Who the activity log says did what this desk does: the window (default) or the command line.
+    pub fn source(mut self, source: Source) -> Self {
+        self.source = source;
+        self
+    }
+
     /// Runs the local playground's simulator in its docs-minimal mode: only what Kustom's docs
     /// promise, so every flow can be tried on that (debug builds and tests).
     pub fn docs_minimal_playground(mut self, on: bool) -> Self {
@@ -140,6 +148,7 @@ impl DeskBuilder {
             services,
             confirmer,
             docs_minimal_playground,
+            source,
         } = self;
         crate::storage::private_files::create_private_dir(&data_dir)
             .map_err(|err| crate::storage::storage("create the data folder", err))?;
@@ -194,6 +203,9 @@ impl DeskBuilder {
             playground_dir,
             playground: tokio::sync::Mutex::new(playground),
             docs_minimal_playground,
+            source,
+            activity: Mutex::new(HashMap::new()),
+            chain: Arc::new(Mutex::new(None)),
             clients: Mutex::new(HashMap::new()),
             profile_locks: Mutex::new(HashMap::new()),
             confirmer,
@@ -207,6 +219,10 @@ impl DeskBuilder {
             callbacks,
         };
         desk.refresh_receiver_secrets().await;
+        if services.pruner {
+            // A long-running front-end checks the activity log once it has started.
+            desk.check_chain_later();
+        }
         {
             let rollouts = desk.rollouts.clone();
             if let Err(err) = blocking(move || rollouts.purge_spent_codes()).await {
@@ -264,6 +280,12 @@ pub struct Desk {
     playground: tokio::sync::Mutex<Option<LocalPlayground>>,
     /// See [`DeskBuilder::docs_minimal_playground`].
     docs_minimal_playground: bool,
+    /// Who the activity log says acts through this desk.
+    source: Source,
+    /// Each profile's known payments and changes per device, and when they were read.
+    activity: Mutex<HashMap<String, history::ActivityCache>>,
+    /// What the last check of the activity log's chain found (`None` until it has run).
+    chain: Arc<Mutex<Option<crate::audit::ChainReport>>>,
     clients: Mutex<HashMap<String, Client>>,
     /// One lock per profile, held while its settings, its key or its client change or a client
     /// is built from them: a client never pairs one moment's URL with another moment's key.
@@ -286,6 +308,7 @@ impl Desk {
             services: Services::NONE,
             confirmer: Arc::new(NobodyToAsk),
             docs_minimal_playground: false,
+            source: Source::App,
         }
     }
 

@@ -13,6 +13,7 @@ use specta::Type;
 
 use crate::AppError;
 use crate::fleet::metadata_rules::{MAX_KEY_LEN, MAX_VALUE_LEN};
+pub use crate::history::changes::Changed;
 
 /// One user's change to one device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -80,15 +81,30 @@ impl DeviceChange {
     }
 }
 
-/// Read-modify-write: fetch, apply only `change`, PUT the full body.
+/// Read-modify-write: fetch, apply only `change`, PUT the full body. Gives back the device as
+/// it was read and as the API answered (for the activity log's before and after).
 pub async fn apply_change(
     client: &Client,
     device_id: &str,
     change: &DeviceChange,
-) -> Result<Device, AppError> {
+) -> Result<Changed, AppError> {
     let current = client.get_device(device_id).await?;
     let body = change.apply(&current)?;
-    Ok(client.update_device(device_id, &body).await?)
+    let updated = client.update_device(device_id, &body).await?;
+    Ok(Changed {
+        before: current,
+        after: Some(updated),
+    })
+}
+
+/// Deregisters a device, read first so the log says what it was.
+pub async fn deregister(client: &Client, device_id: &str) -> Result<Changed, AppError> {
+    let current = client.get_device(device_id).await?;
+    client.delete_device(device_id).await?;
+    Ok(Changed {
+        before: current,
+        after: None,
+    })
 }
 
 /// An action on many devices.
@@ -234,6 +250,15 @@ pub enum Applied {
     Removed(String),
 }
 
+impl From<&Changed> for Applied {
+    fn from(changed: &Changed) -> Self {
+        match &changed.after {
+            Some(device) => Self::Updated(device.clone()),
+            None => Self::Removed(changed.before.id.clone()),
+        }
+    }
+}
+
 /// Writes API answers into a profile's cached fleet, on top of its last sync.
 pub fn write_into(
     cache: &crate::fleet::cache::FleetCache,
@@ -252,13 +277,14 @@ pub fn write_into(
 const BULK_CONCURRENCY: usize = 8;
 
 /// Runs `action` on every device, `BULK_CONCURRENCY` at a time, each with read-modify-write.
+/// Gives back the report and each device's change.
 pub async fn run_bulk(
     client: &Client,
     action: &BulkAction,
     targets: Vec<(String, String)>,
     label: String,
     mut progress: impl FnMut(BulkProgress),
-) -> (BulkReport, Vec<Applied>) {
+) -> (BulkReport, Vec<Changed>) {
     let total = targets.len() as u32;
     let mut report = BulkReport {
         action: label,
@@ -273,14 +299,8 @@ pub async fn run_bulk(
             let change = change.clone();
             async move {
                 let outcome = match &change {
-                    Some(change) => apply_change(client, &id, change)
-                        .await
-                        .map(Applied::Updated),
-                    None => client
-                        .delete_device(&id)
-                        .await
-                        .map(|_| Applied::Removed(id.clone()))
-                        .map_err(AppError::from),
+                    Some(change) => apply_change(client, &id, change).await,
+                    None => deregister(client, &id).await,
                 };
                 (id, name, outcome)
             }

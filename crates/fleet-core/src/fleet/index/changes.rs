@@ -60,16 +60,6 @@ impl SeenChange {
 }
 
 impl FleetIndex {
-    fn live_rows(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.devices.len() as u32).filter(|row| !self.dead.contains(*row as usize))
-    }
-
-    fn location_of(&self, row: u32) -> Option<&str> {
-        self.devices
-            .location_number(row)
-            .map(|number| self.devices.numbered_location(number))
-    }
-
     fn reference(&self, row: u32) -> DeviceRef {
         DeviceRef {
             id: self.devices.id(row).to_owned(),

@@ -1,6 +1,8 @@
 //! The questions the fleet index answers: a filter bar query, and the order of its rows.
 
 use kustom_ipp::{DeviceQuery, MetadataFilter};
+
+pub use crate::history::last_activity::ActivityBucket;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -38,6 +40,10 @@ pub struct FleetQuery {
     /// (Saved views from before this filter read as `Any`.)
     #[serde(default)]
     pub register: RegisterFilter,
+    /// How recently devices were active. The index does not know it (it comes from the history):
+    /// [`super::FleetIndex::find`] leaves it to its caller — the Desk narrows the rows by it.
+    #[serde(default)]
+    pub activity: ActivityBucket,
     pub text: String,
 }
 
@@ -48,6 +54,7 @@ impl FleetQuery {
             location: LocationFilter::Any,
             platform: None,
             register: RegisterFilter::Any,
+            activity: ActivityBucket::Any,
             text: String::new(),
         }
     }
@@ -58,6 +65,7 @@ impl FleetQuery {
         if !self.text.trim().is_empty()
             || self.platform.is_some()
             || self.register != RegisterFilter::Any
+            || self.activity != ActivityBucket::Any
             || self.location == LocationFilter::Unassigned
         {
             return None;
@@ -82,6 +90,8 @@ pub enum SortColumn {
     Platform,
     CreatedAt,
     HardwareId,
+    /// From the history, not the index: [`super::FleetIndex::sort`] leaves it to its caller.
+    LastActivity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
