@@ -5,6 +5,7 @@
 
 pub mod enrollments;
 pub mod fleet;
+pub mod history;
 pub mod locations;
 pub mod profiles;
 pub mod sessions;

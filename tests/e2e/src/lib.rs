@@ -18,11 +18,12 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 /// The sidebar views, in order, with the heading each one shows.
-pub const VIEWS: [(&str, &str); 6] = [
+pub const VIEWS: [(&str, &str); 7] = [
     ("enrollments", "Enrollments"),
     ("devices", "Devices"),
     ("sessions", "Sessions"),
     ("locations", "Locations"),
+    ("activity", "Activity"),
     ("playground", "Playground"),
     ("settings", "Settings"),
 ];

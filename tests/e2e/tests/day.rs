@@ -108,7 +108,7 @@ async fn the_device_table_shows_metadata_at_the_minimum_window_size() -> Result<
             app.resize(width, height).await?;
             app.click_view("devices").await?;
             wait_for_rows(app).await?;
-            for column in ["name", "location", "platform", "metadata", "created_at"] {
+            for column in ["name", "location", "platform", "metadata", "last_activity"] {
                 let selector = format!("[data-testid='device-table'] [role='columnheader'][data-column='{column}']");
                 let (left, right, _, window_width, _) = geometry(app, &selector)
                     .await

@@ -98,6 +98,18 @@ export const commands = {
 	exportDevicesCsv: (query: FleetQuery, sort: Sort) => typedError<Exported, AppError>(__TAURI_INVOKE("export_devices_csv", { query, sort })),
 	saveView: (name: string, query: FleetQuery) => typedError<null, AppError>(__TAURI_INVOKE("save_view", { name, query })),
 	deleteView: (name: string) => typedError<null, AppError>(__TAURI_INVOKE("delete_view", { name })),
+	/**  A window of one device's history, newest first. */
+	deviceHistory: (deviceId: string, offset: number, limit: number) => typedError<DeviceHistory, AppError>(__TAURI_INVOKE("device_history", { deviceId, offset, limit })),
+	/**  A page of the active profile's activity log, newest first, older than `before`. */
+	activityLog: (filter: ActivityFilter, before: number | null, limit: number) => typedError<ActivityPage, AppError>(__TAURI_INVOKE("activity_log", { filter, before, limit })),
+	/**  What the check of the activity log's chain found (`None` until it has run). */
+	activityChain: () => typedError<ChainReport | null, AppError>(__TAURI_INVOKE("activity_chain")),
+	/**  The devices with no activity for `days` days, per store. */
+	staleReport: (days: number) => typedError<StaleReport, AppError>(__TAURI_INVOKE("stale_report", { days })),
+	/**  Asks where to save (in Rust) and writes the log entries `filter` matches as CSV. */
+	exportActivityCsv: (filter: ActivityFilter) => typedError<Exported, AppError>(__TAURI_INVOKE("export_activity_csv", { filter })),
+	/**  Asks where to save (in Rust) and writes the stale-device report as CSV. */
+	exportStaleCsv: (days: number) => typedError<Exported, AppError>(__TAURI_INVOKE("export_stale_csv", { days })),
 	listSessions: (filter: SessionFilter) => typedError<SessionView[], AppError>(__TAURI_INVOKE("list_sessions", { filter })),
 	sessionDetail: (sessionId: string) => typedError<SessionDetail, AppError>(__TAURI_INVOKE("session_detail", { sessionId })),
 	/**  Starts following a session by its id. */
@@ -134,6 +146,68 @@ export type ActiveProfileSummary = {
 	production?: boolean,
 	badge: string,
 };
+
+/**  The buckets the fleet table filters by. */
+export type ActivityBucket = "any" | 
+/**  Active in the last 24 hours. */
+"day" | 
+/**  In the last 7 days. */
+"week" | 
+/**  In the last 30 days. */
+"month" | 
+/**  Nothing in the last 30 days. */
+"quiet_month" | 
+/**  Nothing since it paired: no payment, no change. */
+"never_since_pairing";
+
+/**  An entry as the activity log and a device's history show it. */
+export type ActivityEntry = {
+	id: number,
+	at: string,
+	source: Source,
+	/**  The OS user behind it ("" for what a sync saw). */
+	os_user: string,
+	profile_name: string | null,
+	environment: string | null,
+	action: string,
+	target: string,
+	outcome: string,
+	detail: string | null,
+	device_id: string | null,
+	hardware_id: string | null,
+	location_id: string | null,
+	old_value: string | null,
+	new_value: string | null,
+	job_id: string | null,
+};
+
+/**  What the log is narrowed to; every field set must match. */
+export type ActivityFilter = {
+	profile_id: string | null,
+	/**  One device; with `hardware_id`, the other enrolments of the same phone too. */
+	device_id: string | null,
+	hardware_id: string | null,
+	/**  The store a device entry was about. */
+	location_id: string | null,
+	/**  An action ("device.rename") or a family of them ("device.", "sync."). */
+	kind: string | null,
+	/**  The OS user (exact). */
+	who: string | null,
+	since: string | null,
+	until: string | null,
+	/**  Looked for in the target, the values, the detail and the ids (case-insensitively). */
+	text: string | null,
+};
+
+/**  One page of entries, and where the next (older) one starts. */
+export type ActivityPage = {
+	entries: ActivityEntry[],
+	/**  Pass as `before` for the next page; `None` when this was the last. */
+	next_before: number | null,
+};
+
+/**  Where a device's last activity is known from. */
+export type ActivitySource = "paired" | "payment" | "change";
 
 export type Address = {
 	street_address?: string,
@@ -246,6 +320,14 @@ export type BootInfo = {
 	active_profile: ActiveProfileSummary | null,
 };
 
+/**  The first entry that does not follow the chain. */
+export type BrokenEntry = {
+	id: number,
+	/**  When it says it was written. */
+	at: string,
+	action: string,
+};
+
 /**  An action on many devices. */
 export type BulkAction = { kind: "assign_location"; location_id: string | null } | { kind: "set_metadata"; key: string; value: string } | { kind: "remove_metadata"; key: string } | { kind: "deregister" };
 
@@ -324,6 +406,13 @@ export type CartTotals = {
 	order_tax_amount: number,
 };
 
+/**  What a check of the whole log found. */
+export type ChainReport = {
+	/**  Entries whose digest was checked. */
+	checked: number,
+	first_broken: BrokenEntry | null,
+};
+
 /**  How a "Test connection" went. */
 export type ConnectionReport = {
 	profile_name: string,
@@ -397,10 +486,21 @@ export type DeviceChange = { kind: "rename"; name: string } |
 /**  `None` unassigns the device. */
 { kind: "move"; location_id: string | null };
 
+/**  A window of a device's history. */
+export type DeviceHistory = {
+	total: number,
+	offset: number,
+	entries: HistoryEntry[],
+	/**  Other device ids the same phone (hardware id) had. */
+	linked_device_ids: string[],
+};
+
 /**  A device row for the table. */
 export type DeviceRow = {
 	device: Device,
 	location_name: string | null,
+	/**  Its latest pairing, payment or change (see `history::last_activity`). */
+	last_activity: LastActivity,
 };
 
 /**  Which devices an action is for. */
@@ -520,6 +620,11 @@ export type FleetQuery = {
 	platform: string | null,
 	/**  (Saved views from before this filter read as `Any`.) */
 	register?: RegisterFilter,
+	/**
+	 *  How recently devices were active. The index does not know it (it comes from the history):
+	 *  [`super::FleetIndex::find`] leaves it to its caller — the Desk narrows the rows by it.
+	 */
+	activity?: ActivityBucket,
 	text: string,
 };
 
@@ -534,6 +639,25 @@ export type FleetSyncProgress = {
  *  and the two English ones).
  */
 export type FormatLocale = "sv-SE" | "nb-NO" | "da-DK" | "fi-FI" | "de-DE" | "en-GB" | "en-US";
+
+export type HistoryEntry = {
+	at: string,
+	/**  Which enrolment of the phone it belongs to (another id: an earlier enrolment). */
+	device_id: string,
+	event: HistoryEvent,
+};
+
+/**  One moment in a device's history. */
+export type HistoryEvent = 
+/**
+ *  The device record was created: the phone paired with a code. `location_id` is the store
+ *  the code was made for, when Fleetdesk made it.
+ */
+{ kind: "enrolled"; location_id: string | null; with_fleetdesk_code: boolean } | 
+/**  An entry of the activity log about it: a change made from Fleetdesk, or seen in a sync. */
+{ kind: "activity"; entry: ActivityEntry } | 
+/**  A payment session on it (one Fleetdesk made or followed). */
+{ kind: "payment"; session_id: string; status: string; amount: number; currency: string };
 
 /**  What an API key is for, as its prefix says [DOC §2.1]. */
 export type KeyKind = 
@@ -575,6 +699,11 @@ export type Language = "en" | "sv" | "nb";
 export type LanguageChoice = 
 /**  Follow the operating system. */
 "system" | "en" | "sv" | "nb";
+
+export type LastActivity = {
+	at: string,
+	source: ActivitySource,
+};
 
 /**  A line's totals. */
 export type LineTotals = {
@@ -893,7 +1022,47 @@ export type Sort = {
 };
 
 /**  Columns the list can be sorted by. */
-export type SortColumn = "name" | "location" | "platform" | "created_at" | "hardware_id";
+export type SortColumn = "name" | "location" | "platform" | "created_at" | "hardware_id" | 
+/**  From the history, not the index: [`super::FleetIndex::sort`] leaves it to its caller. */
+"last_activity";
+
+/**  Who or what an entry comes from. */
+export type Source = 
+/**  The window, on behalf of its OS user. */
+"app" | 
+/**  The command line, on behalf of its OS user. */
+"cli" | 
+/**  Seen in a sync: changed outside Fleetdesk (the Kustom Portal, another tool). */
+"sync" | 
+/**  Fleetdesk's own housekeeping (the log's retention). */
+"fleetdesk";
+
+export type StaleDevice = {
+	device_id: string,
+	name: string,
+	hardware_id: string,
+	enrolled_at: string,
+	last_activity: LastActivity,
+};
+
+export type StaleReport = {
+	days: number,
+	as_of: string,
+	/**  Stale devices in all. */
+	total: number,
+	/**  Devices in the fleet. */
+	fleet: number,
+	/**  By store name (unassigned last). */
+	stores: StaleStore[],
+};
+
+export type StaleStore = {
+	/**  `None`: devices not assigned to a store. */
+	location_id: string | null,
+	location_name: string | null,
+	/**  Quietest first. */
+	devices: StaleDevice[],
+};
 
 /**  The result of storing an API key. */
 export type StoreKeyOutcome = 

@@ -149,5 +149,8 @@ export const fmt = {
   duration: (seconds: number) => formatDuration(seconds, locale.format),
   countdown: (seconds: number) => formatCountdown(seconds, locale.format),
   relative: (iso: string, nowMs: number) => formatRelative(iso, nowMs, locale.format),
+  /** The time when `iso` is today, else its date: "14:05", "2026-11-03". */
+  dayOrTime: (iso: string, nowMs: number) =>
+    new Date(iso).toDateString() === new Date(nowMs).toDateString() ? formatTime(iso, locale.format) : formatDate(iso, locale.format),
   compareNames: (a: string, b: string) => compareNames(a, b, locale.language),
 };

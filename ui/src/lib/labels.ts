@@ -156,3 +156,91 @@ export function environmentLabel(environment: string): string {
       return environment;
   }
 }
+
+/** What an activity log entry records, in words (the log's own name when it has none here). */
+export function activityAction(action: string): Label {
+  switch (action) {
+    case "device.rename":
+      return { label: m.action_device_rename(), tone: "info" };
+    case "device.move":
+      return { label: m.action_device_move(), tone: "info" };
+    case "device.metadata":
+      return { label: m.action_device_metadata(), tone: "info" };
+    case "device.deregister":
+      return { label: m.action_device_deregister(), tone: "danger" };
+    case "device.paired":
+      return { label: m.action_device_paired(), tone: "success" };
+    case "device.bulk":
+      return { label: m.action_device_bulk(), tone: "info" };
+    case "device.export_csv":
+      return { label: m.action_device_export(), tone: "neutral" };
+    case "device.simulate":
+      return { label: m.action_device_simulate(), tone: "neutral" };
+    case "sync.device_appeared":
+      return { label: m.action_sync_appeared(), tone: "warning", explanation: m.action_sync_explained() };
+    case "sync.device_disappeared":
+      return { label: m.action_sync_disappeared(), tone: "warning", explanation: m.action_sync_explained() };
+    case "sync.device_renamed":
+      return { label: m.action_sync_renamed(), tone: "warning", explanation: m.action_sync_explained() };
+    case "sync.device_moved":
+      return { label: m.action_sync_moved(), tone: "warning", explanation: m.action_sync_explained() };
+    case "sync.device_metadata":
+      return { label: m.action_sync_metadata(), tone: "warning", explanation: m.action_sync_explained() };
+    case "enrollment.create":
+      return { label: m.action_enrollment_create(), tone: "neutral" };
+    case "enrollment.cancel":
+      return { label: m.action_enrollment_cancel(), tone: "neutral" };
+    case "enrollment.simulate_clerk":
+      return { label: m.action_enrollment_simulate(), tone: "neutral" };
+    case "rollout.create":
+      return { label: m.action_rollout_create(), tone: "neutral" };
+    case "rollout.run":
+      return { label: m.action_rollout_run(), tone: "neutral" };
+    case "session.cancel":
+      return { label: m.action_session_cancel(), tone: "neutral" };
+    case "session.test_payment":
+      return { label: m.action_session_test(), tone: "neutral" };
+    case "profile.create":
+      return { label: m.action_profile_create(), tone: "neutral" };
+    case "profile.delete":
+      return { label: m.action_profile_delete(), tone: "neutral" };
+    case "profile.duplicate":
+      return { label: m.action_profile_duplicate(), tone: "neutral" };
+    case "connection.test":
+      return { label: m.action_connection_test(), tone: "neutral" };
+    case "playground.reset":
+      return { label: m.action_playground_reset(), tone: "neutral" };
+    case "log.pruned":
+      return { label: m.action_log_pruned(), tone: "neutral" };
+    default:
+      return unknown(action);
+  }
+}
+
+/** Who an entry comes from, in words. */
+export function activityWho(source: string, osUser: string): string {
+  switch (source) {
+    case "sync":
+      return m.who_outside();
+    case "fleetdesk":
+      return m.who_fleetdesk();
+    case "cli":
+      return m.who_cli({ user: osUser });
+    default:
+      return osUser;
+  }
+}
+
+/** Where a device's last activity is known from, in words. */
+export function activitySourceLabel(source: string): string {
+  switch (source) {
+    case "paired":
+      return m.last_activity_paired();
+    case "payment":
+      return m.last_activity_payment();
+    case "change":
+      return m.last_activity_change();
+    default:
+      return source;
+  }
+}

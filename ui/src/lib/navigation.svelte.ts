@@ -2,7 +2,7 @@
 // fleet", a paired device…). The target view's kept state says what to open.
 import type { EnrollmentView, FleetQuery } from "./ipc";
 import { rememberView } from "./prefs.svelte";
-import { devicesState, emptyQuery, enrollmentsState, sessionsState } from "./viewState.svelte";
+import { activityState, devicesState, emptyQuery, enrollmentsState, sessionsState } from "./viewState.svelte";
 import type { ViewId } from "./views";
 
 export const navigation = $state<{ current: ViewId; paletteOpen: boolean }>({ current: "enrollments", paletteOpen: false });
@@ -26,6 +26,12 @@ export function openLocation(locationId: string): void {
   state.savedView = null;
   state.allMatching = false;
   go("devices");
+}
+
+/** A device's whole history, on its own page (the activity view). */
+export function openDeviceHistory(device: { id: string; name: string }): void {
+  activityState().device = device;
+  go("activity");
 }
 
 /** The sessions view, with this session's detail open. */

@@ -17,7 +17,8 @@ export type Tag =
   | "sessions"
   | "session-settings"
   | "receiver"
-  | "deliveries";
+  | "deliveries"
+  | "activity";
 
 /** Every tag: what a change that touches everything (a playground reset) makes stale. */
 export const EVERY_TAG: readonly Tag[] = [
@@ -31,6 +32,7 @@ export const EVERY_TAG: readonly Tag[] = [
   "session-settings",
   "receiver",
   "deliveries",
+  "activity",
 ];
 
 /** A query's key: its tag, then whatever picks one answer out of several (a filter, a page). */

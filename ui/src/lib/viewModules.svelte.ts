@@ -13,6 +13,7 @@ const LOADERS: Record<LazyViewId, () => Promise<{ default: Component }>> = {
   devices: () => import("../views/DevicesView.svelte"),
   sessions: () => import("../views/SessionsView.svelte"),
   locations: () => import("../views/LocationsView.svelte"),
+  activity: () => import("../views/ActivityView.svelte"),
   playground: () => import("../views/PlaygroundView.svelte"),
   settings: () => import("../views/SettingsView.svelte"),
 };

@@ -85,7 +85,21 @@ export interface SettingsState {
   selectedProfile: string | null;
 }
 
-export const emptyQuery = (): FleetQuery => ({ metadata: [], location: { kind: "any" }, platform: null, register: "any", text: "" });
+/** How far back the activity log looks. */
+export type ActivityPeriod = "day" | "week" | "month" | "year" | "all";
+
+export interface ActivityState {
+  text: string;
+  locationId: string;
+  /** An action family ("device.", "sync.") or "" for all. */
+  kind: string;
+  who: string;
+  period: ActivityPeriod;
+  /** One device's whole history instead of the log (from its drawer). */
+  device: { id: string; name: string } | null;
+}
+
+export const emptyQuery = (): FleetQuery => ({ metadata: [], location: { kind: "any" }, platform: null, register: "any", activity: "any", text: "" });
 
 export const newCodeForm = (from: EnrollmentDraft | null = null): NewCodeForm => ({
   locationId: from?.location_id ?? "",
@@ -156,3 +170,12 @@ export const playgroundState = perProfile<PlaygroundState>(() => ({
 }));
 
 export const settingsState = perProfile<SettingsState>(() => ({ selectedProfile: null }));
+
+export const activityState = perProfile<ActivityState>(() => ({
+  text: "",
+  locationId: "",
+  kind: "",
+  who: "",
+  period: "month",
+  device: null,
+}));

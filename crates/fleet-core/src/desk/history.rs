@@ -197,4 +197,67 @@ impl Desk {
             tracing::warn!(%err, "could not write what the sync saw change");
         }
     }
+
+    /// Writes the active profile's log entries `filter` matches (newest first, at most
+    /// [`MAX_EXPORT`]) as CSV to `path`, a place the user chose, in the UI's language.
+    pub async fn export_activity_csv(
+        &self,
+        path: &std::path::Path,
+        filter: &ActivityFilter,
+    ) -> Result<u32, AppError> {
+        let profile = self.active_profile().await?;
+        let names = self.location_names(&profile).await;
+        let locale = self.locale().await?;
+        let filter = ActivityFilter {
+            profile_id: Some(profile.id.clone()),
+            ..filter.clone()
+        };
+        let (audit, path_buf) = (self.audit.clone(), path.to_path_buf());
+        let count = blocking(move || {
+            let mut entries = Vec::new();
+            let mut before = None;
+            loop {
+                let page = audit.find(&filter, before, crate::audit::find::MAX_PAGE)?;
+                entries.extend(page.entries);
+                match page.next_before {
+                    Some(next) if entries.len() < MAX_EXPORT => before = Some(next),
+                    _ => break,
+                }
+            }
+            entries.truncate(MAX_EXPORT);
+            let bytes = crate::history::export::activity_csv(
+                &entries,
+                &names,
+                locale.language,
+                locale.format_locale,
+            )?;
+            crate::storage::private_files::write_atomically(&path_buf, &bytes)
+                .map_err(|err| crate::storage::storage("save the CSV file", err))?;
+            Ok(entries.len() as u32)
+        })
+        .await?;
+        Ok(count)
+    }
+
+    /// Writes the stale-device report for `days` as CSV to `path`, in the UI's language.
+    pub async fn export_stale_csv(
+        &self,
+        path: &std::path::Path,
+        days: u32,
+    ) -> Result<u32, AppError> {
+        let report = self.stale_report(days).await?;
+        let locale = self.locale().await?;
+        let path_buf = path.to_path_buf();
+        blocking(move || {
+            let bytes =
+                crate::history::export::stale_csv(&report, locale.language, locale.format_locale)?;
+            crate::storage::private_files::write_atomically(&path_buf, &bytes)
+                .map_err(|err| crate::storage::storage("save the CSV file", err))?;
+            Ok(report.total)
+        })
+        .await
+    }
 }
+
+/// The most log entries one CSV export holds.
+pub const MAX_EXPORT: usize = 500_000;

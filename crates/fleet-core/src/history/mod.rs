@@ -5,9 +5,11 @@
 //! - [`changes`]: the log entries a change made from Fleetdesk leaves, one per field, old → new;
 //! - [`timeline`]: one device's history, linked across enrolments by hardware id;
 //! - [`last_activity`]: each device's latest pairing, payment or change, and the table's buckets;
-//! - [`stale`]: the devices quiet for N days, per store.
+//! - [`stale`]: the devices quiet for N days, per store;
+//! - [`export`]: the log and the report as CSV, in the UI's language.
 
 pub mod changes;
+pub mod export;
 pub mod last_activity;
 pub mod stale;
 pub mod timeline;

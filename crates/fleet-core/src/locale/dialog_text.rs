@@ -12,6 +12,8 @@ pub enum SaveTitle {
     PairingCards,
     PairingSheet,
     DevicesCsv,
+    ActivityCsv,
+    StaleCsv,
 }
 
 /// The save dialog's title in `language`.
@@ -26,6 +28,12 @@ pub fn save_title(what: SaveTitle, language: Language) -> &'static str {
         (SaveTitle::DevicesCsv, Language::En) => "Export devices",
         (SaveTitle::DevicesCsv, Language::Sv) => "Exportera enheter",
         (SaveTitle::DevicesCsv, Language::Nb) => "Eksporter enheter",
+        (SaveTitle::ActivityCsv, Language::En) => "Export the activity log",
+        (SaveTitle::ActivityCsv, Language::Sv) => "Exportera aktivitetsloggen",
+        (SaveTitle::ActivityCsv, Language::Nb) => "Eksporter aktivitetsloggen",
+        (SaveTitle::StaleCsv, Language::En) => "Export the quiet devices",
+        (SaveTitle::StaleCsv, Language::Sv) => "Exportera tysta enheter",
+        (SaveTitle::StaleCsv, Language::Nb) => "Eksporter stille enheter",
     }
 }
 

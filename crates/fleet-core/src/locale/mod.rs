@@ -12,6 +12,7 @@
 //!   screen does.
 
 pub mod dialog_text;
+pub mod report_text;
 
 use chrono::{NaiveDateTime, Timelike};
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { COLUMNS, MAX_WIDTH, resized, shownColumns, toggled } from "./columns";
 
 describe("device table columns", () => {
-  it("shows name, location, platform, metadata and enrolled by default", () => {
-    expect(shownColumns({}).map((c) => c.key)).toEqual(["name", "location", "platform", "metadata", "created_at"]);
+  it("shows name, location, platform, metadata and last activity by default", () => {
+    expect(shownColumns({}).map((c) => c.key)).toEqual(["name", "location", "platform", "metadata", "last_activity"]);
   });
 
   it("fits a 1024-pixel window: fixed columns plus metadata's minimum", () => {

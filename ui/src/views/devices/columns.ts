@@ -4,7 +4,7 @@ import { m } from "../../lib/i18n.svelte";
 import type { SortColumn } from "../../lib/ipc";
 import type { ColumnPref } from "../../lib/prefs.svelte";
 
-export type ColumnKey = "name" | "location" | "platform" | "metadata" | "created_at" | "register" | "hardware_id" | "id";
+export type ColumnKey = "name" | "location" | "platform" | "metadata" | "last_activity" | "created_at" | "register" | "hardware_id" | "id";
 
 export interface ColumnDef {
   key: ColumnKey;
@@ -19,13 +19,14 @@ export interface ColumnDef {
   required: boolean;
 }
 
-/** Sized so name, location, platform, metadata and the enrolled date fit a 1024-pixel window. */
+/** Sized so name, location, platform, metadata and the last activity fit a 1024-pixel window. */
 export const COLUMNS: readonly ColumnDef[] = [
-  { key: "name", sort: "name", width: 170, min: 110, flex: false, hiddenByDefault: false, required: true },
-  { key: "location", sort: "location", width: 140, min: 90, flex: false, hiddenByDefault: false, required: false },
+  { key: "name", sort: "name", width: 160, min: 110, flex: false, hiddenByDefault: false, required: true },
+  { key: "location", sort: "location", width: 136, min: 90, flex: false, hiddenByDefault: false, required: false },
   { key: "platform", sort: "platform", width: 100, min: 70, flex: false, hiddenByDefault: false, required: false },
   { key: "metadata", sort: null, width: 0, min: 150, flex: true, hiddenByDefault: false, required: false },
-  { key: "created_at", sort: "created_at", width: 104, min: 90, flex: false, hiddenByDefault: false, required: false },
+  { key: "last_activity", sort: "last_activity", width: 120, min: 100, flex: false, hiddenByDefault: false, required: false },
+  { key: "created_at", sort: "created_at", width: 104, min: 90, flex: false, hiddenByDefault: true, required: false },
   { key: "register", sort: null, width: 96, min: 70, flex: false, hiddenByDefault: true, required: false },
   { key: "hardware_id", sort: "hardware_id", width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },
   { key: "id", sort: null, width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },
@@ -43,6 +44,8 @@ export function columnLabel(key: ColumnKey): string {
       return m.column_platform();
     case "metadata":
       return m.column_metadata();
+    case "last_activity":
+      return m.column_last_activity();
     case "created_at":
       return m.column_enrolled();
     case "register":
