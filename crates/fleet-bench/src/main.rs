@@ -3,6 +3,7 @@
 
 mod figures;
 mod fleet;
+mod history;
 mod paging;
 mod sessions;
 mod soak;

@@ -266,7 +266,7 @@ async fn a_phone_enrolled_again_shows_its_earlier_history_and_an_edited_entry_is
     .device;
     ok(desk.sync_fleet(|_| {}).await);
     let history = ok(desk.device_history(&again.id, 0, 100).await);
-    assert_eq!(history.linked_device_ids, [old.id.clone()]);
+    assert_eq!(history.linked_device_ids, std::slice::from_ref(&old.id));
     let earlier: Vec<&str> = history
         .entries
         .iter()

@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use fantoccini::Locator;
-use fleetdesk_e2e::{App, eventually, with_app};
+use fleetdesk_e2e::{App, KEY_CONTROL, KEY_NULL, eventually, with_app};
 use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimConfig};
 use kustom_ipp::{Client, ClientConfig, Credentials, Secret, UpdateDevice};
 use serde_json::json;
 
 const MERCHANT: &str = "DM32000002";
 const KEY_ESCAPE: &str = "\u{E00C}";
+const KEY_BACKSPACE: char = '\u{E003}';
 
 /// Each screen at the default size in the light theme and at the minimum size in the dark one.
 async fn both_sizes(app: &App, name: &str, show: impl AsyncFn(&App) -> Result<()>) -> Result<()> {
@@ -23,6 +24,8 @@ async fn both_sizes(app: &App, name: &str, show: impl AsyncFn(&App) -> Result<()
         show(app).await?;
         app.screenshot(&format!("{name}-{width}x{height}-{theme}"))
             .await?;
+        // Whatever `show` opened (a dialog) closes before the next size and theme.
+        app.press(KEY_ESCAPE).await?;
     }
     app.resize(1280, 800).await?;
     app.set_theme("light").await
@@ -64,8 +67,9 @@ async fn a_device_timeline_the_activity_log_and_the_quiet_devices() -> Result<()
         app.wait_for_text_containing("[data-testid='synced']", "30 devices")
             .await?;
 
-        // From the drawer: a rename and a move.
+        // From the drawer: a rename and a move (the device found by its id in the search box).
         let row = format!("[data-testid='device-row'][data-device-id='{}']", device.id);
+        app.fill("[data-testid='device-search']", &device.id).await?;
         app.click(&row).await?;
         app.fill("[data-testid='device-name']", "Kassa 1").await?;
         app.click("[data-testid='device-rename']").await?;
@@ -79,6 +83,8 @@ async fn a_device_timeline_the_activity_log_and_the_quiet_devices() -> Result<()
 
         // In bulk: this device and another, to a third store.
         app.click(&format!("{row} [data-testid='device-check']")).await?;
+        app.click("[data-testid='device-search']").await?;
+        app.press(&format!("{KEY_CONTROL}a{KEY_NULL}{KEY_BACKSPACE}")).await?;
         let another = format!(
             "[data-testid='device-row']:not([data-device-id='{}']) [data-testid='device-check']",
             device.id
@@ -118,6 +124,7 @@ async fn a_device_timeline_the_activity_log_and_the_quiet_devices() -> Result<()
         app.invoke("simulate_tap", json!({ "sessionId": session_id, "outcome": "SUCCESS" }))
             .await?;
         app.click("[data-testid='fleet-refresh']").await?;
+        app.fill("[data-testid='device-search']", &device.id).await?;
         app.wait_for_text_containing(&row, "Kassa 1 (Portal)").await?;
 
         // The drawer's history, then the whole of it on its own page.
@@ -154,6 +161,7 @@ async fn a_device_timeline_the_activity_log_and_the_quiet_devices() -> Result<()
         .await?;
 
         // The log across the fleet, filtered to the store the bulk move went to.
+        app.click_view("activity").await?;
         app.click("[data-testid='history-back']").await?;
         app.select("[data-testid='activity-period']", "all").await?;
         app.select("[data-testid='activity-store']", &third.0).await?;
@@ -181,6 +189,8 @@ async fn a_device_timeline_the_activity_log_and_the_quiet_devices() -> Result<()
             Ok(())
         })
         .await?;
+        app.click_view("devices").await?;
+        app.click("[data-testid='fleet-stale']").await?;
         let summary = app.text("[data-testid='stale-summary']").await?;
         ensure!(summary.contains("of 30 devices"), "{summary}");
         let listed = app.texts_of("[data-testid='stale-device'] .name").await?;

@@ -355,3 +355,77 @@ async fn wait_for_more(app: &App, before: usize) -> Result<()> {
     }
     Ok(())
 }
+
+/// Times, inside the page, from the click on "Full history" to the frame after its first page
+/// (and the count of every entry) is on screen.
+const HISTORY_TIMER: &str = r#"
+  window.__history = [];
+  let clicked = null;
+  document.addEventListener("click", (event) => {
+    if (event.target instanceof Element && event.target.closest("[data-testid='device-history-all']")) clicked = performance.now();
+  }, true);
+  new MutationObserver(() => {
+    if (clicked === null) return;
+    const count = document.querySelector("[data-testid='history-count']");
+    const entries = document.querySelectorAll("[data-testid='device-history-full'] [data-testid='history-entry']").length;
+    if (!count || entries < 100) return;
+    const at = clicked;
+    clicked = null;
+    requestAnimationFrame(() => window.__history.push(performance.now() - at));
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+"#;
+
+/// Entries written into the log for each timed device.
+const HISTORY_ENTRIES: usize = 10_000;
+
+#[tokio::test]
+#[ignore = "a bench: run by `cargo xtask bench window` against the release app"]
+async fn window_bench_a_device_history_of_10000_entries_opens() -> Result<()> {
+    with_app("window_bench_history", async |app: &App| {
+        app.click_view("devices").await?;
+        app.wait_for(Locator::Css("[data-testid='device-row'][data-device-id]")).await?;
+        let mut devices = Vec::new();
+        for row in app.client().find_all(Locator::Css("[data-testid='device-row'][data-device-id]")).await?.into_iter().take(5) {
+            devices.push(row.attr("data-device-id").await?.context("a row without an id")?);
+        }
+        // Ten thousand changes a device, written into the app's own log beside it (chained, as
+        // the app writes them).
+        let log = fleet_core::audit::AuditLog::new(
+            fleet_core::storage::Store::open(&app.data_dir().join("fleetdesk.sqlite3"))?.0,
+        );
+        for device in &devices {
+            let entries: Vec<fleet_core::audit::NewEntry> = (0..HISTORY_ENTRIES)
+                .map(|n| {
+                    let mut entry = fleet_core::audit::NewEntry::new(
+                        fleet_core::audit::Source::App,
+                        "device.rename",
+                        &format!("Till {n}"),
+                    )
+                    .device(device, "HW", None)
+                    .change(Some(&format!("Till {}", n.saturating_sub(1))), Some(&format!("Till {n}")));
+                    entry.profile_id = Some(fleet_core::profiles::LOCAL_PLAYGROUND_ID.to_owned());
+                    entry.at = chrono::Utc::now() - chrono::Duration::minutes((HISTORY_ENTRIES - n) as i64);
+                    entry
+                })
+                .collect();
+            log.write(&entries)?;
+        }
+        app.client().execute(HISTORY_TIMER, vec![]).await?;
+        for device in &devices {
+            app.click_view("devices").await?;
+            app.click(&format!("[data-testid='device-row'][data-device-id='{device}']")).await?;
+            app.wait_for(Locator::Css("[data-testid='device-history-all']")).await?;
+            app.click("[data-testid='device-history-all']").await?;
+            app.wait_for_text_containing("[data-testid='history-count']", "10,0").await?;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut times: Vec<f64> = serde_json::from_value(app.client().execute("return window.__history;", vec![]).await?)?;
+        ensure!(times.len() == devices.len(), "timed {} of {} opens", times.len(), devices.len());
+        times.sort_by(f64::total_cmp);
+        let median = percentile(&times, 0.5);
+        println!("\n== bench: a device history of {HISTORY_ENTRIES} entries, click → first page on screen ==");
+        println!("  each open (ms): {times:?}; median {median:.0} ms (goal < 200 ms)");
+        record("device history of 10,000 entries opens, median", "ms", median, Some(200.0))
+    })
+    .await
+}

@@ -651,7 +651,8 @@ export type HistoryEntry = {
 export type HistoryEvent = 
 /**
  *  The device record was created: the phone paired with a code. `location_id` is the store
- *  the code was made for, when Fleetdesk made it.
+ *  the code was made for, when Fleetdesk made it (otherwise where it enrolled is not known:
+ *  the device's store now may not be it).
  */
 { kind: "enrolled"; location_id: string | null; with_fleetdesk_code: boolean } | 
 /**  An entry of the activity log about it: a change made from Fleetdesk, or seen in a sync. */

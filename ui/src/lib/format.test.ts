@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import cases from "../../../crates/fleet-core/tests/format_cases.json";
-import { compareNames, formatCountdown, formatDate, formatDateTime, formatDuration, formatMoney, formatTime, secondsUntil, toMinor } from "./format";
+import { compareNames, formatCountdown, formatDate, formatDateTime, formatDuration, formatMoment, formatMoney, formatTime, secondsUntil, toMinor } from "./format";
 
 // The same file the Rust formatter (pairing-card PDF) is tested against: both sides write dates
 // as ICU does, so the screen and the paper agree.
@@ -113,5 +113,14 @@ describe("names in order", () => {
   it("follows the Swedish and the Norwegian alphabet", () => {
     expect(sorted(["Örebro", "Åre", "Ängelholm", "Zinkensdamm"], "sv")).toEqual(["Zinkensdamm", "Åre", "Ängelholm", "Örebro"]);
     expect(sorted(["Ås", "Ørsta", "Ænes", "Zeta"], "nb")).toEqual(["Zeta", "Ænes", "Ørsta", "Ås"]);
+  });
+});
+
+describe("formatMoment", () => {
+  const now = Date.parse("2026-12-07T15:00:00Z");
+  it("is the time today, the day this year, the date before", () => {
+    expect(formatMoment("2026-12-07T13:05:00Z", now, "en-GB")).toMatch(/^\d{2}:05$/);
+    expect(formatMoment("2026-11-03T10:00:00Z", now, "en-GB")).toBe("3 Nov");
+    expect(formatMoment("2025-11-03T10:00:00Z", now, "sv-SE")).toBe("2025-11-03");
   });
 });

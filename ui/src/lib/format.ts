@@ -59,6 +59,19 @@ export function formatDate(iso: string, tag: string, timeZone?: string): string 
   return dateFormat(tag, { ...FIGURES, timeZone }).format(date);
 }
 
+/**
+ * When something happened, as short as a table cell needs: the time today ("14:05"), the day and
+ * month this year ("3 nov."), the date before ("2025-11-03").
+ */
+export function formatMoment(iso: string, nowMs: number, tag: string): string {
+  const date = parse(iso);
+  if (!date) return "—";
+  const now = new Date(nowMs);
+  if (date.toDateString() === now.toDateString()) return tidy(dateFormat(tag, clock(tag)).format(date));
+  if (date.getFullYear() === now.getFullYear()) return dateFormat(tag, { day: "numeric", month: "short" }).format(date);
+  return formatDate(iso, tag);
+}
+
 /** "14:05:09" (sv-SE), "2:05:09 PM" (en-US). */
 export function formatTime(iso: string, tag: string, timeZone?: string): string {
   const date = parse(iso);
@@ -149,8 +162,6 @@ export const fmt = {
   duration: (seconds: number) => formatDuration(seconds, locale.format),
   countdown: (seconds: number) => formatCountdown(seconds, locale.format),
   relative: (iso: string, nowMs: number) => formatRelative(iso, nowMs, locale.format),
-  /** The time when `iso` is today, else its date: "14:05", "2026-11-03". */
-  dayOrTime: (iso: string, nowMs: number) =>
-    new Date(iso).toDateString() === new Date(nowMs).toDateString() ? formatTime(iso, locale.format) : formatDate(iso, locale.format),
+  moment: (iso: string, nowMs: number) => formatMoment(iso, nowMs, locale.format),
   compareNames: (a: string, b: string) => compareNames(a, b, locale.language),
 };

@@ -206,10 +206,10 @@ pub struct ActivityEntry {
     pub job_id: Option<String>,
 }
 
-/// The OS user running Fleetdesk.
+/// The OS user running Fleetdesk: the account's name as the OS has it (not an environment
+/// variable a script may leave unset), else "unknown".
 pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+    Some(whoami::username())
+        .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -17,13 +17,14 @@ use crate::audit::{ActivityEntry, ActivityFilter, find};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HistoryEvent {
     /// The device record was created: the phone paired with a code. `location_id` is the store
-    /// the code was made for, when Fleetdesk made it.
+    /// the code was made for, when Fleetdesk made it (otherwise where it enrolled is not known:
+    /// the device's store now may not be it).
     Enrolled {
         location_id: Option<String>,
         with_fleetdesk_code: bool,
     },
     /// An entry of the activity log about it: a change made from Fleetdesk, or seen in a sync.
-    Activity { entry: ActivityEntry },
+    Activity { entry: Box<ActivityEntry> },
     /// A payment session on it (one Fleetdesk made or followed).
     Payment {
         session_id: String,
@@ -77,7 +78,9 @@ pub fn device_history(
         entries.push(HistoryEntry {
             at: entry.at,
             device_id: id,
-            event: HistoryEvent::Activity { entry },
+            event: HistoryEvent::Activity {
+                entry: Box::new(entry),
+            },
         });
     }
     let made_for: Option<String> = conn
@@ -92,7 +95,7 @@ pub fn device_history(
         device_id: device.id.clone(),
         event: HistoryEvent::Enrolled {
             with_fleetdesk_code: made_for.is_some(),
-            location_id: made_for.or_else(|| device.location_id.clone()),
+            location_id: made_for,
         },
     });
     let ids_json = serde_json::to_string(&ids.iter().collect::<Vec<_>>()).unwrap_or_default();
@@ -119,7 +122,7 @@ pub fn device_history(
             });
         }
     }
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.at));
     let total = entries.len() as u32;
     let entries = entries
         .into_iter()

@@ -21,11 +21,11 @@ export interface ColumnDef {
 
 /** Sized so name, location, platform, metadata and the last activity fit a 1024-pixel window. */
 export const COLUMNS: readonly ColumnDef[] = [
-  { key: "name", sort: "name", width: 160, min: 110, flex: false, hiddenByDefault: false, required: true },
-  { key: "location", sort: "location", width: 136, min: 90, flex: false, hiddenByDefault: false, required: false },
+  { key: "name", sort: "name", width: 156, min: 110, flex: false, hiddenByDefault: false, required: true },
+  { key: "location", sort: "location", width: 132, min: 90, flex: false, hiddenByDefault: false, required: false },
   { key: "platform", sort: "platform", width: 100, min: 70, flex: false, hiddenByDefault: false, required: false },
   { key: "metadata", sort: null, width: 0, min: 150, flex: true, hiddenByDefault: false, required: false },
-  { key: "last_activity", sort: "last_activity", width: 120, min: 100, flex: false, hiddenByDefault: false, required: false },
+  { key: "last_activity", sort: "last_activity", width: 128, min: 100, flex: false, hiddenByDefault: false, required: false },
   { key: "created_at", sort: "created_at", width: 104, min: 90, flex: false, hiddenByDefault: true, required: false },
   { key: "register", sort: null, width: 96, min: 70, flex: false, hiddenByDefault: true, required: false },
   { key: "hardware_id", sort: "hardware_id", width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },
