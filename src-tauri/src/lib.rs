@@ -183,30 +183,30 @@ pub fn run() {
         }
     };
     app.run(|handle, event| {
-        if let RunEvent::Exit = event {
-            if let Some(cell) = handle.try_state::<DeskCell>() {
-                tauri::async_runtime::block_on(async {
-                    // Bounded: the window is already gone, and the single-instance plugin has
-                    // already given up its claim (it does so on this same event, first), so a
-                    // new start of the app runs beside this one while it finishes. The desk
-                    // frees the callback port before anything else, and the playground's state
-                    // is saved before this waits on anything.
-                    let shutdown = async {
-                        if let Ok(desk) = cell.get().await {
-                            desk.shutdown().await;
-                        }
-                    };
-                    if tokio::time::timeout(SHUTDOWN_PATIENCE, shutdown)
-                        .await
-                        .is_err()
-                    {
-                        tracing::warn!(
-                            seconds = SHUTDOWN_PATIENCE.as_secs(),
-                            "Fleetdesk did not shut down in time and exits anyway"
-                        );
+        if let RunEvent::Exit = event
+            && let Some(cell) = handle.try_state::<DeskCell>()
+        {
+            tauri::async_runtime::block_on(async {
+                // Bounded: the window is already gone, and the single-instance plugin has
+                // already given up its claim (it does so on this same event, first), so a
+                // new start of the app runs beside this one while it finishes. The desk
+                // frees the callback port before anything else, and the playground's state
+                // is saved before this waits on anything.
+                let shutdown = async {
+                    if let Ok(desk) = cell.get().await {
+                        desk.shutdown().await;
                     }
-                });
-            }
+                };
+                if tokio::time::timeout(SHUTDOWN_PATIENCE, shutdown)
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(
+                        seconds = SHUTDOWN_PATIENCE.as_secs(),
+                        "Fleetdesk did not shut down in time and exits anyway"
+                    );
+                }
+            });
         }
     });
 }

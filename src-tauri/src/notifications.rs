@@ -1,4 +1,5 @@
-//! Desktop notifications, raised by Rust only: a code paired, a payment's outcome. The page has no
+//! Desktop notifications, raised by Rust only: a code paired, a payment's outcome, a job
+//! finished. The page has no
 //! permission to raise one, so it can neither choose when a notification appears nor what it says.
 
 use std::sync::Arc;
@@ -50,6 +51,12 @@ fn words(app: &AppHandle, notice: &Notice) -> NotificationWords {
             device,
             language,
         ),
+        Notice::JobFinished {
+            label,
+            done,
+            failed,
+            skipped,
+        } => dialog_text::job_finished(label, *done, *failed, *skipped, language),
     }
 }
 

@@ -197,8 +197,8 @@ pub async fn run(minutes: u64) -> Result<()> {
         "\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, 429 bursts, the simulator in its own process =="
     );
     println!(
-        "{:>8} {:>10} {:>10} {:>8} {:>9}",
-        "elapsed", "RSS MiB", "DB MiB", "rounds", "sessions"
+        "{:>8} {:>10} {:>10} {:>10} {:>8} {:>9}",
+        "elapsed", "RSS MiB", "heap MiB", "DB MiB", "rounds", "sessions"
     );
     let started = Instant::now();
     let deadline = started + Duration::from_secs(minutes * 60);
@@ -210,9 +210,12 @@ pub async fn run(minutes: u64) -> Result<()> {
     let mut sample = |rounds: u32, sessions: usize, next: &mut Instant| {
         if Instant::now() >= *next {
             let (rss, db) = (rss_mib(), db_mib(dir.path()));
+            // The heap the desk holds (the counting allocator), beside what the OS counts: a
+            // growing heap is a leak, a growing RSS over a flat heap is the allocator's.
+            let heap = crate::heap_bytes() as f64 / (1024.0 * 1024.0);
             samples.push((started.elapsed(), rss, db));
             println!(
-                "{:>7.0}s {rss:>10.1} {db:>10.2} {rounds:>8} {sessions:>9}",
+                "{:>7.0}s {rss:>10.1} {heap:>10.1} {db:>10.2} {rounds:>8} {sessions:>9}",
                 started.elapsed().as_secs_f64()
             );
             *next += Duration::from_secs(15);

@@ -10,6 +10,7 @@
 //! - [`sessions`]: the callback receiver, the watcher and session timelines;
 //! - [`audit`]: the activity log, tamper-evident;
 //! - [`history`]: each device's history, last activity, and the devices gone quiet;
+//! - [`jobs`]: bulk work as durable jobs, within the account's request budget;
 //! - [`locale`]: languages, formats and the few words Rust itself shows;
 //! - [`playground`]: the embedded local simulator;
 //! - [`desk`]: composes them into the services a front-end asks for, and nothing else.
@@ -22,6 +23,7 @@ pub mod enrollments;
 pub mod error;
 pub mod fleet;
 pub mod history;
+pub mod jobs;
 pub mod locale;
 pub mod playground;
 pub mod profiles;

@@ -151,8 +151,8 @@ async fn a_bulk_move_of_1000_devices_survives_faults_with_an_exact_report() {
             burst: 3,
             retry_after: Duration::from_secs(1),
         }),
-        latency: Duration::ZERO,
         seed: 99,
+        ..FaultConfig::default()
     };
     let sim = sim(1000, faults).await;
     let client = client(&sim);

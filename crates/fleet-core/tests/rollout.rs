@@ -35,10 +35,10 @@ fn codes_per_row(sim: &Running, batch_id: &str) -> HashMap<String, usize> {
         let mut counts = HashMap::new();
         for stored in &state.enrollments {
             let metadata = &stored.enrollment.metadata;
-            if metadata.get(BATCH_KEY) == Some(&tag) {
-                if let Some(token) = metadata.get(ROW_KEY) {
-                    *counts.entry(token.clone()).or_insert(0) += 1;
-                }
+            if metadata.get(BATCH_KEY) == Some(&tag)
+                && let Some(token) = metadata.get(ROW_KEY)
+            {
+                *counts.entry(token.clone()).or_insert(0) += 1;
             }
         }
         counts

@@ -298,10 +298,10 @@ async fn a_callback_and_a_poll_reporting_the_same_change_make_one_entry() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let update = tokio::time::timeout(Duration::from_secs(10), updates.recv()).await;
-        if let Ok(Ok(update)) = update {
-            if update.session.session.status == SessionStatus::Finalized {
-                break;
-            }
+        if let Ok(Ok(update)) = update
+            && update.session.session.status == SessionStatus::Finalized
+        {
+            break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -30,6 +30,9 @@ pub struct FaultConfig {
     /// Share of requests whose connection is dropped mid-response (before or after processing).
     pub drop_rate: f64,
     pub rate_limit: Option<RateLimitBursts>,
+    /// An account's rate limit: at most this many requests a second (a token bucket holding a
+    /// second's worth); the rest answered 429 with `Retry-After`.
+    pub requests_per_second: Option<f64>,
     /// Added to every request.
     pub latency: Duration,
     pub seed: u64,
@@ -40,6 +43,7 @@ impl FaultConfig {
         self.error_rate <= 0.0
             && self.drop_rate <= 0.0
             && self.rate_limit.is_none()
+            && self.requests_per_second.is_none()
             && self.latency.is_zero()
     }
 }
@@ -76,15 +80,19 @@ enum Fault {
 pub struct FaultInjector {
     config: FaultConfig,
     state: Mutex<(StdRng, u64)>,
+    /// The rate limit's bucket: tokens, and when it was last filled.
+    bucket: Mutex<(f64, std::time::Instant)>,
     script: Mutex<std::collections::VecDeque<ScriptedFault>>,
 }
 
 impl FaultInjector {
     pub fn new(config: FaultConfig) -> Arc<Self> {
         let rng = StdRng::seed_from_u64(config.seed);
+        let full = config.requests_per_second.unwrap_or(0.0);
         Arc::new(Self {
             config,
             state: Mutex::new((rng, 0)),
+            bucket: Mutex::new((full, std::time::Instant::now())),
             script: Mutex::new(std::collections::VecDeque::new()),
         })
     }
@@ -103,14 +111,34 @@ impl FaultInjector {
         script.remove(position).map(|f| f.fault)
     }
 
+    /// Within the rate limit (takes a token), or how long until a token is there.
+    fn over_limit(&self) -> Option<Duration> {
+        let rate = self.config.requests_per_second?.max(0.1);
+        let mut bucket = self.bucket.lock();
+        let now = std::time::Instant::now();
+        let (tokens, filled) = &mut *bucket;
+        *tokens = (*tokens + now.duration_since(*filled).as_secs_f64() * rate).min(rate.max(1.0));
+        *filled = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return None;
+        }
+        Some(Duration::from_secs_f64((1.0 - *tokens) / rate))
+    }
+
     fn decide(&self) -> Fault {
+        if let Some(wait) = self.over_limit() {
+            // Retry-After is whole seconds: a wait shorter than one is announced as one.
+            return Fault::RateLimited(wait.max(Duration::from_secs(1)));
+        }
         let mut guard = self.state.lock();
         let (rng, count) = &mut *guard;
         *count += 1;
-        if let Some(bursts) = self.config.rate_limit {
-            if bursts.every > 0 && (*count % bursts.every) < bursts.burst {
-                return Fault::RateLimited(bursts.retry_after);
-            }
+        if let Some(bursts) = self.config.rate_limit
+            && bursts.every > 0
+            && (*count % bursts.every) < bursts.burst
+        {
+            return Fault::RateLimited(bursts.retry_after);
         }
         let roll: f64 = rng.random();
         if roll < self.config.error_rate {
@@ -177,7 +205,8 @@ pub async fn inject(
                 "Rate limit exceeded",
                 None,
             );
-            if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().to_string()) {
+            let seconds = retry_after.as_secs_f64().ceil() as u64;
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             response
@@ -204,4 +233,25 @@ fn dropped() -> Response {
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limit_takes_a_seconds_worth_then_refuses_until_a_token_is_back() {
+        let injector = FaultInjector::new(FaultConfig {
+            requests_per_second: Some(20.0),
+            ..FaultConfig::default()
+        });
+        let allowed = (0..40).filter(|_| injector.over_limit().is_none()).count();
+        // A full bucket is 20; the loop's microseconds may add one more.
+        assert!((20..=21).contains(&allowed), "{allowed}");
+        std::thread::sleep(Duration::from_millis(120));
+        assert!(
+            injector.over_limit().is_none(),
+            "two tokens came back in 120 ms"
+        );
+    }
 }

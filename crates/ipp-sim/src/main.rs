@@ -47,6 +47,9 @@ struct Args {
     rate_limit_every: u64,
     #[arg(long, default_value_t = 3)]
     rate_limit_burst: u64,
+    /// An account rate limit: at most this many requests a second, the rest answered 429.
+    #[arg(long)]
+    requests_per_second: Option<f64>,
     /// Added latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -112,6 +115,7 @@ async fn main() -> Result<()> {
             burst: args.rate_limit_burst,
             retry_after: Duration::from_secs(1),
         }),
+        requests_per_second: args.requests_per_second,
         latency: Duration::from_millis(args.latency_ms),
         seed: args.fault_seed,
     };

@@ -84,6 +84,10 @@ pub struct SimState {
     /// Devices made by `/dev/devices` (their `metadata.simulated` is written as boolean `true`).
     #[serde(default)]
     pub simulated: BTreeSet<String>,
+    /// How many times each device was really changed (a `PUT` that changed something, a
+    /// `DELETE`): what a test of "changed exactly once" compares with. Not part of the API.
+    #[serde(default)]
+    pub device_changes: BTreeMap<String, u32>,
     #[serde(skip)]
     device_index: HashMap<String, usize>,
     /// Bumped by every change (not saved): a saver writes the state only when this moved.
@@ -480,10 +484,16 @@ impl SimState {
         validate_metadata(&metadata, "metadata", &mut errors);
         SimError::fields(errors)?;
         let device = &mut self.devices[index];
+        let changed =
+            device.name != name || device.metadata != metadata || device.location_id != location_id;
         device.name = name;
         device.metadata = metadata;
         device.location_id = location_id;
-        Ok(device.clone())
+        let device = device.clone();
+        if changed {
+            *self.device_changes.entry(device.id.clone()).or_default() += 1;
+        }
+        Ok(device)
     }
 
     /// Removes a device, revokes its token, and cancels its live sessions [INF §7.5].
@@ -496,6 +506,7 @@ impl SimState {
         let index = self.device_position(merchant_id, id)?;
         self.devices.remove(index);
         self.simulated.remove(id);
+        *self.device_changes.entry(id.to_owned()).or_default() += 1;
         self.reindex();
         self.tokens.retain(|_, device_id| device_id != id);
         let mut events = Vec::new();
@@ -906,13 +917,13 @@ fn validate_lines(body: &CreateSession, errors: &mut BTreeMap<String, String>) {
         .iter()
         .map(|l| i128::from(l.total_tax_amount))
         .sum();
-    if let Some(order_tax) = body.order_tax_amount {
-        if i128::from(order_tax) != tax {
-            errors.insert(
-                "order_tax_amount".to_owned(),
-                format!("must equal the sum of order_items[].total_tax_amount ({tax})"),
-            );
-        }
+    if let Some(order_tax) = body.order_tax_amount
+        && i128::from(order_tax) != tax
+    {
+        errors.insert(
+            "order_tax_amount".to_owned(),
+            format!("must equal the sum of order_items[].total_tax_amount ({tax})"),
+        );
     }
 }
 

@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::budget::{Lane, RateBudget};
 use crate::error::{ApiError, Problem};
 use crate::secret::Secret;
 use crate::text::bounded;
@@ -91,6 +92,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// The account's request budget, shared by every client of it (none: unlimited).
+    pub budget: Option<RateBudget>,
 }
 
 impl ClientConfig {
@@ -110,6 +113,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(20),
             retry: RetryPolicy::default(),
+            budget: None,
         })
     }
 
@@ -126,6 +130,12 @@ impl ClientConfig {
     pub fn timeouts(mut self, connect: Duration, overall: Duration) -> Self {
         self.connect_timeout = connect;
         self.timeout = overall;
+        self
+    }
+
+    /// Sends every request within `budget` (see [`RateBudget`]).
+    pub fn budget(mut self, budget: RateBudget) -> Self {
+        self.budget = Some(budget);
         self
     }
 }
@@ -216,6 +226,8 @@ pub(crate) type Reply = Vec<u8>;
 pub struct Client {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
+    /// Which of the budget's lanes this client's requests use.
+    lane: Lane,
 }
 
 impl std::fmt::Debug for Client {
@@ -242,11 +254,20 @@ impl Client {
         Ok(Self {
             http,
             config: Arc::new(config),
+            lane: Lane::Foreground,
         })
     }
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// The same client, its requests in `lane` of the account's budget (a job's: the background).
+    pub fn in_lane(&self, lane: Lane) -> Self {
+        Self {
+            lane,
+            ..self.clone()
+        }
     }
 
     /// `https://host/ipp/v1/<segments…>`, each segment percent-encoded on its own.
@@ -309,12 +330,21 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Some(budget) = &self.config.budget {
+                budget.acquire(self.lane).await;
+            }
             let outcome = self.attempt(&url, &call).await;
             let (error, may_repeat, wait) = match outcome {
                 Attempt::Done(body) => return Ok(body),
                 Attempt::Refused(error) => return Err((error, uncertain)),
                 Attempt::Failed(status, problem, retry_after) => {
                     let error = ApiError::from_status(status.as_u16(), problem, retry_after);
+                    if status.as_u16() == 429 {
+                        // The whole account slows down, not only this request.
+                        if let Some(budget) = &self.config.budget {
+                            budget.throttled(retry_after.unwrap_or(Duration::from_secs(1)));
+                        }
+                    }
                     let (may_repeat, applied_maybe) = match status.as_u16() {
                         // Refused before processing: always safe to send again.
                         429 => (true, false),
@@ -355,20 +385,20 @@ impl Client {
         }
         let mut request = self.http.request(call.method.clone(), url);
         let mut headers = HeaderMap::new();
-        if let Some(token) = &call.bearer {
-            if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
+        if let Some(token) = &call.bearer
+            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
         }
         if call.authenticated {
             if let Some(auth) = self.config.credentials.header() {
                 headers.insert(AUTHORIZATION, auth);
             }
-            if let Some(merchant) = &self.config.merchant_id {
-                if let Ok(value) = HeaderValue::from_str(merchant) {
-                    headers.insert("x-merchant-id", value);
-                }
+            if let Some(merchant) = &self.config.merchant_id
+                && let Ok(value) = HeaderValue::from_str(merchant)
+            {
+                headers.insert("x-merchant-id", value);
             }
         }
         if let Some(body) = &call.body {

@@ -29,6 +29,7 @@
 //! Nothing here logs or prints a key, a token, a webhook secret or a full enrollment code.
 
 pub mod api;
+pub mod budget;
 pub mod client;
 pub mod error;
 pub mod filter;
@@ -42,6 +43,7 @@ pub mod tls;
 pub mod webhooks;
 
 pub use api::{DeviceQuery, EnrollmentQuery};
+pub use budget::{BudgetStatus, Lane, RateBudget};
 pub use client::{Client, ClientConfig, Credentials, RetryPolicy};
 pub use error::{ApiError, Problem};
 pub use filter::MetadataFilter;

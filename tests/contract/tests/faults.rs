@@ -29,8 +29,8 @@ async fn fetching_2000_devices_through_faults_returns_exactly_the_2000_ids() {
             burst: 2,
             retry_after: Duration::from_secs(1),
         }),
-        latency: Duration::ZERO,
         seed: 42,
+        ..FaultConfig::default()
     };
     let sim = start(config(Mode::Playground, seed(2_000)).faults(faults)).await;
     let client = client(&sim);

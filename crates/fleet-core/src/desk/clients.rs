@@ -100,7 +100,8 @@ impl Desk {
         let config = ClientConfig::new(&base_url, Credentials::ApiKey(key))?
             .merchant_id(profile.merchant_id.clone())
             .timeouts(Duration::from_secs(5), timeout)
-            .retry(retry);
+            .retry(retry)
+            .budget(self.budget_for(profile).await);
         Ok(Client::new(config)?)
     }
 

@@ -99,6 +99,7 @@ pub(crate) struct RolloutPlan {
 pub(crate) struct Plans {
     pub rollouts: Kept<RolloutPlan>,
     pub bulk: Kept<super::fleet_changes::StoredBulk>,
+    pub jobs: Kept<super::jobs::StoredJobPlan>,
 }
 
 /// The longest rollout name.

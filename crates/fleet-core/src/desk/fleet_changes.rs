@@ -39,7 +39,10 @@ pub(crate) struct StoredBulk {
 const MAX_BULK: usize = 100_000;
 
 /// A bulk action as the production confirmation names it.
-fn devices_change(action: &BulkAction, names: &HashMap<String, String>) -> DevicesChange {
+pub(super) fn devices_change(
+    action: &BulkAction,
+    names: &HashMap<String, String>,
+) -> DevicesChange {
     match action {
         BulkAction::AssignLocation { location_id } => DevicesChange::Move {
             store: location_id

@@ -18,6 +18,7 @@ mod enrollments;
 mod fleet;
 mod fleet_changes;
 mod history;
+mod jobs;
 mod locations;
 mod notices;
 mod palette;
@@ -52,6 +53,10 @@ pub use clients::ConnectionReport;
 pub use enrollments::{EnrollmentPage, EnrollmentView, PairedDevice, PairingDetails, RolloutDraft};
 pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, SavedView};
 pub use fleet_changes::BulkPlan;
+pub use jobs::{
+    JobDevicesPage, JobPlan, JobTargets, JobView, MAX_JOB, Progress, Slowdown, StoreCount,
+    spawn_job_runner,
+};
 pub use notices::{Notice, payment_news};
 pub use palette::PaletteResults;
 pub use profiles::{SavedProfile, StoreKeyOutcome};
@@ -188,6 +193,7 @@ impl DeskBuilder {
             None
         };
 
+        let jobs_store = crate::jobs::Jobs::new(store.clone(), &data_dir.join("runners"))?;
         let desk = Desk {
             audit: AuditLog::new(store.clone()),
             rollouts: Rollouts::new(store.clone()),
@@ -206,6 +212,9 @@ impl DeskBuilder {
             source,
             activity: Mutex::new(HashMap::new()),
             chain: Arc::new(Mutex::new(None)),
+            budgets: Mutex::new(HashMap::new()),
+            jobs: jobs_store,
+            job_progress: Arc::new(Mutex::new(HashMap::new())),
             clients: Mutex::new(HashMap::new()),
             profile_locks: Mutex::new(HashMap::new()),
             confirmer,
@@ -286,6 +295,12 @@ pub struct Desk {
     activity: Mutex<HashMap<String, history::ActivityCache>>,
     /// What the last check of the activity log's chain found (`None` until it has run).
     chain: Arc<Mutex<Option<crate::audit::ChainReport>>>,
+    /// Each profile's request budget, shared by all its clients (jobs and the user's calls).
+    budgets: Mutex<HashMap<String, kustom_ipp::RateBudget>>,
+    /// Durable bulk jobs, run by this process as one runner of them.
+    jobs: crate::jobs::Jobs,
+    /// What each job this process runs is doing now (rate, what slows it).
+    job_progress: Arc<Mutex<HashMap<String, jobs::Pace>>>,
     clients: Mutex<HashMap<String, Client>>,
     /// One lock per profile, held while its settings, its key or its client change or a client
     /// is built from them: a client never pairs one moment's URL with another moment's key.
@@ -400,10 +415,10 @@ impl Desk {
         if let Some(receiver) = &self.receiver {
             receiver.stop();
         }
-        if let Some(playground) = self.playground.lock().await.take() {
-            if let Err(err) = playground.stop().await {
-                tracing::warn!(%err, "could not save the playground on exit");
-            }
+        if let Some(playground) = self.playground.lock().await.take()
+            && let Err(err) = playground.stop().await
+        {
+            tracing::warn!(%err, "could not save the playground on exit");
         }
     }
 }

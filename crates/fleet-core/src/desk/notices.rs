@@ -1,5 +1,5 @@
 //! What the desk announces for a front-end to pass on (the window raises a desktop notification):
-//! a code paired, a payment's outcome. Decided here, in Rust, from what the API said — the page
+//! a code paired, a payment's outcome, a job finished. Decided here, in Rust, from what the API said — the page
 //! cannot raise a notification of its own, nor choose what one says.
 
 use kustom_ipp::SessionStatus;
@@ -23,6 +23,13 @@ pub enum Notice {
         amount_minor: i64,
         currency: String,
         device: String,
+    },
+    /// A bulk job has a result for every device.
+    JobFinished {
+        label: String,
+        done: u32,
+        failed: u32,
+        skipped: u32,
     },
 }
 

@@ -37,7 +37,7 @@ pub const MAX_WEBHOOK_SECRETS: usize = 3;
 
 impl Desk {
     /// Forgets what Fleetdesk was doing for a profile that is being deleted: its rollouts and
-    /// their codes, its followed sessions (no longer polled with its client), its kept plans and
+    /// their codes, its jobs, its followed sessions (no longer polled with its client), its kept plans and
     /// the codes the palette remembers.
     async fn forget_profile_work(&self, id: &str) -> Result<(), AppError> {
         self.watcher.forget_profile(id);
@@ -45,15 +45,18 @@ impl Desk {
             .rollouts
             .forget_where(|plan| plan.profile_id == id);
         self.plans.bulk.forget_where(|plan| plan.profile_id == id);
+        self.plans.jobs.forget_where(|plan| plan.profile_id == id);
         self.recent_codes.forget(id);
-        let (rollouts, issued, sessions, owned) = (
+        let (rollouts, issued, sessions, jobs, owned) = (
             self.rollouts.clone(),
             self.issued.clone(),
             self.watcher.store().clone(),
+            self.jobs.clone(),
             id.to_owned(),
         );
         blocking(move || {
             rollouts.forget_profile(&owned)?;
+            jobs.forget_profile(&owned)?;
             issued.forget_profile(&owned)?;
             sessions.forget_profile(&owned)?;
             Ok(())

@@ -79,13 +79,13 @@ pub fn build_request(
         }
         Err(other) => return Err(other),
     };
-    if let (Some(metadata), Some(_)) = (&metadata, label) {
-        if metadata.contains_key(DEVICE_LABEL_KEY) {
-            fields.insert(
-                "device_label".to_owned(),
-                "The metadata already has a device_label; remove one of them.".to_owned(),
-            );
-        }
+    if let (Some(metadata), Some(_)) = (&metadata, label)
+        && metadata.contains_key(DEVICE_LABEL_KEY)
+    {
+        fields.insert(
+            "device_label".to_owned(),
+            "The metadata already has a device_label; remove one of them.".to_owned(),
+        );
     }
     if let Some(index) = metadata_rows_index(&draft.metadata, issued::CODE_REF_KEY) {
         fields.insert(

@@ -9,11 +9,12 @@ mod from_api;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 /// An error a command reports to the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+// Deserialize: a job keeps each device's failure in the database, as the UI will read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, thiserror::Error)]
 #[serde(tag = "code", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AppError {
     /// The API rejected the credentials (401).

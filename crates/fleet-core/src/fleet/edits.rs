@@ -135,6 +135,39 @@ impl BulkAction {
         }
     }
 
+    /// What the action changes on `device`, as it is now: the store, the key's value, its name
+    /// (a deregistration): what a job compares with what its plan saw, to tell a change made by
+    /// someone else in between.
+    pub fn watched_value(&self, device: &Device) -> Option<String> {
+        match self {
+            Self::AssignLocation { .. } => device.location_id.clone(),
+            Self::SetMetadata { key, .. } | Self::RemoveMetadata { key } => {
+                device.metadata.get(key).cloned()
+            }
+            Self::Deregister => Some(device.name.clone()),
+        }
+    }
+
+    /// Whether `device` is already as the action asks (nothing to send). A deregistered device
+    /// no longer exists, so for a deregistration this is never true of one that is read.
+    pub fn is_satisfied(&self, device: &Device) -> bool {
+        match self {
+            Self::AssignLocation { location_id } => {
+                device.location_id.as_deref() == location_id.as_deref().filter(|id| !id.is_empty())
+            }
+            Self::SetMetadata { key, value } => {
+                device.metadata.get(key.trim()).map(String::as_str) == Some(value.trim())
+            }
+            Self::RemoveMetadata { key } => !device.metadata.contains_key(key),
+            Self::Deregister => false,
+        }
+    }
+
+    /// The change to send for one device (`None`: a deregistration).
+    pub fn device_change(&self) -> Option<DeviceChange> {
+        self.change()
+    }
+
     /// What the action does, for the report and the audit log.
     pub fn describe(&self, location_names: &HashMap<String, String>) -> String {
         match self {

@@ -173,6 +173,44 @@ pub enum PaymentNews {
     Failed,
 }
 
+/// "Job finished": how a bulk job `label` went.
+pub fn job_finished(
+    label: &str,
+    done: u32,
+    failed: u32,
+    skipped: u32,
+    language: Language,
+) -> NotificationWords {
+    match language {
+        Language::En => NotificationWords {
+            title: if failed == 0 {
+                "Job finished"
+            } else {
+                "Job finished with failures"
+            },
+            body: format!("{label}: {done} done, {failed} failed, {skipped} left as they were."),
+        },
+        Language::Sv => NotificationWords {
+            title: if failed == 0 {
+                "Jobbet är klart"
+            } else {
+                "Jobbet är klart, med fel"
+            },
+            body: format!(
+                "{label}: {done} klara, {failed} misslyckades, {skipped} lämnades som de var."
+            ),
+        },
+        Language::Nb => NotificationWords {
+            title: if failed == 0 {
+                "Jobben er ferdig"
+            } else {
+                "Jobben er ferdig, med feil"
+            },
+            body: format!("{label}: {done} ferdige, {failed} mislyktes, {skipped} ble latt være."),
+        },
+    }
+}
+
 /// "Device paired": `label` (none: a new device) at `store` is enrolled.
 pub fn paired(label: Option<&str>, store: &str, language: Language) -> NotificationWords {
     let label = label.unwrap_or(match language {

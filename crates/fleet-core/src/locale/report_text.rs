@@ -3,6 +3,7 @@
 
 use crate::audit::Source;
 use crate::history::last_activity::ActivitySource;
+use crate::jobs::JobOutcome;
 use crate::locale::Language;
 
 /// A column of the activity log's CSV.
@@ -96,6 +97,16 @@ pub fn action_label(action: &str, language: Language) -> Option<&'static str> {
         "device.deregister" => ["Deregistered", "Avregistrerad", "Avregistrert"],
         "device.paired" => ["Paired", "Parkopplad", "Paret"],
         "device.bulk" => ["Bulk action", "Massåtgärd", "Massehandling"],
+        "job.start" => ["Job started", "Jobb startat", "Jobb startet"],
+        "job.pause" => ["Job paused", "Jobb pausat", "Jobb satt på pause"],
+        "job.resume" => ["Job resumed", "Jobb återupptaget", "Jobb gjenopptatt"],
+        "job.cancel" => ["Job cancelled", "Jobb avbrutet", "Jobb avbrutt"],
+        "job.retry" => [
+            "Job's failures sent again",
+            "Jobbets misslyckade skickade igen",
+            "Jobbens mislykkede sendt på nytt",
+        ],
+        "job.finish" => ["Job finished", "Jobb klart", "Jobb ferdig"],
         "device.export_csv" => [
             "Devices exported",
             "Enheter exporterade",
@@ -256,5 +267,61 @@ pub fn unassigned(language: Language) -> &'static str {
         Language::En => "Unassigned",
         Language::Sv => "Utan butik",
         Language::Nb => "Uten butikk",
+    }
+}
+
+/// A job report's headers.
+pub fn job_headers(language: Language) -> [&'static str; 6] {
+    match language {
+        Language::En => ["Device", "Device id", "Store", "Result", "Detail", "When"],
+        Language::Sv => ["Enhet", "Enhets-id", "Butik", "Resultat", "Detaljer", "När"],
+        Language::Nb => [
+            "Enhet",
+            "Enhets-ID",
+            "Butikk",
+            "Resultat",
+            "Detaljer",
+            "Når",
+        ],
+    }
+}
+
+/// What a job's device result is called; a device still waiting has no outcome.
+pub fn job_outcome_label(outcome: Option<&JobOutcome>, language: Language) -> &'static str {
+    use Language::{En, Nb, Sv};
+    let words = match outcome {
+        None => ["Not done yet", "Inte klar än", "Ikke ferdig ennå"],
+        Some(JobOutcome::Changed) => ["Changed", "Ändrad", "Endret"],
+        Some(JobOutcome::SettledAfterLostAnswer) => [
+            "Changed (confirmed after a lost answer)",
+            "Ändrad (bekräftad efter ett förlorat svar)",
+            "Endret (bekreftet etter et tapt svar)",
+        ],
+        Some(JobOutcome::AlreadyAsAsked) => [
+            "Already so: nothing sent",
+            "Redan så: inget skickat",
+            "Allerede slik: ingenting sendt",
+        ],
+        Some(JobOutcome::Gone) => [
+            "No longer exists: nothing sent",
+            "Finns inte längre: inget skickat",
+            "Finnes ikke lenger: ingenting sendt",
+        ],
+        Some(JobOutcome::ChangedElsewhere { .. }) => [
+            "Changed by someone else since the plan: left as it is",
+            "Ändrad av någon annan sedan planen: lämnad som den är",
+            "Endret av noen andre siden planen: latt være",
+        ],
+        Some(JobOutcome::Cancelled) => [
+            "Job cancelled before its turn",
+            "Jobbet avbröts före dess tur",
+            "Jobben ble avbrutt før dens tur",
+        ],
+        Some(JobOutcome::Failed { .. }) => ["Failed", "Misslyckades", "Mislyktes"],
+    };
+    match language {
+        En => words[0],
+        Sv => words[1],
+        Nb => words[2],
     }
 }

@@ -268,10 +268,10 @@ impl Profiles {
 
     /// The active profile, falling back to the local playground if none is set or it vanished.
     pub fn active(&self) -> Result<Profile, AppError> {
-        if let Some(id) = self.active_id()? {
-            if let Ok(profile) = self.get(&id) {
-                return Ok(profile);
-            }
+        if let Some(id) = self.active_id()?
+            && let Ok(profile) = self.get(&id)
+        {
+            return Ok(profile);
         }
         self.get(LOCAL_PLAYGROUND_ID)
     }

@@ -176,4 +176,34 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX audit_by_location ON audit_log (location_id, id) WHERE location_id IS NOT NULL;
     CREATE INDEX audit_by_time ON audit_log (at);",
     ),
+    // Bulk work as durable jobs (jobs::store): the job, and each device's state, written before
+    // anything is sent; a lease so one process runs a job at a time.
+    M::up(
+        "CREATE TABLE jobs (
+        id          TEXT PRIMARY KEY,
+        profile_id  TEXT NOT NULL,
+        label       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        finished_at TEXT,
+        lease_owner TEXT,
+        lease_until TEXT
+    );
+    CREATE INDEX jobs_by_profile ON jobs (profile_id, created_at);
+    CREATE TABLE job_devices (
+        job_id      TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        device_id   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        location_id TEXT,
+        planned     TEXT,
+        state       TEXT NOT NULL,
+        detail      TEXT,
+        updated_at  TEXT,
+        PRIMARY KEY (job_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX job_devices_by_state ON job_devices (job_id, state, seq);",
+    ),
 ];

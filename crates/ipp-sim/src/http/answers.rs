@@ -82,12 +82,11 @@ impl Answers {
     /// `metadata.simulated` = boolean `true` [DOC §7.1, §11.1] (other metadata is text [DOC §3.4]).
     pub fn device(&self, device: &Device, simulated: bool) -> Value {
         let mut value = self.shaped(device, DEVICE);
-        if simulated {
-            if let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-                if metadata.get("simulated").and_then(Value::as_str) == Some("true") {
-                    metadata.insert("simulated".to_owned(), Value::Bool(true));
-                }
-            }
+        if simulated
+            && let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut)
+            && metadata.get("simulated").and_then(Value::as_str) == Some("true")
+        {
+            metadata.insert("simulated".to_owned(), Value::Bool(true));
         }
         value
     }

@@ -95,12 +95,11 @@ impl Rollouts {
         expires_in: i64,
     ) -> Result<Enrollment, AppError> {
         let token = row_token(batch_id, row.row_number);
-        if row.state != RowState::Pending {
-            if let Some(existing) =
+        if row.state != RowState::Pending
+            && let Some(existing) =
                 find_by_token(client, &row.location_id, batch_id, &token).await?
-            {
-                return Ok(existing);
-            }
+        {
+            return Ok(existing);
         }
         let (id, number) = (batch_id.to_owned(), row.row_number);
         self.db(move |r| r.set_state(&id, number, RowState::Creating, None))

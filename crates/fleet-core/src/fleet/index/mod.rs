@@ -275,9 +275,16 @@ impl FleetIndex {
 
     /// Calls `visit` with the row, id, name, hardware id, location and enrolment time of every
     /// device, in row order, without making any device again (a report over 100,000 devices).
-    pub fn for_each_live(
-        &self,
-        mut visit: impl FnMut(u32, &str, &str, &str, Option<&str>, chrono::DateTime<chrono::Utc>),
+    pub fn for_each_live<'a>(
+        &'a self,
+        mut visit: impl FnMut(
+            u32,
+            &'a str,
+            &'a str,
+            &'a str,
+            Option<&'a str>,
+            chrono::DateTime<chrono::Utc>,
+        ),
     ) {
         for row in self.live_rows() {
             visit(
