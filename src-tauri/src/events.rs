@@ -25,10 +25,11 @@ pub struct FleetSyncProgress {
     pub pages_total: u32,
 }
 
-/// A bulk action finished another device.
+/// A job moved (devices settled, paused, resumed, finished): sent at most four times a second
+/// for each job; the page reads what it shows again.
 #[derive(Debug, Clone, Serialize, Type, Event)]
-pub struct BulkProgressed {
-    pub progress: fleet_core::fleet::edits::BulkProgress,
+pub struct JobProgressed {
+    pub job_id: String,
 }
 
 /// A tracked session changed (from a callback or a poll); pushed without any click.

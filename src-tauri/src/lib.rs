@@ -25,6 +25,51 @@ use fleet_core::profiles::vault;
 use tauri::{Manager, RunEvent};
 
 /// Pushes every session change to the UI as a typed event.
+/// Tells the page which jobs moved, at most four times a second for each (a job settles devices
+/// far faster than a page needs to redraw).
+async fn forward_job_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
+    use std::collections::{HashMap, HashSet};
+    use std::time::{Duration, Instant};
+
+    use tauri_specta::Event;
+    const EVERY: Duration = Duration::from_millis(250);
+    let mut updates = desk.job_updates();
+    let mut sent: HashMap<String, Instant> = HashMap::new();
+    // Jobs that moved since they were last announced, announced at the next tick.
+    let mut owed: HashSet<String> = HashSet::new();
+    let mut tick = tokio::time::interval(EVERY);
+    let emit = |job_id: String| {
+        if let Err(err) = (events::JobProgressed { job_id }).emit(&app) {
+            tracing::warn!(%err, "could not push a job's progress");
+        }
+    };
+    loop {
+        tokio::select! {
+            update = updates.recv() => match update {
+                Ok(job_id) => {
+                    let due = sent.get(&job_id).is_none_or(|at| at.elapsed() >= EVERY);
+                    if due {
+                        sent.insert(job_id.clone(), Instant::now());
+                        owed.remove(&job_id);
+                        emit(job_id);
+                    } else {
+                        owed.insert(job_id);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+            _ = tick.tick() => {
+                for job_id in std::mem::take(&mut owed) {
+                    sent.insert(job_id.clone(), Instant::now());
+                    emit(job_id);
+                }
+                sent.retain(|_, at| at.elapsed() < Duration::from_secs(60));
+            }
+        }
+    }
+}
+
 async fn forward_session_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
     use tauri_specta::Event;
     let mut updates = desk.watcher().subscribe();
@@ -149,7 +194,10 @@ pub fn run() {
                 }
                 let desk = desk.map(Arc::new)?;
                 tokio::spawn(forward_session_updates(handle.clone(), desk.clone()));
+                tokio::spawn(forward_job_updates(handle.clone(), desk.clone()));
                 tokio::spawn(notifications::forward(handle, desk.clone()));
+                // Jobs left running by the last run (a quit, a crash) go on by themselves.
+                fleet_core::desk::spawn_job_runner(&desk);
                 {
                     // Sessions left unfinished by the last run are followed again.
                     let desk = desk.clone();

@@ -35,10 +35,9 @@ pub fn fuzz(args: &[String]) -> Result<()> {
     process::run(&mut cmd)
 }
 
-/// `cargo xtask soak [--minutes N]`: the simulator is built too, and runs in a process of its
-/// own beside the soak.
-pub fn soak(args: &[String]) -> Result<()> {
-    let minutes = option(args, "--minutes").unwrap_or_else(|| "10".into());
+/// Builds `ipp-sim` in release mode, for a run that starts it in a process of its own beside
+/// fleet-bench (which finds it next to itself).
+pub fn build_release_simulator() -> Result<()> {
     process::run(setup::cargo().args([
         "build",
         "--release",
@@ -46,7 +45,14 @@ pub fn soak(args: &[String]) -> Result<()> {
         "ipp-sim",
         "--bin",
         "ipp-sim",
-    ]))?;
+    ]))
+}
+
+/// `cargo xtask soak [--minutes N]`: the simulator is built too, and runs in a process of its
+/// own beside the soak.
+pub fn soak(args: &[String]) -> Result<()> {
+    let minutes = option(args, "--minutes").unwrap_or_else(|| "10".into());
+    build_release_simulator()?;
     process::run(setup::cargo().args([
         "run",
         "--quiet",

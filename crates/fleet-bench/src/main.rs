@@ -4,8 +4,10 @@
 mod figures;
 mod fleet;
 mod history;
+mod jobs;
 mod paging;
 mod sessions;
+mod sim_process;
 mod soak;
 
 use std::time::Duration;
@@ -30,6 +32,7 @@ async fn main() -> Result<()> {
         "paging" => paging::run().await,
         "fleet" => fleet::run().await,
         "sessions" => sessions::run().await,
+        "jobs" => jobs::run().await,
         // Not a bench: the long run `cargo xtask soak` starts (`soak [minutes]`).
         "soak" => {
             let minutes = std::env::args()
@@ -38,7 +41,7 @@ async fn main() -> Result<()> {
                 .unwrap_or(10);
             soak::run(minutes).await
         }
-        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions, soak"),
+        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions, jobs, soak"),
     }
 }
 

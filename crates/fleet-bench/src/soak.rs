@@ -18,14 +18,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 use fleet_core::Desk;
-use fleet_core::desk::DeviceSelection;
+use fleet_core::desk::{DeviceSelection, JobTargets};
 use fleet_core::fleet::edits::BulkAction;
 use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};
+use fleet_core::jobs::JobRowFilter;
 use fleet_core::profiles::{Environment, ProfileInput};
 use fleet_core::sessions::TimelineEvent;
 use fleet_core::sessions::cart::CartLine;
-use ipp_sim::SimState;
 use kustom_ipp::{SessionStatus, TapOutcome, WebhookSecret};
+
+use crate::sim_process::{SimProcess, rss_mib};
 
 const MERCHANT: &str = "DM77770001";
 const DEVICES: usize = 10_000;
@@ -36,85 +38,6 @@ const WARM_UP: Duration = Duration::from_secs(5 * 60);
 /// The most the desk's memory may grow after warm-up, and its database.
 const MAX_MEMORY_GROWTH: f64 = 0.10;
 const MAX_DATABASE_GROWTH: f64 = 0.25;
-
-/// The simulator in its own process, killed when dropped.
-struct SimProcess {
-    child: std::process::Child,
-    base_url: String,
-    http: reqwest::Client,
-}
-
-impl SimProcess {
-    /// Starts `ipp-sim` (the binary next to this one, or `IPP_SIM_BIN`) with `args`.
-    fn start(args: &[String]) -> Result<Self> {
-        use std::io::{BufRead, BufReader};
-        let binary = std::env::var_os("IPP_SIM_BIN")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::env::current_exe()
-                    .ok()
-                    .and_then(|exe| exe.parent().map(|dir| dir.join("ipp-sim")))
-                    .unwrap_or_else(|| "ipp-sim".into())
-            });
-        let mut child = std::process::Command::new(&binary)
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|err| anyhow::anyhow!("could not start {}: {err}", binary.display()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().transpose()?.unwrap_or_default();
-        // Keep reading what it prints, or its next line would meet a closed pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let base_url = first
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .ok_or_else(|| anyhow::anyhow!("ipp-sim did not say where it listens: {first:?}"))?
-            .to_owned();
-        Ok(Self {
-            child,
-            base_url,
-            http: kustom_ipp::tls::http_client()?,
-        })
-    }
-
-    /// The simulator's whole state, as it has it (never through its faults).
-    async fn state(&self) -> Result<SimState> {
-        let body = self
-            .http
-            .get(format!("{}/__inspect/state", self.base_url))
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?;
-        Ok(serde_json::from_slice(&body)?)
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
 
 fn db_mib(dir: &std::path::Path) -> f64 {
     ["fleetdesk.sqlite3", "fleetdesk.sqlite3-wal"]
@@ -142,49 +65,41 @@ pub async fn run(minutes: u64) -> Result<()> {
 
     let secret = WebhookSecret::generate();
     let key = "kco_test_api_soak_in_another_process".to_owned();
-    let args: Vec<String> = [
-        "--port",
-        "0",
-        "--mode",
-        "playground",
-        "--merchant-id",
+    let sim = SimProcess::playground(
         MERCHANT,
-        "--api-key",
         &key,
-        "--seed-locations",
-        "12",
-        "--seed-devices",
-        &DEVICES.to_string(),
-        "--fault-rate",
-        "0.10",
-        "--drop-rate",
-        "0.05",
-        "--rate-limit-every",
-        "50",
-        "--rate-limit-burst",
-        "3",
-        "--fault-seed",
-        "11",
-        "--callback-url",
-        &receiver.url,
-        "--webhook-secret",
-        secret.as_secret().expose(),
-        "--inspect",
-    ]
-    .iter()
-    .map(|a| (*a).to_owned())
-    .collect();
-    let sim = SimProcess::start(&args)?;
+        12,
+        DEVICES,
+        &[
+            "--fault-rate",
+            "0.10",
+            "--drop-rate",
+            "0.05",
+            "--rate-limit-every",
+            "50",
+            "--rate-limit-burst",
+            "3",
+            "--fault-seed",
+            "11",
+            "--callback-url",
+            &receiver.url,
+            "--webhook-secret",
+            secret.as_secret().expose(),
+            "--inspect",
+        ],
+    )?;
     let profile = desk
         .create_profile(&ProfileInput {
             name: "Soak".into(),
             environment: Environment::KustomPlayground,
             custom_host: true,
-            base_url: Some(sim.base_url.clone()),
+            base_url: Some(sim.base_url().to_owned()),
             merchant_id: MERCHANT.into(),
         })
         .await?;
     desk.store_api_key(&profile.id, &key, true).await?;
+    // The simulator has no rate limit of its own here: the soak's pace is set by its work.
+    desk.set_request_rate(&profile.id, 500).await?;
     desk.store_webhook_secret(&profile.id, secret.as_secret().expose())
         .await?;
     desk.switch_profile(&profile.id).await?;
@@ -257,21 +172,22 @@ pub async fn run(minutes: u64) -> Result<()> {
             .await?;
         let ids: Vec<String> = page.rows.iter().map(|r| r.device.id.clone()).collect();
         let plan = desk
-            .bulk_preview(
+            .plan_job(
                 &BulkAction::AssignLocation {
                     location_id: Some(target.clone()),
                 },
-                &DeviceSelection::Ids { ids },
+                &JobTargets::Selection {
+                    selection: DeviceSelection::Ids { ids },
+                },
             )
             .await?;
-        match desk.bulk_run(&plan.plan_id, |_| {}).await {
-            Ok(report) => {
-                let ok: HashSet<String> = report
-                    .results
-                    .iter()
-                    .filter(|r| r.ok)
-                    .map(|r| r.device_id.clone())
-                    .collect();
+        let job = desk.start_job(&plan.plan_id).await?;
+        match desk.run_job(&job.id).await {
+            Ok(_) => {
+                let done = desk
+                    .job_devices(&job.id, JobRowFilter::Done, 0, BULK as u32)
+                    .await?;
+                let ok: HashSet<String> = done.rows.into_iter().map(|r| r.device_id).collect();
                 let applied = sim
                     .state()
                     .await?
@@ -282,7 +198,7 @@ pub async fn run(minutes: u64) -> Result<()> {
                     .count();
                 lost += ok.len() - applied;
             }
-            Err(err) => println!("  round {rounds}: bulk refused ({err})"),
+            Err(err) => println!("  round {rounds}: the job stopped ({err})"),
         }
         sample(rounds, created_sessions, &mut next_sample);
 

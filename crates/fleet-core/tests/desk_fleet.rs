@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use fleet_core::desk::DeviceSelection;
+use fleet_core::desk::{DeviceSelection, JobTargets};
 use fleet_core::fleet::edits::{BulkAction, DeviceChange};
 use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};
 use fleet_core::profiles::{Environment, ProfileInput};
@@ -97,16 +97,18 @@ async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
         "{refused:?}"
     );
     let plan = desk
-        .bulk_preview(
+        .plan_job(
             &BulkAction::Deregister,
-            &DeviceSelection::Ids {
-                ids: vec![device.id.clone()],
+            &JobTargets::Selection {
+                selection: DeviceSelection::Ids {
+                    ids: vec![device.id.clone()],
+                },
             },
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let bulk = desk.bulk_run(&plan.plan_id, |_| {}).await;
-    assert!(matches!(bulk, Err(AppError::Offline { .. })));
+    let job = desk.start_job(&plan.plan_id).await;
+    assert!(matches!(job, Err(AppError::Offline { .. })), "{job:?}");
 
     // A restart still opens the cached fleet.
     desk.shutdown().await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use fleet_core::Desk;
 use fleet_core::audit::{ActivityFilter, Source};
-use fleet_core::desk::{DeviceSelection, Services};
+use fleet_core::desk::{DeviceSelection, JobTargets, Services};
 use fleet_core::fleet::edits::{BulkAction, DeviceChange};
 use fleet_core::history::last_activity::ActivitySource;
 use fleet_core::history::timeline::{DeviceHistory, HistoryEvent};
@@ -119,16 +119,19 @@ async fn changes_from_fleetdesk_and_from_elsewhere_are_on_the_devices_timeline()
         )
         .await);
     let plan = ok(desk
-        .bulk_preview(
+        .plan_job(
             &BulkAction::AssignLocation {
                 location_id: Some(second.clone()),
             },
-            &DeviceSelection::Ids {
-                ids: vec![a.id.clone(), b.id.clone()],
+            &JobTargets::Selection {
+                selection: DeviceSelection::Ids {
+                    ids: vec![a.id.clone(), b.id.clone()],
+                },
             },
         )
         .await);
-    ok(desk.bulk_run(&plan.plan_id, |_| {}).await);
+    let job = ok(desk.start_job(&plan.plan_id).await);
+    ok(desk.run_job(&job.id).await);
 
     // Elsewhere: `c` renamed on Kustom's side, `b` deleted there. The next sync sees both.
     let mut renamed = UpdateDevice::from_device(c);

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fleet_core::desk::DeviceSelection;
+use fleet_core::desk::{DeviceSelection, JobTargets};
 use fleet_core::enrollments::codes::ExpiryPreset;
 use fleet_core::fleet::edits::BulkAction;
 use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};
@@ -175,25 +175,26 @@ async fn a_dry_run_and_a_rollout_preview_are_used_once_and_a_running_rollout_is_
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 
-    // One dry run, two runs at once: one runs it, the other is told it is gone.
+    // One plan, two starts at once: one job starts, the other is told the plan is gone.
     let ids: Vec<String> =
         sim.inspect(|state| state.devices.iter().map(|d| d.id.clone()).take(5).collect());
     let plan = desk
-        .bulk_preview(
+        .plan_job(
             &BulkAction::SetMetadata {
                 key: "checked".into(),
                 value: "yes".into(),
             },
-            &DeviceSelection::Ids { ids: ids.clone() },
+            &JobTargets::Selection {
+                selection: DeviceSelection::Ids { ids: ids.clone() },
+            },
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (a, b) = (desk.clone(), desk.clone());
     let (plan_a, plan_b) = (plan.plan_id.clone(), plan.plan_id.clone());
-    let (one, two) = tokio::join!(
-        async move { a.bulk_run(&plan_a, |_| {}).await },
-        async move { b.bulk_run(&plan_b, |_| {}).await }
-    );
+    let (one, two) = tokio::join!(async move { a.start_job(&plan_a).await }, async move {
+        b.start_job(&plan_b).await
+    });
     let ran = [&one, &two].iter().filter(|r| r.is_ok()).count();
     let refused = [&one, &two]
         .iter()

@@ -1,20 +1,19 @@
-//! The device fleet: sync, find, one device's detail and edits, bulk actions, export, views.
+//! The device fleet: sync, find, one device's detail and edits, export, views (bulk changes are
+//! jobs: `commands::jobs`).
 
 use std::time::Instant;
 
 use fleet_core::AppError;
-use fleet_core::desk::{
-    BulkPlan, DeviceRow, DeviceSelection, FleetOverview, FleetPage, LocationCount,
-};
+use fleet_core::desk::{DeviceRow, FleetOverview, FleetPage, LocationCount};
 use fleet_core::fleet::cache::SyncInfo;
-use fleet_core::fleet::edits::{BulkAction, BulkReport, DeviceChange};
+use fleet_core::fleet::edits::DeviceChange;
 use fleet_core::fleet::index::{FleetQuery, Sort};
 use fleet_core::fleet::pacing::{PROGRESS_INTERVAL, Pacer};
 use tauri::AppHandle;
 use tauri_specta::Event;
 
 use super::DeskState;
-use crate::events::{BulkProgressed, FleetSyncProgress};
+use crate::events::FleetSyncProgress;
 use crate::save_dialog::{self, Exported};
 use fleet_core::locale::dialog_text::{SaveTitle, save_title};
 
@@ -98,36 +97,6 @@ pub async fn change_device(
 pub async fn deregister_device(desk: DeskState<'_>, device_id: String) -> Result<(), AppError> {
     let desk = desk.get().await?;
     desk.deregister_device(&device_id).await
-}
-
-/// The dry run of a bulk action, kept as a plan: running it acts on exactly these devices.
-#[tauri::command]
-#[specta::specta]
-pub async fn bulk_preview(
-    desk: DeskState<'_>,
-    action: BulkAction,
-    selection: DeviceSelection,
-) -> Result<BulkPlan, AppError> {
-    let desk = desk.get().await?;
-    desk.bulk_preview(&action, &selection).await
-}
-
-/// Runs a previewed bulk plan (once), emitting `BulkProgressed` per device. On production, Rust
-/// asks first in a native dialog.
-#[tauri::command]
-#[specta::specta]
-pub async fn bulk_run(
-    app: AppHandle,
-    desk: DeskState<'_>,
-    plan_id: String,
-) -> Result<BulkReport, AppError> {
-    let desk = desk.get().await?;
-    desk.bulk_run(&plan_id, |progress| {
-        if let Err(err) = (BulkProgressed { progress }).emit(&app) {
-            tracing::warn!(%err, "could not report bulk progress");
-        }
-    })
-    .await
 }
 
 /// Asks where to save (a dialog opened here, in Rust) and writes the matching devices as CSV.

@@ -6,6 +6,7 @@
 pub mod enrollments;
 pub mod fleet;
 pub mod history;
+pub mod jobs;
 pub mod locations;
 pub mod profiles;
 pub mod sessions;

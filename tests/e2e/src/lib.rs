@@ -18,12 +18,13 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 /// The sidebar views, in order, with the heading each one shows.
-pub const VIEWS: [(&str, &str); 7] = [
+pub const VIEWS: [(&str, &str); 8] = [
     ("enrollments", "Enrollments"),
     ("devices", "Devices"),
     ("sessions", "Sessions"),
     ("locations", "Locations"),
     ("activity", "Activity"),
+    ("jobs", "Jobs"),
     ("playground", "Playground"),
     ("settings", "Settings"),
 ];

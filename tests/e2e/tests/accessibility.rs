@@ -96,8 +96,33 @@ async fn every_view_dialog_and_drawer_passes_axe_in_both_themes() -> Result<()> 
             app.wait_for(Locator::Css("[data-testid='bulk-kind']"))
                 .await?;
             audit.check("bulk dialog").await?;
+            // A small job: its plan, its report in the dialog, its page in the Jobs view.
+            app.select("[data-testid='bulk-kind']", "set_metadata")
+                .await?;
+            app.fill("[data-testid='bulk-key']", "axe").await?;
+            app.fill("[data-testid='bulk-value']", theme).await?;
+            app.click("[data-testid='bulk-preview']").await?;
+            app.wait_for(Locator::Css("[data-testid='bulk-preview-table']"))
+                .await?;
+            audit.check("bulk plan").await?;
+            app.click("[data-testid='bulk-apply']").await?;
+            app.wait_for_text_containing("[data-testid='bulk-summary']", "done")
+                .await?;
+            audit.check("bulk job report").await?;
             app.press(KEY_ESCAPE).await?;
             app.click("[data-testid='selection-clear']").await?;
+            app.click_view("jobs").await?;
+            app.wait_for(Locator::Css("[data-testid='job-result']"))
+                .await?;
+            audit.check("job page").await?;
+            app.click("[data-testid='job-new-from-list']").await?;
+            app.fill("[data-testid='job-list']", "nobody\nnobody")
+                .await?;
+            app.wait_for(Locator::Css("[data-testid='job-list-report']"))
+                .await?;
+            audit.check("job from a list").await?;
+            app.press(KEY_ESCAPE).await?;
+            app.click_view("devices").await?;
             app.fill("[data-testid='device-search']", "Till").await?;
             app.click("[data-testid='saved-view-save']").await?;
             app.wait_for(Locator::Css("[data-testid='saved-view-name']"))

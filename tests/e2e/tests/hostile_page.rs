@@ -34,10 +34,14 @@ const MERCHANT: &str = "DM66600001";
 /// The title of Rust's production confirmation (the app runs in English here).
 const CONFIRM_TITLE: &str = "Confirm a change to PRODUCTION";
 /// The save dialogs' titles (English).
-const SAVE_TITLES: [&str; 3] = [
+const SAVE_TITLES: [&str; 7] = [
     "Save the pairing cards",
     "Save the pairing sheet",
     "Export devices",
+    "Export the activity log",
+    "Export the quiet devices",
+    "Export the job's report",
+    "Open a list of devices",
 ];
 
 /// Ids that change a path once a URL parser reads them, and plain garbage.
@@ -381,7 +385,20 @@ fn hostile_values(arg: &str, ty: &str, known: &Known) -> Vec<Value> {
         "BulkAction" => vec![
             json!({ "kind": "deregister" }),
             json!({ "kind": "assign_location", "location_id": "../../x" }),
+            json!({ "kind": "rename_pattern", "pattern": "{".repeat(100_000) }),
         ],
+        "JobTargets" => vec![
+            json!({ "kind": "selection", "selection": { "kind": "ids", "ids": [known.device_id] } }),
+            json!({ "kind": "list", "text": format!("{}\n", known.device_id).repeat(150_000) }),
+            json!({ "kind": "list", "text": "\u{0}\"\n,,\r\n".repeat(50_000) }),
+        ],
+        "JobState" => vec![
+            json!("running"),
+            json!("cancelled"),
+            json!("finished"),
+            json!("exploded"),
+        ],
+        "JobRowFilter" => vec![json!("all"), json!("everything")],
         "DeviceSelection" => vec![
             json!({ "kind": "ids", "ids": [known.device_id, ".\t.\\enrollments\\X"] }),
             json!({ "kind": "matching", "query": { "metadata": [], "location": { "kind": "any" },
@@ -527,9 +544,9 @@ async fn a_hostile_page_cannot_reach_production_move_the_key_or_leave_the_apis_p
         app.invoke("sync_fleet", json!({})).await?;
         let plan = app
             .invoke(
-                "bulk_preview",
+                "plan_job",
                 json!({ "action": { "kind": "deregister" },
-                        "selection": { "kind": "ids", "ids": [device.id] } }),
+                        "targets": { "kind": "selection", "selection": { "kind": "ids", "ids": [device.id] } } }),
             )
             .await?;
         let known = Known {
@@ -560,20 +577,20 @@ async fn a_hostile_page_cannot_reach_production_move_the_key_or_leave_the_apis_p
             json!({ "deviceId": device.id, "confirmation": device.name }),
         )
         .await;
-        let _ = attempt(app, "bulk_run", json!({ "planId": known.plan_id.lock().clone(), "confirmation": "1 device" })).await;
+        let _ = attempt(app, "start_job", json!({ "planId": known.plan_id.lock().clone(), "confirmation": "1 device" })).await;
 
         // 2. Concurrent runs of one plan (a fresh one): declined in the dialog, run at most once.
         let plan = app
             .invoke(
-                "bulk_preview",
+                "plan_job",
                 json!({ "action": { "kind": "deregister" },
-                        "selection": { "kind": "ids", "ids": [device.id] } }),
+                        "targets": { "kind": "list", "text": device.id } }),
             )
             .await?;
         let plan_id = plan["plan_id"].as_str().unwrap_or_default().to_owned();
         let _ = tokio::join!(
-            attempt(app, "bulk_run", json!({ "planId": plan_id })),
-            attempt(app, "bulk_run", json!({ "planId": plan_id }))
+            attempt(app, "start_job", json!({ "planId": plan_id })),
+            attempt(app, "start_job", json!({ "planId": plan_id }))
         );
 
         // 3. Every command, every hostile argument.

@@ -87,13 +87,6 @@ export const commands = {
 	changeDevice: (deviceId: string, change: DeviceChange) => typedError<DeviceRow, AppError>(__TAURI_INVOKE("change_device", { deviceId, change })),
 	/**  Deregisters a device. On production, Rust asks first in a native dialog. */
 	deregisterDevice: (deviceId: string) => typedError<null, AppError>(__TAURI_INVOKE("deregister_device", { deviceId })),
-	/**  The dry run of a bulk action, kept as a plan: running it acts on exactly these devices. */
-	bulkPreview: (action: BulkAction, selection: DeviceSelection) => typedError<BulkPlan, AppError>(__TAURI_INVOKE("bulk_preview", { action, selection })),
-	/**
-	 *  Runs a previewed bulk plan (once), emitting `BulkProgressed` per device. On production, Rust
-	 *  asks first in a native dialog.
-	 */
-	bulkRun: (planId: string) => typedError<BulkReport, AppError>(__TAURI_INVOKE("bulk_run", { planId })),
 	/**  Asks where to save (a dialog opened here, in Rust) and writes the matching devices as CSV. */
 	exportDevicesCsv: (query: FleetQuery, sort: Sort) => typedError<Exported, AppError>(__TAURI_INVOKE("export_devices_csv", { query, sort })),
 	saveView: (name: string, query: FleetQuery) => typedError<null, AppError>(__TAURI_INVOKE("save_view", { name, query })),
@@ -110,6 +103,31 @@ export const commands = {
 	exportActivityCsv: (filter: ActivityFilter) => typedError<Exported, AppError>(__TAURI_INVOKE("export_activity_csv", { filter })),
 	/**  Asks where to save (in Rust) and writes the stale-device report as CSV. */
 	exportStaleCsv: (days: number) => typedError<Exported, AppError>(__TAURI_INVOKE("export_stale_csv", { days })),
+	/**  What a pasted list of device ids, names or hardware ids matches, before anything runs. */
+	matchDeviceList: (text: string) => typedError<ListMatch, AppError>(__TAURI_INVOKE("match_device_list", { text })),
+	/**
+	 *  Asks for a list file (a dialog opened here, in Rust: the page names no path) and gives back its
+	 *  text, to be matched and planned like a pasted list. `None` when the dialog was cancelled.
+	 */
+	openDeviceList: () => typedError<string | null, AppError>(__TAURI_INVOKE("open_device_list")),
+	/**  A job's plan: every device's change and the counts per store, kept in Rust under its id. */
+	planJob: (action: BulkAction, targets: JobTargets) => typedError<JobPlan, AppError>(__TAURI_INVOKE("plan_job", { action, targets })),
+	/**  Starts a planned job (once). On production, Rust asks first in a native dialog. */
+	startJob: (planId: string) => typedError<JobSummary, AppError>(__TAURI_INVOKE("start_job", { planId })),
+	/**  The active profile's jobs, newest first, with what the running ones are doing. */
+	listJobs: () => typedError<JobView[], AppError>(__TAURI_INVOKE("list_jobs")),
+	job: (jobId: string) => typedError<JobView, AppError>(__TAURI_INVOKE("job", { jobId })),
+	/**  A window of a job's devices with their results, in plan order. */
+	jobDevices: (jobId: string, filter: JobRowFilter, offset: number, limit: number) => typedError<JobDevicesPage, AppError>(__TAURI_INVOKE("job_devices", { jobId, filter, offset, limit })),
+	/**  Pauses, resumes or cancels a job. */
+	setJobState: (jobId: string, state: JobState) => typedError<JobView, AppError>(__TAURI_INVOKE("set_job_state", { jobId, state })),
+	/**  Sends a job's failed devices again. */
+	retryFailedJob: (jobId: string) => typedError<JobView, AppError>(__TAURI_INVOKE("retry_failed_job", { jobId })),
+	/**  Asks where to save (in Rust) and writes a job's report as CSV. */
+	exportJobCsv: (jobId: string) => typedError<Exported, AppError>(__TAURI_INVOKE("export_job_csv", { jobId })),
+	/**  Requests a second a profile may send (everything it sends, jobs and clicks alike). */
+	requestRate: (profileId: string) => typedError<number, AppError>(__TAURI_INVOKE("request_rate", { profileId })),
+	setRequestRate: (profileId: string, perSecond: number) => typedError<null, AppError>(__TAURI_INVOKE("set_request_rate", { profileId, perSecond })),
 	listSessions: (filter: SessionFilter) => typedError<SessionView[], AppError>(__TAURI_INVOKE("list_sessions", { filter })),
 	sessionDetail: (sessionId: string) => typedError<SessionDetail, AppError>(__TAURI_INVOKE("session_detail", { sessionId })),
 	/**  Starts following a session by its id. */
@@ -129,8 +147,8 @@ export const commands = {
 
 /** Events */
 export const events = {
-	bulkProgressed: makeEvent<BulkProgressed, BulkProgressed>("bulk-progressed"),
 	fleetSyncProgress: makeEvent<FleetSyncProgress, FleetSyncProgress>("fleet-sync-progress"),
+	jobProgressed: makeEvent<JobProgressed, JobProgressed>("job-progressed"),
 	profileChanged: makeEvent<ProfileChanged, ProfileChanged>("profile-changed"),
 	rolloutProgress: makeEvent<RolloutProgress, RolloutProgress>("rollout-progress"),
 	sessionChanged: makeEvent<SessionChanged, SessionChanged>("session-changed"),
@@ -214,6 +232,12 @@ export type Address = {
 	postal_code?: string,
 	city?: string,
 	country?: string,
+};
+
+/**  A line whose name several devices share. */
+export type AmbiguousLine = {
+	line: string,
+	devices: number,
 };
 
 /**  An error a command reports to the UI. */
@@ -329,18 +353,12 @@ export type BrokenEntry = {
 };
 
 /**  An action on many devices. */
-export type BulkAction = { kind: "assign_location"; location_id: string | null } | { kind: "set_metadata"; key: string; value: string } | { kind: "remove_metadata"; key: string } | { kind: "deregister" };
-
-/**  A bulk action's dry run, kept in Rust under `plan_id`: running it acts on exactly these devices. */
-export type BulkPlan = {
-	plan_id: string,
-	rows: BulkPreviewRow[],
-	/**
-	 *  Whether it changes a production account (it then runs only once confirmed outside the
-	 *  page, in a dialog the page cannot answer).
-	 */
-	production: boolean,
-};
+export type BulkAction = { kind: "assign_location"; location_id: string | null } | { kind: "set_metadata"; key: string; value: string } | { kind: "remove_metadata"; key: string } | 
+/**
+ *  Each device named from a pattern ([`crate::fleet::rename_pattern`]): its new name is
+ *  worked out in the plan, one per device.
+ */
+{ kind: "rename_pattern"; pattern: string } | { kind: "deregister" };
 
 /**  One device's line in the dry-run preview. */
 export type BulkPreviewRow = {
@@ -350,34 +368,6 @@ export type BulkPreviewRow = {
 	after: string,
 	/**  Already as asked: sending it changes nothing. */
 	unchanged: boolean,
-};
-
-/**  Progress of a bulk run. */
-export type BulkProgress = {
-	done: number,
-	total: number,
-	failed: number,
-};
-
-/**  A bulk action finished another device. */
-export type BulkProgressed = {
-	progress: BulkProgress,
-};
-
-export type BulkReport = {
-	action: string,
-	results: BulkResult[],
-	succeeded: number,
-	failed: number,
-};
-
-/**  How one device went. */
-export type BulkResult = {
-	device_id: string,
-	name: string,
-	ok: boolean,
-	/**  The API's reason when it failed. */
-	error: string | null,
 };
 
 /**  What a card says besides the code and the store. */
@@ -507,6 +497,14 @@ export type DeviceRow = {
 export type DeviceSelection = { kind: "ids"; ids: string[] } | 
 /**  Every device matching the query ("select all matching"). */
 { kind: "matching"; query: FleetQuery };
+
+/**  Where one device of a job is. */
+export type DeviceState = "pending" | 
+/**
+ *  Its request was (about to be) sent and the outcome is not recorded: settled by reading
+ *  the device before it counts, after a crash too.
+ */
+"sending" | "done" | "failed" | "skipped";
 
 /**  An enrollment: a one-time pairing code for one device [DOC §5.1]. */
 export type Enrollment = {
@@ -660,6 +658,114 @@ export type HistoryEvent =
 /**  A payment session on it (one Fleetdesk made or followed). */
 { kind: "payment"; session_id: string; status: string; amount: number; currency: string };
 
+/**  One device of a job, as its report shows it. */
+export type JobDevice = {
+	seq: number,
+	device_id: string,
+	name: string,
+	location_id: string | null,
+	state: DeviceState,
+	/**  What happened to it, once settled. */
+	outcome: JobOutcome | null,
+	updated_at: string | null,
+};
+
+/**  One page of a job's devices. */
+export type JobDevicesPage = {
+	total: number,
+	offset: number,
+	rows: JobDevice[],
+};
+
+export type JobOutcome = 
+/**  The change was sent and Kustom took it. */
+{ kind: "changed" } | 
+/**
+ *  The request had gone out without an answer (a crash, a lost connection); reading the
+ *  device showed it went through. Counted once.
+ */
+{ kind: "settled_after_lost_answer" } | 
+/**  Already as the job asks: nothing sent. */
+{ kind: "already_as_asked" } | 
+/**  The device no longer exists (deregistered since the plan): nothing sent. */
+{ kind: "gone" } | 
+/**
+ *  Someone changed what the job changes since the plan; theirs is kept (`now` is what the
+ *  device has).
+ */
+{ kind: "changed_elsewhere"; now: string | null } | 
+/**  The job was cancelled before this device's turn. */
+{ kind: "cancelled" } | 
+/**  Kustom refused the change, or it kept failing. */
+{ kind: "failed"; error: AppError };
+
+/**  A job's plan, kept in Rust under `plan_id`: starting it runs exactly these devices. */
+export type JobPlan = {
+	plan_id: string,
+	label: string,
+	total: number,
+	/**  Already as asked (nothing will be sent for them). */
+	unchanged: number,
+	per_store: StoreCount[],
+	/**  The first devices' changes (every one is in the job's report once it runs). */
+	rows: BulkPreviewRow[],
+	production: boolean,
+	/**  What a pasted list matched, when the plan came from one. */
+	list: ListMatch | null,
+};
+
+/**
+ *  A job moved (devices settled, paused, resumed, finished): sent at most four times a second
+ *  for each job; the page reads what it shows again.
+ */
+export type JobProgressed = {
+	job_id: string,
+};
+
+/**  Which devices of a job a report page shows. */
+export type JobRowFilter = "all" | "failed" | "skipped" | "done" | "waiting";
+
+/**  Where a job is. */
+export type JobState = 
+/**  Being worked through (or waiting for a runner, the network, the rate budget). */
+"running" | "paused" | 
+/**  Stopped by the user: nothing more is sent; what was sent was settled. */
+"cancelled" | 
+/**  Every device has its result. */
+"finished";
+
+/**  A job as lists show it. */
+export type JobSummary = {
+	id: string,
+	profile_id: string,
+	label: string,
+	action: BulkAction,
+	state: JobState,
+	created_at: string,
+	created_by: string,
+	finished_at: string | null,
+	total: number,
+	done: number,
+	failed: number,
+	skipped: number,
+	/**  Not settled yet (pending or being sent). */
+	waiting: number,
+};
+
+/**  Which devices a job is for. */
+export type JobTargets = 
+/**  Chosen in the fleet: ids, or every device matching a filter. */
+{ kind: "selection"; selection: DeviceSelection } | 
+/**  A pasted or uploaded list of ids, names or hardware ids. */
+{ kind: "list"; text: string };
+
+/**  A job as its page shows it. */
+export type JobView = {
+	job: JobSummary,
+	/**  While this process works on it. */
+	progress: Progress | null,
+};
+
 /**  What an API key is for, as its prefix says [DOC §2.1]. */
 export type KeyKind = 
 /**  `kco_live_…`: production, wherever it is sent. */
@@ -713,6 +819,24 @@ export type LineTotals = {
 };
 
 export type LineType = KnownLineType | string;
+
+/**  What a list matched. */
+export type ListMatch = {
+	/**  Lines read (blank ones and a header left out). */
+	lines: number,
+	/**  Devices matched, each once. */
+	matched: number,
+	unknown_count: number,
+	/**  The first of the lines no device matched. */
+	unknown: string[],
+	duplicate_count: number,
+	/**  The first of the lines naming a device an earlier line named already. */
+	duplicates: string[],
+	ambiguous_count: number,
+	ambiguous: AmbiguousLine[],
+	/**  The list had more than [`MAX_LINES`] lines: the rest was not read. */
+	over_limit: boolean,
+};
 
 /**  The language and format locale in force, and what they came from. */
 export type LocaleInfo = {
@@ -900,6 +1024,18 @@ export type ProfileView = {
 	webhook_secret: KeyState,
 };
 
+/**  What a job this process runs is doing now. */
+export type Progress = {
+	/**  Devices settled a minute, over the last minute. */
+	per_minute: number | null,
+	/**  When the rest should be done at that pace (seconds), if it is moving. */
+	eta_secs: number | null,
+	/**  Requests a second the account's budget allows now, and as configured. */
+	rate_now: number | null,
+	rate_configured: number | null,
+	slowed_by: Slowdown | null,
+};
+
 /**  Where callbacks go and how to get them there. */
 export type ReceiverInfo = {
 	url: string,
@@ -1017,6 +1153,15 @@ export type SessionView = {
 	stuck: boolean,
 };
 
+/**  What slows a job down, as its page says it (with the error that said so). */
+export type Slowdown = 
+/**  Kustom answered 429: the whole account slowed down and comes back gently. */
+{ kind: "rate_limited" } | 
+/**  Kustom cannot be reached: waiting, and trying again by itself. */
+{ kind: "offline"; error: AppError } | 
+/**  Kustom fails on its side: trying again. */
+{ kind: "server_trouble"; error: AppError };
+
 export type Sort = {
 	column: SortColumn,
 	descending: boolean,
@@ -1063,6 +1208,13 @@ export type StaleStore = {
 	location_name: string | null,
 	/**  Quietest first. */
 	devices: StaleDevice[],
+};
+
+/**  How many devices of a plan are in one store. */
+export type StoreCount = {
+	location_id: string | null,
+	name: string | null,
+	count: number,
 };
 
 /**  The result of storing an API key. */

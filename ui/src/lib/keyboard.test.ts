@@ -16,14 +16,15 @@ describe("viewForShortcut", () => {
     expect(viewForShortcut(chord("1", { ctrlKey: true }), false, VIEW_IDS)).toBe("enrollments");
     expect(viewForShortcut(chord("3", { ctrlKey: true }), false, VIEW_IDS)).toBe("sessions");
     expect(viewForShortcut(chord("5", { ctrlKey: true }), false, VIEW_IDS)).toBe("activity");
-    expect(viewForShortcut(chord("7", { ctrlKey: true }), false, VIEW_IDS)).toBe("settings");
+    expect(viewForShortcut(chord("6", { ctrlKey: true }), false, VIEW_IDS)).toBe("jobs");
+    expect(viewForShortcut(chord("8", { ctrlKey: true }), false, VIEW_IDS)).toBe("settings");
   });
 
   it("follows the sidebar when the Playground is not offered", () => {
     const production = visibleViews(false);
     expect(production).not.toContain("playground");
-    expect(viewForShortcut(chord("6", { ctrlKey: true }), false, production)).toBe("settings");
-    expect(viewForShortcut(chord("7", { ctrlKey: true }), false, production)).toBeNull();
+    expect(viewForShortcut(chord("7", { ctrlKey: true }), false, production)).toBe("settings");
+    expect(viewForShortcut(chord("8", { ctrlKey: true }), false, production)).toBeNull();
   });
 
   it("uses Cmd on macOS and ignores Ctrl there", () => {
@@ -32,7 +33,7 @@ describe("viewForShortcut", () => {
   });
 
   it("ignores digits out of range, bare digits and extra modifiers", () => {
-    expect(viewForShortcut(chord("8", { ctrlKey: true }), false, VIEW_IDS)).toBeNull();
+    expect(viewForShortcut(chord("9", { ctrlKey: true }), false, VIEW_IDS)).toBeNull();
     expect(viewForShortcut(chord("0", { ctrlKey: true }), false, VIEW_IDS)).toBeNull();
     expect(viewForShortcut(chord("1"), false, VIEW_IDS)).toBeNull();
     expect(viewForShortcut(chord("1", { ctrlKey: true, shiftKey: true }), false, VIEW_IDS)).toBeNull();

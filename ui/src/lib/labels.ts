@@ -2,6 +2,7 @@
 // shown: tables, pills, filters, the timeline, notifications. Unknown values (Kustom may add
 // some) are shown as sent, in the neutral tone, rather than hidden.
 import { m } from "./i18n.svelte";
+import type { JobOutcome } from "./ipc";
 
 export type Tone = "success" | "info" | "warning" | "danger" | "neutral";
 
@@ -172,6 +173,18 @@ export function activityAction(action: string): Label {
       return { label: m.action_device_paired(), tone: "success" };
     case "device.bulk":
       return { label: m.action_device_bulk(), tone: "info" };
+    case "job.start":
+      return { label: m.action_job_start(), tone: "info" };
+    case "job.pause":
+      return { label: m.action_job_pause(), tone: "neutral" };
+    case "job.resume":
+      return { label: m.action_job_resume(), tone: "neutral" };
+    case "job.cancel":
+      return { label: m.action_job_cancel(), tone: "warning" };
+    case "job.retry":
+      return { label: m.action_job_retry(), tone: "neutral" };
+    case "job.finish":
+      return { label: m.action_job_finish(), tone: "success" };
     case "device.export_csv":
       return { label: m.action_device_export(), tone: "neutral" };
     case "device.simulate":
@@ -214,6 +227,43 @@ export function activityAction(action: string): Label {
       return { label: m.action_log_pruned(), tone: "neutral" };
     default:
       return unknown(action);
+  }
+}
+
+/** Where a job is, in words. */
+export function jobState(state: string): Label {
+  switch (state) {
+    case "running":
+      return { label: m.job_running(), tone: "info" };
+    case "paused":
+      return { label: m.job_paused(), tone: "warning" };
+    case "cancelled":
+      return { label: m.job_cancelled(), tone: "neutral" };
+    case "finished":
+      return { label: m.job_finished(), tone: "success" };
+    default:
+      return unknown(state);
+  }
+}
+
+/** What happened to one device of a job (`null`: not settled yet). */
+export function jobOutcome(outcome: JobOutcome | null): Label {
+  if (outcome === null) return { label: m.job_outcome_waiting(), tone: "neutral" };
+  switch (outcome.kind) {
+    case "changed":
+      return { label: m.job_outcome_changed(), tone: "success" };
+    case "settled_after_lost_answer":
+      return { label: m.job_outcome_changed(), tone: "success", explanation: m.job_outcome_settled_explained() };
+    case "already_as_asked":
+      return { label: m.job_outcome_already(), tone: "neutral" };
+    case "gone":
+      return { label: m.job_outcome_gone(), tone: "neutral" };
+    case "changed_elsewhere":
+      return { label: m.job_outcome_elsewhere(), tone: "warning", explanation: m.job_outcome_elsewhere_explained() };
+    case "cancelled":
+      return { label: m.job_outcome_cancelled(), tone: "neutral" };
+    case "failed":
+      return { label: m.job_outcome_failed(), tone: "danger" };
   }
 }
 

@@ -18,7 +18,8 @@ export type Tag =
   | "session-settings"
   | "receiver"
   | "deliveries"
-  | "activity";
+  | "activity"
+  | "jobs";
 
 /** Every tag: what a change that touches everything (a playground reset) makes stale. */
 export const EVERY_TAG: readonly Tag[] = [
@@ -33,6 +34,7 @@ export const EVERY_TAG: readonly Tag[] = [
   "receiver",
   "deliveries",
   "activity",
+  "jobs",
 ];
 
 /** A query's key: its tag, then whatever picks one answer out of several (a filter, a page). */

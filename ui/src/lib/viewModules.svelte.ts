@@ -14,6 +14,7 @@ const LOADERS: Record<LazyViewId, () => Promise<{ default: Component }>> = {
   sessions: () => import("../views/SessionsView.svelte"),
   locations: () => import("../views/LocationsView.svelte"),
   activity: () => import("../views/ActivityView.svelte"),
+  jobs: () => import("../views/JobsView.svelte"),
   playground: () => import("../views/PlaygroundView.svelte"),
   settings: () => import("../views/SettingsView.svelte"),
 };

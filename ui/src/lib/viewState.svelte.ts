@@ -7,6 +7,7 @@ import type {
   EnrollmentDraft,
   ExpiryPreset,
   FleetQuery,
+  JobRowFilter,
   KnownTapOutcome,
   MetadataRow,
   Paper,
@@ -179,3 +180,12 @@ export const activityState = perProfile<ActivityState>(() => ({
   period: "month",
   device: null,
 }));
+
+export interface JobsState {
+  /** The job whose page is open. */
+  selected: string | null;
+  /** Which of its devices the results show. */
+  filter: JobRowFilter;
+}
+
+export const jobsState = perProfile<JobsState>(() => ({ selected: null, filter: "all" }));

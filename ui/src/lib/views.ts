@@ -2,7 +2,7 @@
 // the command palette and the router cannot disagree.
 import { m } from "./i18n.svelte";
 
-export const VIEW_IDS = ["enrollments", "devices", "sessions", "locations", "activity", "playground", "settings"] as const;
+export const VIEW_IDS = ["enrollments", "devices", "sessions", "locations", "activity", "jobs", "playground", "settings"] as const;
 
 export type ViewId = (typeof VIEW_IDS)[number];
 
@@ -25,6 +25,8 @@ export function viewInfo(id: ViewId): ViewInfo {
       return { id, label: m.view_locations(), summary: m.view_locations_summary() };
     case "activity":
       return { id, label: m.view_activity(), summary: m.view_activity_summary() };
+    case "jobs":
+      return { id, label: m.view_jobs(), summary: m.view_jobs_summary() };
     case "playground":
       return { id, label: m.view_playground(), summary: m.view_playground_summary() };
     case "settings":

@@ -98,7 +98,6 @@ pub(crate) struct RolloutPlan {
 #[derive(Default)]
 pub(crate) struct Plans {
     pub rollouts: Kept<RolloutPlan>,
-    pub bulk: Kept<super::fleet_changes::StoredBulk>,
     pub jobs: Kept<super::jobs::StoredJobPlan>,
 }
 

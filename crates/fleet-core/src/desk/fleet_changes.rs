@@ -1,42 +1,17 @@
-//! Changing the fleet through the [`Desk`]: one device (read-modify-write), a deregistration, a
-//! bulk action from its dry run, and what each answer leaves in the cache and the index.
+//! Changing the fleet through the [`Desk`]: one device (read-modify-write), a deregistration, and
+//! what each answer (these, and each device of a job) leaves in the cache and the index.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use kustom_ipp::Device;
 use parking_lot::RwLock;
-use serde::Serialize;
-use specta::Type;
 
-use super::fleet::{DeviceSelection, SharedIndex};
+use super::fleet::SharedIndex;
 use super::{Desk, blocking};
 use crate::AppError;
-use crate::fleet::edits::{
-    self, Applied, BulkAction, BulkPreviewRow, BulkProgress, BulkReport, DeviceChange,
-};
+use crate::fleet::edits::{self, Applied, BulkAction, DeviceChange};
 use crate::profiles::guard::{DevicesChange, ProductionAction, ProductionChange};
-
-/// A bulk action's dry run, kept in Rust under `plan_id`: running it acts on exactly these devices.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct BulkPlan {
-    pub plan_id: String,
-    pub rows: Vec<BulkPreviewRow>,
-    /// Whether it changes a production account (it then runs only once confirmed outside the
-    /// page, in a dialog the page cannot answer).
-    pub production: bool,
-}
-
-/// What a bulk plan remembers: for which profile, what to do, to which devices.
-#[derive(Clone)]
-pub(crate) struct StoredBulk {
-    pub(super) profile_id: String,
-    action: BulkAction,
-    targets: Vec<(String, String)>,
-}
-
-/// The most devices one bulk action may touch (the whole of a very large fleet).
-const MAX_BULK: usize = 100_000;
 
 /// A bulk action as the production confirmation names it.
 pub(super) fn devices_change(
@@ -54,6 +29,7 @@ pub(super) fn devices_change(
             value: value.clone(),
         },
         BulkAction::RemoveMetadata { key } => DevicesChange::RemoveMetadata { key: key.clone() },
+        BulkAction::RenamePattern { .. } => DevicesChange::Rename,
         BulkAction::Deregister => DevicesChange::Deregister,
     }
 }
@@ -187,88 +163,5 @@ impl Desk {
             state.index = Arc::new(RwLock::new(built));
         }
         Ok(())
-    }
-
-    /// The dry run of a bulk action: each device's change. Kept as a plan: running it acts on
-    /// exactly the devices listed here.
-    pub async fn bulk_preview(
-        &self,
-        action: &BulkAction,
-        selection: &DeviceSelection,
-    ) -> Result<BulkPlan, AppError> {
-        let (profile, index) = self.fleet().await?;
-        let known = self.known_activity(&profile).await?;
-        let devices = Self::resolve_selection(&index.read(), selection, &known);
-        if devices.is_empty() {
-            return Err(AppError::invalid_field(
-                "selection",
-                "Select at least one device.",
-            ));
-        }
-        if devices.len() > MAX_BULK {
-            return Err(AppError::invalid_field(
-                "selection",
-                format!("At most {MAX_BULK} devices at once."),
-            ));
-        }
-        let names = self.location_names(&profile).await;
-        let refs: Vec<&Device> = devices.iter().collect();
-        let rows = edits::preview(action, &refs, &names);
-        let production = profile.is_production();
-        let plan_id = self.plans.bulk.keep(StoredBulk {
-            profile_id: profile.id.clone(),
-            action: action.clone(),
-            targets: devices.into_iter().map(|d| (d.id, d.name)).collect(),
-        });
-        Ok(BulkPlan {
-            plan_id,
-            rows,
-            production,
-        })
-    }
-
-    /// Runs a previewed bulk action on the devices its preview listed, with the account it was
-    /// previewed on, reporting progress. A plan runs once: it is taken before anything else, so
-    /// two calls with one plan cannot both run it. On production it is confirmed outside the
-    /// page first.
-    pub async fn bulk_run(
-        &self,
-        plan_id: &str,
-        progress: impl FnMut(BulkProgress),
-    ) -> Result<BulkReport, AppError> {
-        let plan = self
-            .plans
-            .bulk
-            .take(plan_id)
-            .ok_or_else(|| AppError::Conflict {
-                message: "That preview is no longer available (it ran, or is too old); preview \
-                          the change again."
-                    .to_owned(),
-            })?;
-        let (profile, client) = self.client_of(&plan.profile_id).await?;
-        self.ensure_online(&profile.id)?;
-        let names = self.location_names(&profile).await;
-        let label = plan.action.describe(&names);
-        self.confirm_production(
-            &profile,
-            ProductionChange::new(
-                &profile,
-                ProductionAction::ChangeDevices {
-                    count: u32::try_from(plan.targets.len()).unwrap_or(u32::MAX),
-                    change: devices_change(&plan.action, &names),
-                },
-            ),
-        )
-        .await?;
-        let (report, changed) =
-            edits::run_bulk(&client, &plan.action, plan.targets, label.clone(), progress).await;
-        // Each device in the log, old → new; the action itself once, with its tally.
-        self.record_changes(&profile, &changed, None).await;
-        self.remember(&profile.id, changed.iter().map(Applied::from).collect())
-            .await?;
-        let detail = format!("{} ok, {} failed", report.succeeded, report.failed);
-        self.audit_detail(Some(&profile), "device.bulk", &label, None, Some(&detail))
-            .await;
-        Ok(report)
     }
 }

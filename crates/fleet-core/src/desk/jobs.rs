@@ -18,10 +18,12 @@ use super::notices::Notice;
 use super::{Desk, blocking};
 use crate::AppError;
 use crate::fleet::edits::{self, Applied, BulkAction, BulkPreviewRow};
+use crate::fleet::rename_pattern;
 use crate::jobs::runner::{self, Settled, Transient};
 use crate::jobs::{
     JobDevice, JobOutcome, JobRowFilter, JobState, JobSummary, ListMatch, PlannedDevice, targets,
 };
+use crate::locale::report_text::unassigned;
 use crate::profiles::Profile;
 use crate::profiles::guard::{ProductionAction, ProductionChange};
 
@@ -112,6 +114,8 @@ pub struct JobDevicesPage {
 pub const MAX_JOB: usize = 100_000;
 /// Rows a plan shows before it runs.
 const PLAN_ROWS: usize = 300;
+/// A job that runs longer than this is announced by a desktop notification when it ends.
+const LONG_JOB_SECS: i64 = 60;
 /// Devices settled at once.
 const CONCURRENCY: usize = 8;
 /// Devices read from the database at a time.
@@ -158,12 +162,22 @@ impl Pace {
 }
 
 impl Desk {
+    /// Ids of jobs as they move (devices settled, paused, resumed, finished), for a window to
+    /// refresh what it shows. Sent often while a job runs: a listener throttles.
+    pub fn job_updates(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.job_updates.subscribe()
+    }
+
+    fn job_moved(&self, job_id: &str) {
+        let _ = self.job_updates.send(job_id.to_owned());
+    }
+
     /// The request budget of `profile`, made on first use from its setting.
     pub(crate) async fn budget_for(&self, profile: &Profile) -> RateBudget {
         if let Some(budget) = self.budgets.lock().get(&profile.id) {
             return budget.clone();
         }
-        let rate = self.request_rate(profile).await;
+        let rate = self.rate_of(profile).await;
         self.budgets
             .lock()
             .entry(profile.id.clone())
@@ -171,8 +185,13 @@ impl Desk {
             .clone()
     }
 
-    /// Requests a second `profile` may send.
-    pub async fn request_rate(&self, profile: &Profile) -> u32 {
+    /// Requests a second the profile `profile_id` may send.
+    pub async fn request_rate(&self, profile_id: &str) -> Result<u32, AppError> {
+        let profile = self.profile(profile_id).await?;
+        Ok(self.rate_of(&profile).await)
+    }
+
+    async fn rate_of(&self, profile: &Profile) -> u32 {
         let default = if profile.is_builtin() {
             PLAYGROUND_RATE
         } else {
@@ -255,7 +274,14 @@ impl Desk {
         }
         let names = self.location_names(&profile).await;
         let refs: Vec<&kustom_ipp::Device> = devices.iter().collect();
-        let preview = edits::preview(action, &refs, &names);
+        let targets = match action {
+            BulkAction::RenamePattern { pattern } => {
+                let unassigned = unassigned(self.locale().await?.language);
+                Some(rename_pattern::names(pattern, &refs, &names, unassigned)?)
+            }
+            _ => None,
+        };
+        let preview = edits::preview(action, &refs, targets.as_deref(), &names);
         let unchanged = preview.iter().filter(|row| row.unchanged).count() as u32;
         let mut per_store: HashMap<Option<String>, u32> = HashMap::new();
         for device in &devices {
@@ -271,6 +297,7 @@ impl Desk {
             .collect();
         per_store.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         let label = action.describe(&names);
+        let mut targets = targets.map(Vec::into_iter);
         let planned: Vec<PlannedDevice> = devices
             .iter()
             .map(|device| PlannedDevice {
@@ -278,6 +305,7 @@ impl Desk {
                 name: device.name.clone(),
                 location_id: device.location_id.clone(),
                 planned: action.watched_value(device),
+                target: targets.as_mut().and_then(Iterator::next),
             })
             .collect();
         let plan_id = self.plans.jobs.keep(StoredJobPlan {
@@ -349,6 +377,7 @@ impl Desk {
             Some(&format!("{} devices, job {id}", plan.devices.len())),
         )
         .await;
+        self.job_moved(&id);
         let jobs = self.jobs.clone();
         blocking(move || {
             jobs.get(&id)?
@@ -461,6 +490,7 @@ impl Desk {
         };
         self.audit_detail(Some(&profile), action, &job.label, None, Some(job_id))
             .await;
+        self.job_moved(job_id);
         self.job(job_id).await
     }
 
@@ -477,6 +507,7 @@ impl Desk {
             Some(&format!("{again} devices, job {job_id}")),
         )
         .await;
+        self.job_moved(job_id);
         self.job(job_id).await
     }
 
@@ -678,6 +709,7 @@ impl Desk {
                 },
             });
         }
+        self.job_moved(&job.id);
         Ok(later)
     }
 
@@ -692,13 +724,19 @@ impl Desk {
             })
         })
         .await?;
+        self.job_moved(&job.id);
         if let Some(done) = summary {
-            let _ = self.notices.send(Notice::JobFinished {
-                label: done.label.clone(),
-                done: done.done,
-                failed: done.failed,
-                skipped: done.skipped,
-            });
+            // A job that ends while its dialog is still open needs no notification.
+            let long =
+                chrono::Utc::now() - done.created_at >= chrono::Duration::seconds(LONG_JOB_SECS);
+            if long {
+                let _ = self.notices.send(Notice::JobFinished {
+                    label: done.label.clone(),
+                    done: done.done,
+                    failed: done.failed,
+                    skipped: done.skipped,
+                });
+            }
             self.audit_detail(
                 Some(profile),
                 "job.finish",

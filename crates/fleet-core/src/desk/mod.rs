@@ -52,7 +52,6 @@ use crate::storage::{DamagedDatabase, Store};
 pub use clients::ConnectionReport;
 pub use enrollments::{EnrollmentPage, EnrollmentView, PairedDevice, PairingDetails, RolloutDraft};
 pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, SavedView};
-pub use fleet_changes::BulkPlan;
 pub use jobs::{
     JobDevicesPage, JobPlan, JobTargets, JobView, MAX_JOB, Progress, Slowdown, StoreCount,
     spawn_job_runner,
@@ -219,6 +218,7 @@ impl DeskBuilder {
             profile_locks: Mutex::new(HashMap::new()),
             confirmer,
             notices: tokio::sync::broadcast::channel(64).0,
+            job_updates: tokio::sync::broadcast::channel(256).0,
             keychain_problem: keychain.err(),
             damaged_database,
             recent_codes: palette::RecentCodes::default(),
@@ -308,6 +308,8 @@ pub struct Desk {
     confirmer: Arc<dyn Confirmer>,
     /// What a front-end may pass on as a desktop notification (see [`Desk::notices`]).
     notices: tokio::sync::broadcast::Sender<Notice>,
+    /// The id of a job that moved (devices settled, paused, finished): for a window to refresh.
+    job_updates: tokio::sync::broadcast::Sender<String>,
     keychain_problem: Option<AppError>,
     damaged_database: Option<DamagedDatabase>,
     /// Pairing codes seen in this run, for the command palette.

@@ -44,7 +44,6 @@ impl Desk {
         self.plans
             .rollouts
             .forget_where(|plan| plan.profile_id == id);
-        self.plans.bulk.forget_where(|plan| plan.profile_id == id);
         self.plans.jobs.forget_where(|plan| plan.profile_id == id);
         self.recent_codes.forget(id);
         let (rollouts, issued, sessions, jobs, owned) = (

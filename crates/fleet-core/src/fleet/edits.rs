@@ -1,4 +1,5 @@
-//! Changing devices safely: read-modify-write single edits and bulk actions.
+//! Changing devices safely: read-modify-write single edits, and what a bulk action does to each
+//! device (run as a job, see [`crate::jobs`]).
 //!
 //! `PUT /devices/{id}` replaces name, metadata and location together, so every edit fetches the
 //! device as it is now, applies only the user's change, and sends the full body: a metadata key
@@ -6,7 +7,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use futures::StreamExt;
 use kustom_ipp::{Client, Device, UpdateDevice};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -111,17 +111,34 @@ pub async fn deregister(client: &Client, device_id: &str) -> Result<Changed, App
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BulkAction {
-    AssignLocation { location_id: Option<String> },
-    SetMetadata { key: String, value: String },
-    RemoveMetadata { key: String },
+    AssignLocation {
+        location_id: Option<String>,
+    },
+    SetMetadata {
+        key: String,
+        value: String,
+    },
+    RemoveMetadata {
+        key: String,
+    },
+    /// Each device named from a pattern ([`crate::fleet::rename_pattern`]): its new name is
+    /// worked out in the plan, one per device.
+    RenamePattern {
+        pattern: String,
+    },
     Deregister,
 }
 
 impl BulkAction {
-    fn change(&self) -> Option<DeviceChange> {
+    /// The change to send for one device (`None`: a deregistration). `target` is the device's
+    /// own new value where the action gives each device its own (a rename pattern's name).
+    pub fn device_change(&self, target: Option<&str>) -> Option<DeviceChange> {
         match self {
             Self::AssignLocation { location_id } => Some(DeviceChange::Move {
                 location_id: location_id.clone(),
+            }),
+            Self::RenamePattern { .. } => Some(DeviceChange::Rename {
+                name: target.unwrap_or_default().to_owned(),
             }),
             Self::SetMetadata { key, value } => Some(DeviceChange::Metadata {
                 set: BTreeMap::from([(key.clone(), value.clone())]),
@@ -141,6 +158,7 @@ impl BulkAction {
     pub fn watched_value(&self, device: &Device) -> Option<String> {
         match self {
             Self::AssignLocation { .. } => device.location_id.clone(),
+            Self::RenamePattern { .. } => Some(device.name.clone()),
             Self::SetMetadata { key, .. } | Self::RemoveMetadata { key } => {
                 device.metadata.get(key).cloned()
             }
@@ -150,8 +168,9 @@ impl BulkAction {
 
     /// Whether `device` is already as the action asks (nothing to send). A deregistered device
     /// no longer exists, so for a deregistration this is never true of one that is read.
-    pub fn is_satisfied(&self, device: &Device) -> bool {
+    pub fn is_satisfied(&self, device: &Device, target: Option<&str>) -> bool {
         match self {
+            Self::RenamePattern { .. } => Some(device.name.as_str()) == target,
             Self::AssignLocation { location_id } => {
                 device.location_id.as_deref() == location_id.as_deref().filter(|id| !id.is_empty())
             }
@@ -161,11 +180,6 @@ impl BulkAction {
             Self::RemoveMetadata { key } => !device.metadata.contains_key(key),
             Self::Deregister => false,
         }
-    }
-
-    /// The change to send for one device (`None`: a deregistration).
-    pub fn device_change(&self) -> Option<DeviceChange> {
-        self.change()
     }
 
     /// What the action does, for the report and the audit log.
@@ -182,6 +196,7 @@ impl BulkAction {
             Self::AssignLocation { location_id: None } => "Unassign from its location".to_owned(),
             Self::SetMetadata { key, value } => format!("Set {key} = {value}"),
             Self::RemoveMetadata { key } => format!("Remove {key}"),
+            Self::RenamePattern { pattern } => format!("Rename to “{pattern}”"),
             Self::Deregister => "Deregister".to_owned(),
         }
     }
@@ -198,10 +213,12 @@ pub struct BulkPreviewRow {
     pub unchanged: bool,
 }
 
-/// The dry run: each device's change as the cache knows it.
+/// The dry run: each device's change as the cache knows it (`targets`: each device's own new
+/// value, for an action that has one per device).
 pub fn preview(
     action: &BulkAction,
     devices: &[&Device],
+    targets: Option<&[String]>,
     location_names: &HashMap<String, String>,
 ) -> Vec<BulkPreviewRow> {
     let place = |id: &Option<String>| match id {
@@ -213,8 +230,16 @@ pub fn preview(
     };
     devices
         .iter()
-        .map(|device| {
+        .enumerate()
+        .map(|(i, device)| {
             let (before, after) = match action {
+                BulkAction::RenamePattern { .. } => (
+                    device.name.clone(),
+                    targets
+                        .and_then(|t| t.get(i))
+                        .cloned()
+                        .unwrap_or_else(|| device.name.clone()),
+                ),
                 BulkAction::AssignLocation { location_id } => {
                     (place(&device.location_id), place(location_id))
                 }
@@ -250,32 +275,6 @@ pub fn preview(
         .collect()
 }
 
-/// How one device went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct BulkResult {
-    pub device_id: String,
-    pub name: String,
-    pub ok: bool,
-    /// The API's reason when it failed.
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-pub struct BulkReport {
-    pub action: String,
-    pub results: Vec<BulkResult>,
-    pub succeeded: u32,
-    pub failed: u32,
-}
-
-/// Progress of a bulk run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-pub struct BulkProgress {
-    pub done: u32,
-    pub total: u32,
-    pub failed: u32,
-}
-
 /// What a successful change left behind: the device as the API returned it, or gone.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
@@ -305,73 +304,6 @@ pub fn write_into(
         }
     }
     Ok(())
-}
-
-const BULK_CONCURRENCY: usize = 8;
-
-/// Runs `action` on every device, `BULK_CONCURRENCY` at a time, each with read-modify-write.
-/// Gives back the report and each device's change.
-pub async fn run_bulk(
-    client: &Client,
-    action: &BulkAction,
-    targets: Vec<(String, String)>,
-    label: String,
-    mut progress: impl FnMut(BulkProgress),
-) -> (BulkReport, Vec<Changed>) {
-    let total = targets.len() as u32;
-    let mut report = BulkReport {
-        action: label,
-        results: Vec::with_capacity(targets.len()),
-        succeeded: 0,
-        failed: 0,
-    };
-    let mut applied = Vec::new();
-    let change = action.change();
-    let mut outcomes = futures::stream::iter(targets)
-        .map(|(id, name)| {
-            let change = change.clone();
-            async move {
-                let outcome = match &change {
-                    Some(change) => apply_change(client, &id, change).await,
-                    None => deregister(client, &id).await,
-                };
-                (id, name, outcome)
-            }
-        })
-        .buffer_unordered(BULK_CONCURRENCY);
-    while let Some((device_id, name, outcome)) = outcomes.next().await {
-        match outcome {
-            Ok(done) => {
-                applied.push(done);
-                report.succeeded += 1;
-                report.results.push(BulkResult {
-                    device_id,
-                    name,
-                    ok: true,
-                    error: None,
-                });
-            }
-            Err(err) => {
-                report.failed += 1;
-                report.results.push(BulkResult {
-                    device_id,
-                    name,
-                    ok: false,
-                    error: Some(err.to_string()),
-                });
-            }
-        }
-        progress(BulkProgress {
-            done: report.results.len() as u32,
-            total,
-            failed: report.failed,
-        });
-    }
-    report.results.sort_by(|a, b| {
-        a.ok.cmp(&b.ok)
-            .then_with(|| crate::fleet::name_order::compare(&a.name, &b.name))
-    });
-    (report, applied)
 }
 
 #[cfg(test)]
@@ -456,6 +388,7 @@ mod tests {
                 location_id: Some("loc-b".into()),
             },
             &[&d],
+            None,
             &names,
         );
         assert_eq!(
@@ -472,8 +405,21 @@ mod tests {
                 value: "Syd".into(),
             },
             &[&d],
+            None,
             &names,
         );
         assert!(same[0].unchanged);
+        let renamed = preview(
+            &BulkAction::RenamePattern {
+                pattern: "{store} {n}".into(),
+            },
+            &[&d],
+            Some(&["Malmö 1".to_owned()]),
+            &names,
+        );
+        assert_eq!(
+            (renamed[0].before.as_str(), renamed[0].after.as_str()),
+            ("Till 1", "Malmö 1")
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod locations;
 pub mod metadata_rules;
 pub mod name_order;
 pub mod pacing;
+pub mod rename_pattern;
 pub mod rows;
 pub mod sync;
 mod views;

@@ -339,6 +339,18 @@ impl DeviceRows {
         self.locations.texts.len()
     }
 
+    /// Puts row `row` at another location (a move: nothing else about the device changed).
+    pub fn set_location(&mut self, row: u32, location: Option<&str>) -> Result<(), FleetTooLarge> {
+        let number = match location {
+            Some(location) => Some(self.locations.number(location)?),
+            None => None,
+        };
+        if let Some(stored) = self.rows.get_mut(row as usize) {
+            stored.location = number;
+        }
+        Ok(())
+    }
+
     /// The location id numbered `number` by [`DeviceRows::location_number`].
     pub fn numbered_location(&self, number: u32) -> &str {
         self.locations.text(number)

@@ -85,7 +85,7 @@ pub async fn settle(
         }
         Err(err) => return refused(&err),
     };
-    if action.is_satisfied(&current) {
+    if action.is_satisfied(&current, device.target.as_deref()) {
         return outcome(if after_lost_answer {
             JobOutcome::SettledAfterLostAnswer
         } else {
@@ -100,7 +100,7 @@ pub async fn settle(
     if let Err(err) = sending().await {
         return failed(err);
     }
-    let sent = match action.device_change() {
+    let sent = match action.device_change(device.target.as_deref()) {
         Some(change) => match change.apply(&current) {
             Ok(body) => client.update_device(&current.id, &body).await.map(Some),
             Err(err) => return failed(err),
@@ -131,7 +131,9 @@ pub async fn settle(
 /// Settles a device of a cancelled job whose request had gone out: read, never sent again.
 pub async fn settle_sent(client: &Client, action: &BulkAction, device: &PlannedDevice) -> Settled {
     match client.get_device(&device.device_id).await {
-        Ok(current) if action.is_satisfied(&current) => outcome(JobOutcome::SettledAfterLostAnswer),
+        Ok(current) if action.is_satisfied(&current, device.target.as_deref()) => {
+            outcome(JobOutcome::SettledAfterLostAnswer)
+        }
         Ok(_) => outcome(JobOutcome::Cancelled),
         Err(ApiError::NotFound(_)) if matches!(action, BulkAction::Deregister) => {
             outcome(JobOutcome::SettledAfterLostAnswer)

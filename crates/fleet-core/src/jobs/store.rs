@@ -128,6 +128,8 @@ pub struct PlannedDevice {
     pub location_id: Option<String>,
     /// The value the action changes, as the plan saw it ([`BulkAction::watched_value`]).
     pub planned: Option<String>,
+    /// This device's own new value, where the action gives each its own (a rename pattern's).
+    pub target: Option<String>,
 }
 
 /// Which devices of a job a report page shows.
@@ -236,8 +238,8 @@ impl Jobs {
             .map_err(db)?;
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT INTO job_devices (job_id, seq, device_id, name, location_id, planned, state)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
+                    "INSERT INTO job_devices (job_id, seq, device_id, name, location_id, planned, target, state)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending')",
                 )
                 .map_err(db)?;
             for (seq, device) in devices.iter().enumerate() {
@@ -248,7 +250,8 @@ impl Jobs {
                         device.device_id,
                         device.name,
                         device.location_id,
-                        device.planned
+                        device.planned,
+                        device.target
                     ])
                     .map_err(db)?;
             }
@@ -309,7 +312,7 @@ impl Jobs {
                 |row| row.get(0),
             )?;
             let mut statement = conn.prepare(&format!(
-                "SELECT seq, device_id, name, location_id, state, detail, updated_at FROM job_devices
+                "SELECT seq, device_id, name, location_id, state, outcome, updated_at FROM job_devices
                  WHERE job_id = ?1 AND state IN {states} ORDER BY seq LIMIT ?2 OFFSET ?3"
             ))?;
             let rows = statement.query_map(rusqlite::params![job_id, limit, offset], |row| {
@@ -340,11 +343,11 @@ impl Jobs {
     ) -> Result<Vec<(u32, PlannedDevice, DeviceState)>, AppError> {
         self.store.with(|conn| {
             let mut statement = conn.prepare_cached(if only_sent {
-                "SELECT seq, device_id, name, location_id, planned, state FROM job_devices
+                "SELECT seq, device_id, name, location_id, planned, target, state FROM job_devices
                  WHERE job_id = ?1 AND state = 'sending' AND seq > ?2
                  ORDER BY seq LIMIT ?3"
             } else {
-                "SELECT seq, device_id, name, location_id, planned, state FROM job_devices
+                "SELECT seq, device_id, name, location_id, planned, target, state FROM job_devices
                  WHERE job_id = ?1 AND state IN ('pending', 'sending') AND seq > ?2
                  ORDER BY seq LIMIT ?3"
             })?;
@@ -357,8 +360,9 @@ impl Jobs {
                         name: row.get(2)?,
                         location_id: row.get(3)?,
                         planned: row.get(4)?,
+                        target: row.get(5)?,
                     },
-                    DeviceState::from_db(&row.get::<_, String>(5)?),
+                    DeviceState::from_db(&row.get::<_, String>(6)?),
                 ))
             })?;
             rows.collect()
@@ -386,7 +390,7 @@ impl Jobs {
             let db = |err: rusqlite::Error| storage("record a job's progress", err);
             let mut update = tx
                 .prepare_cached(
-                    "UPDATE job_devices SET state = ?3, detail = ?4, updated_at = ?5
+                    "UPDATE job_devices SET state = ?3, outcome = ?4, updated_at = ?5
                      WHERE job_id = ?1 AND seq = ?2",
                 )
                 .map_err(db)?;
@@ -432,7 +436,7 @@ impl Jobs {
     pub fn skip_unsent(&self, job_id: &str) -> Result<usize, AppError> {
         self.store.with(|conn| {
             conn.execute(
-                "UPDATE job_devices SET state = 'skipped', detail = ?2, updated_at = ?3
+                "UPDATE job_devices SET state = 'skipped', outcome = ?2, updated_at = ?3
                  WHERE job_id = ?1 AND state = 'pending'",
                 rusqlite::params![job_id, JobOutcome::Cancelled.to_db(), Utc::now()],
             )
@@ -445,7 +449,7 @@ impl Jobs {
             let db = |err: rusqlite::Error| storage("retry a job", err);
             let again = tx
                 .execute(
-                    "UPDATE job_devices SET state = 'pending', detail = NULL WHERE job_id = ?1 AND state = 'failed'",
+                    "UPDATE job_devices SET state = 'pending', outcome = NULL WHERE job_id = ?1 AND state = 'failed'",
                     [job_id],
                 )
                 .map_err(db)?;

@@ -37,6 +37,8 @@ pub struct ListMatch {
     pub duplicates: Vec<String>,
     pub ambiguous_count: u32,
     pub ambiguous: Vec<AmbiguousLine>,
+    /// The list had more than [`MAX_LINES`] lines: the rest was not read.
+    pub over_limit: bool,
 }
 
 /// What a header cell may say (such a first line is not a device).
@@ -48,6 +50,37 @@ const HEADERS: [&str; 6] = [
     "hardware_id",
     "hardware id",
 ];
+
+/// The largest list file read (100,000 lines of ids with a few columns beside them).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// A list file's text: UTF-8 (with or without a byte-order mark), or UTF-16 with its mark (what
+/// a spreadsheet saves as "Unicode text"); anything else is read as UTF-8 with the bytes that
+/// are not replaced, so a stray byte spoils one line, not the list.
+pub fn decode_list_file(bytes: &[u8]) -> Result<String, crate::AppError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(crate::AppError::invalid_field(
+            "list",
+            format!(
+                "That file is over {} MB: a list of devices is far smaller.",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|pair| unit([pair[0], pair[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    Ok(match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    })
+}
 
 /// Matches `text` against `index`: the report, and the matched devices' ids in list order.
 pub fn match_list(index: &FleetIndex, text: &str) -> (ListMatch, Vec<String>) {
@@ -71,6 +104,7 @@ pub fn match_list(index: &FleetIndex, text: &str) -> (ListMatch, Vec<String>) {
         duplicates: Vec::new(),
         ambiguous_count: 0,
         ambiguous: Vec::new(),
+        over_limit: false,
     };
     let mut chosen: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -79,7 +113,11 @@ pub fn match_list(index: &FleetIndex, text: &str) -> (ListMatch, Vec<String>) {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    for (number, record) in reader.into_records().take(MAX_LINES).enumerate() {
+    for (number, record) in reader.into_records().enumerate() {
+        if number >= MAX_LINES {
+            report.over_limit = true;
+            break;
+        }
         let Ok(record) = record else { continue };
         let Some(cell) = record.get(0).map(str::trim).filter(|c| !c.is_empty()) else {
             continue;
@@ -131,6 +169,7 @@ pub fn match_list(index: &FleetIndex, text: &str) -> (ListMatch, Vec<String>) {
 mod tests {
     use chrono::Utc;
     use kustom_ipp::{Device, Platform};
+    use proptest::prelude::*;
 
     use super::*;
 
@@ -173,5 +212,31 @@ mod tests {
                 devices: 2
             }]
         );
+    }
+
+    #[test]
+    fn list_files_are_read_in_the_encodings_spreadsheets_save() {
+        let ok = |bytes: &[u8]| decode_list_file(bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ok(b"\xEF\xBB\xBFd1\nd2"), "d1\nd2");
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Kassa Ö".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(ok(&le), "Kassa Ö");
+        assert_eq!(ok(b"d1\xFF\nd2"), "d1\u{FFFD}\nd2");
+        assert!(decode_list_file(&vec![b'a'; MAX_FILE_BYTES + 1]).is_err());
+    }
+
+    proptest! {
+        /// Any bytes: a text and a report that add up, never a panic.
+        #[test]
+        fn any_file_is_matched_without_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let index = FleetIndex::build(vec![device("d1", "Till 1", "HW-1")]).expect("small");
+            let text = decode_list_file(&bytes).expect("small");
+            let (report, ids) = match_list(&index, &text);
+            prop_assert!(ids.len() <= 1);
+            prop_assert_eq!(report.matched as usize, ids.len());
+            prop_assert!(report.matched + report.unknown_count + report.duplicate_count + report.ambiguous_count <= report.lines);
+        }
     }
 }

@@ -14,6 +14,9 @@ pub enum SaveTitle {
     DevicesCsv,
     ActivityCsv,
     StaleCsv,
+    JobReport,
+    /// Not a save: the file dialog that opens a list of devices for a job.
+    DeviceList,
 }
 
 /// The save dialog's title in `language`.
@@ -34,6 +37,12 @@ pub fn save_title(what: SaveTitle, language: Language) -> &'static str {
         (SaveTitle::StaleCsv, Language::En) => "Export the quiet devices",
         (SaveTitle::StaleCsv, Language::Sv) => "Exportera tysta enheter",
         (SaveTitle::StaleCsv, Language::Nb) => "Eksporter stille enheter",
+        (SaveTitle::JobReport, Language::En) => "Export the job's report",
+        (SaveTitle::JobReport, Language::Sv) => "Exportera jobbets rapport",
+        (SaveTitle::JobReport, Language::Nb) => "Eksporter jobbens rapport",
+        (SaveTitle::DeviceList, Language::En) => "Open a list of devices",
+        (SaveTitle::DeviceList, Language::Sv) => "Öppna en lista med enheter",
+        (SaveTitle::DeviceList, Language::Nb) => "Åpne en liste med enheter",
     }
 }
 
@@ -268,6 +277,10 @@ mod tests {
             SaveTitle::PairingCards,
             SaveTitle::PairingSheet,
             SaveTitle::DevicesCsv,
+            SaveTitle::ActivityCsv,
+            SaveTitle::StaleCsv,
+            SaveTitle::JobReport,
+            SaveTitle::DeviceList,
         ] {
             let [en, sv, nb] = Language::ALL.map(|language| save_title(what, language));
             assert!(en != sv && sv != nb && en != nb, "{en} / {sv} / {nb}");
@@ -279,6 +292,9 @@ mod tests {
         let [en, sv, nb] = Language::ALL.map(|l| paired(Some("Till 3"), "Malmö", l));
         assert!(en.title != sv.title && sv.title != nb.title);
         assert!(en.body.contains("Till 3") && sv.body.contains("Malmö"));
+        let finished = job_finished("Move to Malmö", 98, 2, 0, Language::Nb);
+        assert_eq!(finished.title, "Jobben er ferdig, med feil");
+        assert!(finished.body.contains("98 ferdige, 2 mislyktes"));
         let paid = payment(PaymentNews::Paid, "1 234,50 SEK", "Till 3", Language::Sv);
         assert_eq!(paid.body, "1 234,50 SEK på Till 3");
     }

@@ -199,8 +199,9 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
         name        TEXT NOT NULL,
         location_id TEXT,
         planned     TEXT,
+        target      TEXT,
         state       TEXT NOT NULL,
-        detail      TEXT,
+        outcome     TEXT,
         updated_at  TEXT,
         PRIMARY KEY (job_id, seq)
     ) WITHOUT ROWID;

@@ -13,9 +13,16 @@ impl FleetIndex {
         self.edits
     }
 
-    /// Puts `device` in the fleet as it now is: its previous row (if any) out, a new one in.
+    /// Puts `device` in the fleet as it now is: its previous row (if any) out, a new one in — or,
+    /// when only its location changed (a move, what bulk jobs do most), its row moved in place:
+    /// a job moving a whole fleet then neither grows the index nor has it built again.
     pub fn upsert(&mut self, device: &Device) -> Result<(), FleetTooLarge> {
         self.edits += 1;
+        if let Some(old) = self.row_of(&device.id)
+            && self.only_location_differs(old, device)
+        {
+            return self.move_row(old, device.location_id.as_deref());
+        }
         let row = narrow(self.devices.len())?;
         self.devices.push(device)?;
         if let Some(old) = self.row_of(&device.id) {
@@ -31,6 +38,43 @@ impl FleetIndex {
             .partition_point(|other| self.devices.id(*other) < device.id.as_str());
         self.by_id.insert(at, row);
         self.dead.grow(self.devices.len());
+        Ok(())
+    }
+
+    fn only_location_differs(&self, row: u32, device: &Device) -> bool {
+        self.devices.device(row).is_some_and(|mut stored| {
+            stored.location_id.clone_from(&device.location_id);
+            stored == *device
+        })
+    }
+
+    /// Moves a live row from its location's posting list to another's (kept sorted).
+    fn move_row(&mut self, row: u32, location: Option<&str>) -> Result<(), FleetTooLarge> {
+        let before = self
+            .devices
+            .location_number(row)
+            .map(|number| self.devices.numbered_location(number).to_owned());
+        if let Some(list) = self.by_location.get_mut(&before)
+            && let Ok(at) = list.binary_search(&row)
+        {
+            list.remove(at);
+        }
+        self.devices.set_location(row, location)?;
+        let after = location.map(str::to_owned);
+        let slot = match self.locations.iter().position(|known| *known == after) {
+            Some(slot) => slot,
+            None => {
+                self.locations.push(after.clone());
+                self.locations.len() - 1
+            }
+        };
+        if let Some(at) = self.row_location.get_mut(row as usize) {
+            *at = narrow(slot)?;
+        }
+        let list = self.by_location.entry(after).or_default();
+        if let Err(at) = list.binary_search(&row) {
+            list.insert(at, row);
+        }
         Ok(())
     }
 

@@ -240,17 +240,10 @@ mod edits_in_place {
         proptest::string::string_regex("[abÅø1 ]{0,5}").expect("a valid pattern")
     }
 
-    /// An edit: a device (one of a few ids, so edits often hit the same device) put in as it
-    /// now is, or taken out.
-    fn edit() -> impl Strategy<Value = (bool, u8, String, u8, String, bool)> {
-        (
-            any::<bool>(),
-            0u8..12,
-            word(),
-            0u8..4,
-            word(),
-            any::<bool>(),
-        )
+    /// An edit: a device (one of a few ids, so edits often hit the same device) taken out (0),
+    /// put in as it now is (1), or moved to another store and nothing else (2).
+    fn edit() -> impl Strategy<Value = (u8, u8, String, u8, String, bool)> {
+        (0u8..3, 0u8..12, word(), 0u8..4, word(), any::<bool>())
     }
 
     fn made(id: u8, name: &str, location: u8, value: &str, ios: bool) -> Device {
@@ -291,14 +284,23 @@ mod edits_in_place {
                 fleet.insert(device.id.clone(), device);
             }
             let mut index = FleetIndex::build(fleet.values().cloned().collect()).expect("small");
-            for (remove, id, name, location, value, ios) in &edits {
-                if *remove {
-                    let id = format!("id{id}");
-                    prop_assert_eq!(index.remove(&id), fleet.remove(&id).is_some());
-                } else {
-                    let device = made(*id, name, *location, value, *ios);
-                    index.upsert(&device).expect("small");
-                    fleet.insert(device.id.clone(), device);
+            for (op, id, name, location, value, ios) in &edits {
+                match op {
+                    0 => {
+                        let id = format!("id{id}");
+                        prop_assert_eq!(index.remove(&id), fleet.remove(&id).is_some());
+                    }
+                    1 => {
+                        let device = made(*id, name, *location, value, *ios);
+                        index.upsert(&device).expect("small");
+                        fleet.insert(device.id.clone(), device);
+                    }
+                    _ => {
+                        let Some(mut device) = fleet.get(&format!("id{id}")).cloned() else { continue };
+                        device.location_id = ["a", "b", "c"].get(*location as usize).map(|l| (*l).to_owned());
+                        index.upsert(&device).expect("small");
+                        fleet.insert(device.id.clone(), device);
+                    }
                 }
             }
             let fresh = FleetIndex::build(fleet.values().cloned().collect()).expect("small");
@@ -330,6 +332,37 @@ mod edits_in_place {
             prop_assert_eq!(ids(&compacted, compacted.find(&FleetQuery::all())), ids(&fresh, fresh.find(&FleetQuery::all())));
         }
     }
+}
+
+/// A move changes a row in place: a job moving a whole fleet neither grows the index nor has it
+/// built again.
+#[test]
+fn moves_change_rows_in_place_and_never_call_for_a_build() {
+    let fleet: Vec<Device> = (0..5_000)
+        .map(|i| {
+            device(
+                &format!("d{i:05}"),
+                &format!("Till {i}"),
+                Some("a"),
+                Platform::Ios,
+                &[("k", "v")],
+            )
+        })
+        .collect();
+    let mut index = FleetIndex::build(fleet.clone()).expect("small");
+    for mut moved in fleet {
+        moved.location_id = Some("b".into());
+        index.upsert(&moved).expect("small");
+    }
+    assert!(!index.needs_compaction(), "5,000 moves call for no build");
+    let counts = index.location_counts();
+    assert_eq!(counts.get(&Some("b".to_owned())), Some(&5_000));
+    assert_eq!(counts.get(&Some("a".to_owned())), None);
+    // A rename is not a move: it still takes the row out and appends the new one.
+    let mut renamed = index.get("d00000").expect("there");
+    renamed.name = "Kassa".into();
+    index.upsert(&renamed).expect("small");
+    assert_eq!(index.get("d00000").map(|d| d.name), Some("Kassa".into()));
 }
 
 mod against_a_scan {

@@ -1,0 +1,120 @@
+//! The simulator in a process of its own (`ipp-sim`, built beside this binary), so what a bench
+//! measures of memory is the desk's alone.
+
+use anyhow::Result;
+use ipp_sim::SimState;
+
+/// The simulator in its own process, killed when dropped.
+pub struct SimProcess {
+    child: std::process::Child,
+    base_url: String,
+    http: reqwest::Client,
+}
+
+impl SimProcess {
+    /// A playground simulator on a free port for `merchant` (whose key is `key`), seeded with
+    /// `locations` stores and `devices` devices; `more` are further `ipp-sim` arguments.
+    pub fn playground(
+        merchant: &str,
+        key: &str,
+        locations: usize,
+        devices: usize,
+        more: &[&str],
+    ) -> Result<Self> {
+        let (locations, devices) = (locations.to_string(), devices.to_string());
+        let mut args: Vec<String> = [
+            "--port",
+            "0",
+            "--mode",
+            "playground",
+            "--merchant-id",
+            merchant,
+            "--api-key",
+            key,
+            "--seed-locations",
+            &locations,
+            "--seed-devices",
+            &devices,
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        args.extend(more.iter().map(|a| (*a).to_owned()));
+        Self::start(&args)
+    }
+
+    /// Starts `ipp-sim` (the binary next to this one, or `IPP_SIM_BIN`) with `args`.
+    fn start(args: &[String]) -> Result<Self> {
+        use std::io::{BufRead, BufReader};
+        let binary = std::env::var_os("IPP_SIM_BIN")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|dir| dir.join("ipp-sim")))
+                    .unwrap_or_else(|| "ipp-sim".into())
+            });
+        let mut child = std::process::Command::new(&binary)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|err| anyhow::anyhow!("could not start {}: {err}", binary.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().transpose()?.unwrap_or_default();
+        // Keep reading what it prints, or its next line would meet a closed pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let base_url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .ok_or_else(|| anyhow::anyhow!("ipp-sim did not say where it listens: {first:?}"))?
+            .to_owned();
+        Ok(Self {
+            child,
+            base_url,
+            http: kustom_ipp::tls::http_client()?,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The simulator's whole state, as it has it (never through its faults).
+    pub async fn state(&self) -> Result<SimState> {
+        let body = self
+            .http
+            .get(format!("{}/__inspect/state", self.base_url))
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        Ok(serde_json::from_slice(&body)?)
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The resident memory of this process, in MiB.
+pub fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
