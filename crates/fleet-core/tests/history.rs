@@ -317,3 +317,35 @@ async fn a_phone_enrolled_again_shows_its_earlier_history_and_an_edited_entry_is
     assert_eq!(broken.action, "device.rename");
     sim.shutdown().await;
 }
+
+/// A device read fresh (its drawer opened) after it was renamed in the Portal: the rename is
+/// logged as seen outside Fleetdesk then, once, and the next sync does not log it again.
+#[tokio::test]
+async fn an_outside_change_read_fresh_before_the_sync_is_still_in_the_history() {
+    let sim = sim().await;
+    let dir = ok(tempfile::tempdir());
+    let desk = desk_on(&sim, dir.path(), Services::NONE).await;
+    ok(desk.sync_fleet(|_| {}).await);
+    let device = ok(elsewhere(&sim)
+        .list_devices(&DeviceQuery::default(), PageRequest::new(0, 1))
+        .await)
+    .content
+    .remove(0);
+    let mut renamed = UpdateDevice::from_device(&device);
+    renamed.name = "Kassa 1 (Portal)".into();
+    ok(elsewhere(&sim).update_device(&device.id, &renamed).await);
+
+    let fresh = ok(desk.device_detail(&device.id).await);
+    assert_eq!(fresh.device.name, "Kassa 1 (Portal)");
+    ok(desk.sync_fleet(|_| {}).await);
+    let history = ok(desk.device_history(&device.id, 0, 100).await);
+    assert_eq!(
+        changes(&history),
+        [(
+            "sync.device_renamed".into(),
+            Source::Sync,
+            Some(device.name.clone()),
+            Some("Kassa 1 (Portal)".into())
+        )]
+    );
+}

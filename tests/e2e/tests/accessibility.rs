@@ -116,7 +116,7 @@ async fn every_view_dialog_and_drawer_passes_axe_in_both_themes() -> Result<()> 
                 .await?;
             audit.check("job page").await?;
             app.click("[data-testid='job-new-from-list']").await?;
-            app.fill("[data-testid='job-list']", "nobody\nnobody")
+            app.fill("[data-testid='job-list-text']", "nobody\nnobody")
                 .await?;
             app.wait_for(Locator::Css("[data-testid='job-list-report']"))
                 .await?;

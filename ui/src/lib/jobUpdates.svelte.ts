@@ -19,7 +19,7 @@ export function followJobs(): void {
       if (fleetTimer !== null) return;
       fleetTimer = setTimeout(() => {
         fleetTimer = null;
-        invalidateTags(["fleet", "devices", "activity"]);
+        invalidateTags(["fleet", "activity"]);
       }, FLEET_EVERY_MS);
     })
     .catch(() => {

@@ -544,6 +544,19 @@ impl Desk {
         self.note(&profile.id, &fetched);
         let device = match fetched {
             Ok(device) => {
+                // What differs from the device held was changed outside Fleetdesk since: logged
+                // now, as the next sync would have (holding the fresh device hides it from it).
+                let held = index.read().get(device_id);
+                if let Some(held) = held {
+                    let seen = crate::fleet::index::changes_between(&held, &device)?;
+                    let since = self
+                        .fleet_cache
+                        .sync_info(&profile.id)
+                        .ok()
+                        .flatten()
+                        .map_or_else(chrono::Utc::now, |sync| sync.synced_at);
+                    self.record_seen(&profile, &seen, since).await;
+                }
                 self.remember(&profile.id, vec![Applied::Updated(device.clone())])
                     .await?;
                 device

@@ -178,9 +178,21 @@ impl Desk {
                     return;
                 }
             };
+        self.record_seen(profile, &changes, previous_sync).await;
+    }
+
+    /// Records changes made outside Fleetdesk, seen since `since` (a sync's comparison, or a
+    /// device fetched fresh that differs from the one held).
+    pub(crate) async fn record_seen(
+        &self,
+        profile: &Profile,
+        changes: &[SeenChange],
+        since: chrono::DateTime<Utc>,
+    ) {
         if changes.is_empty() {
             return;
         }
+        let previous_sync = since;
         let entries: Vec<NewEntry> = changes
             .iter()
             .map(|change| NewEntry::seen_in_sync(change, profile, previous_sync))

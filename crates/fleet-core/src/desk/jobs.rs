@@ -3,25 +3,21 @@
 //! worked through in the background within the account's request budget, paused, resumed,
 //! cancelled, its failures retried; each device's change in the activity log with the job's id.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use kustom_ipp::{Lane, RateBudget};
+use kustom_ipp::RateBudget;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use super::fleet::DeviceSelection;
-use super::notices::Notice;
 use super::{Desk, blocking};
 use crate::AppError;
-use crate::fleet::edits::{self, Applied, BulkAction, BulkPreviewRow};
+use crate::fleet::edits::{self, BulkAction, BulkPreviewRow};
 use crate::fleet::rename_pattern;
-use crate::jobs::runner::{self, Settled, Transient};
 use crate::jobs::{
-    JobDevice, JobOutcome, JobRowFilter, JobState, JobSummary, ListMatch, PlannedDevice, targets,
+    JobDevice, JobRowFilter, JobState, JobSummary, ListMatch, PlannedDevice, targets,
 };
 use crate::locale::report_text::unassigned;
 use crate::profiles::Profile;
@@ -69,6 +65,17 @@ pub(crate) struct StoredJobPlan {
     devices: Arc<Vec<PlannedDevice>>,
 }
 
+/// A job worked out, before it is kept as a plan or written to a file.
+pub(super) struct Planning {
+    pub(super) profile: Profile,
+    pub(super) label: String,
+    pub(super) devices: Vec<kustom_ipp::Device>,
+    pub(super) planned: Vec<PlannedDevice>,
+    pub(super) preview: Vec<BulkPreviewRow>,
+    pub(super) names: HashMap<String, String>,
+    pub(super) list: Option<ListMatch>,
+}
+
 /// What slows a job down, as its page says it (with the error that said so).
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -114,14 +121,6 @@ pub struct JobDevicesPage {
 pub const MAX_JOB: usize = 100_000;
 /// Rows a plan shows before it runs.
 const PLAN_ROWS: usize = 300;
-/// A job that runs longer than this is announced by a desktop notification when it ends.
-const LONG_JOB_SECS: i64 = 60;
-/// Devices settled at once.
-const CONCURRENCY: usize = 8;
-/// Devices read from the database at a time.
-const CHUNK: u32 = 64;
-/// A device that keeps failing on Kustom's side fails for good after this many tries.
-const SERVER_TRIES: u32 = 5;
 /// The request budget a profile gets until one is set: the local playground runs on this
 /// computer; Kustom publishes no limit [GAP §3.6], so an account is spared.
 pub const DEFAULT_RATE: u32 = 25;
@@ -131,36 +130,6 @@ fn rate_setting(profile_id: &str) -> String {
     format!("request_rate:{profile_id}")
 }
 
-/// The recent pace of a running job.
-#[derive(Default)]
-pub(crate) struct Pace {
-    settled: VecDeque<Instant>,
-    slowed_by: Option<Slowdown>,
-}
-
-impl Pace {
-    fn settled(&mut self, count: usize) {
-        let now = Instant::now();
-        self.settled.extend(std::iter::repeat_n(now, count));
-        while self
-            .settled
-            .front()
-            .is_some_and(|at| now.duration_since(*at) > Duration::from_secs(60))
-        {
-            self.settled.pop_front();
-        }
-    }
-
-    /// Devices a minute over the last minute (or since the job started, if sooner).
-    fn per_minute(&self) -> f64 {
-        let Some(first) = self.settled.front() else {
-            return 0.0;
-        };
-        let span = first.elapsed().as_secs_f64().max(1.0);
-        self.settled.len() as f64 * 60.0 / span
-    }
-}
-
 impl Desk {
     /// Ids of jobs as they move (devices settled, paused, resumed, finished), for a window to
     /// refresh what it shows. Sent often while a job runs: a listener throttles.
@@ -168,7 +137,7 @@ impl Desk {
         self.job_updates.subscribe()
     }
 
-    fn job_moved(&self, job_id: &str) {
+    pub(super) fn job_moved(&self, job_id: &str) {
         let _ = self.job_updates.send(job_id.to_owned());
     }
 
@@ -235,11 +204,13 @@ impl Desk {
 
     /// The plan of a job: `action` on the devices `targets` names, each device's change and the
     /// counts per store. Kept under `plan_id` for [`Desk::start_job`].
-    pub async fn plan_job(
+    /// Works out a job: the devices `targets` names, each one's change (its preview row, the
+    /// value the job will compare with, its own new value), and what a pasted list matched.
+    pub(super) async fn planning(
         &self,
         action: &BulkAction,
         targets: &JobTargets,
-    ) -> Result<JobPlan, AppError> {
+    ) -> Result<Planning, AppError> {
         let (profile, index) = self.fleet().await?;
         let known = self.known_activity(&profile).await?;
         let (devices, list) = match targets {
@@ -274,14 +245,53 @@ impl Desk {
         }
         let names = self.location_names(&profile).await;
         let refs: Vec<&kustom_ipp::Device> = devices.iter().collect();
-        let targets = match action {
+        let new_names = match action {
             BulkAction::RenamePattern { pattern } => {
                 let unassigned = unassigned(self.locale().await?.language);
                 Some(rename_pattern::names(pattern, &refs, &names, unassigned)?)
             }
             _ => None,
         };
-        let preview = edits::preview(action, &refs, targets.as_deref(), &names);
+        let preview = edits::preview(action, &refs, new_names.as_deref(), &names);
+        let label = action.describe(&names);
+        let mut new_names = new_names.map(Vec::into_iter);
+        let planned: Vec<PlannedDevice> = devices
+            .iter()
+            .map(|device| PlannedDevice {
+                device_id: device.id.clone(),
+                name: device.name.clone(),
+                location_id: device.location_id.clone(),
+                planned: action.watched_value(device),
+                target: new_names.as_mut().and_then(Iterator::next),
+            })
+            .collect();
+        Ok(Planning {
+            profile,
+            label,
+            devices,
+            planned,
+            preview,
+            names,
+            list,
+        })
+    }
+
+    /// The plan of a job: `action` on the devices `targets` names, each device's change and the
+    /// counts per store. Kept under `plan_id` for [`Desk::start_job`].
+    pub async fn plan_job(
+        &self,
+        action: &BulkAction,
+        targets: &JobTargets,
+    ) -> Result<JobPlan, AppError> {
+        let Planning {
+            profile,
+            label,
+            devices,
+            planned,
+            preview,
+            names,
+            list,
+        } = self.planning(action, targets).await?;
         let unchanged = preview.iter().filter(|row| row.unchanged).count() as u32;
         let mut per_store: HashMap<Option<String>, u32> = HashMap::new();
         for device in &devices {
@@ -296,18 +306,6 @@ impl Desk {
             })
             .collect();
         per_store.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-        let label = action.describe(&names);
-        let mut targets = targets.map(Vec::into_iter);
-        let planned: Vec<PlannedDevice> = devices
-            .iter()
-            .map(|device| PlannedDevice {
-                device_id: device.id.clone(),
-                name: device.name.clone(),
-                location_id: device.location_id.clone(),
-                planned: action.watched_value(device),
-                target: targets.as_mut().and_then(Iterator::next),
-            })
-            .collect();
         let plan_id = self.plans.jobs.keep(StoredJobPlan {
             profile_id: profile.id.clone(),
             action: action.clone(),
@@ -320,7 +318,14 @@ impl Desk {
             total: devices.len() as u32,
             unchanged,
             per_store,
-            rows: preview.into_iter().take(PLAN_ROWS).collect(),
+            // The devices that change first: what the plan is about.
+            rows: preview
+                .iter()
+                .filter(|row| !row.unchanged)
+                .chain(preview.iter().filter(|row| row.unchanged))
+                .take(PLAN_ROWS)
+                .cloned()
+                .collect(),
             production: profile.is_production(),
             list,
         })
@@ -341,40 +346,65 @@ impl Desk {
                         .to_owned(),
             })?;
         let profile = self.profile(&plan.profile_id).await?;
-        self.ensure_online(&profile.id)?;
-        let names = self.location_names(&profile).await;
-        let confirmed = self
-            .confirm_production(
-                &profile,
-                ProductionChange::new(
-                    &profile,
-                    ProductionAction::ChangeDevices {
-                        count: u32::try_from(plan.devices.len()).unwrap_or(u32::MAX),
-                        change: super::fleet_changes::devices_change(&plan.action, &names),
-                    },
-                ),
-            )
-            .await;
-        if let Err(err) = confirmed {
-            self.plans.jobs.put_back(plan_id, plan);
-            return Err(err);
+        match self
+            .start_planned(&profile, &plan.action, &plan.label, &plan.devices)
+            .await
+        {
+            Err(err @ AppError::ConfirmationRequired { .. }) => {
+                // Not confirmed: the plan can still be started once it is.
+                self.plans.jobs.put_back(plan_id, plan);
+                Err(err)
+            }
+            started => started,
         }
-        let (jobs, profile_id, label, action, devices) = (
+    }
+
+    /// Writes a job for `devices` (on production once the change is confirmed outside the page)
+    /// and gives back its summary; the runner takes it from there.
+    pub(super) async fn start_planned(
+        &self,
+        profile: &Profile,
+        action: &BulkAction,
+        label: &str,
+        devices: &Arc<Vec<PlannedDevice>>,
+    ) -> Result<JobSummary, AppError> {
+        self.ensure_online(&profile.id)?;
+        let names = self.location_names(profile).await;
+        self.confirm_production(
+            profile,
+            ProductionChange::new(
+                profile,
+                ProductionAction::ChangeDevices {
+                    count: u32::try_from(devices.len()).unwrap_or(u32::MAX),
+                    change: super::fleet_changes::devices_change(action, &names),
+                },
+            ),
+        )
+        .await?;
+        let (jobs, profile_id, label_owned, action_owned, devices_owned) = (
             self.jobs.clone(),
             profile.id.clone(),
-            plan.label.clone(),
-            plan.action.clone(),
-            plan.devices.clone(),
+            label.to_owned(),
+            action.clone(),
+            devices.clone(),
         );
         let who = crate::audit::os_user();
-        let id =
-            blocking(move || jobs.create(&profile_id, &label, &action, &who, &devices)).await?;
+        let id = blocking(move || {
+            jobs.create(
+                &profile_id,
+                &label_owned,
+                &action_owned,
+                &who,
+                &devices_owned,
+            )
+        })
+        .await?;
         self.audit_detail(
-            Some(&profile),
+            Some(profile),
             "job.start",
-            &plan.label,
+            label,
             None,
-            Some(&format!("{} devices, job {id}", plan.devices.len())),
+            Some(&format!("{} devices, job {id}", devices.len())),
         )
         .await;
         self.job_moved(&id);
@@ -527,261 +557,4 @@ impl Desk {
         })
         .await
     }
-
-    /// Works through one job until it is finished, paused, cancelled, or another runner holds
-    /// it. Safe to call again at any point (a restart resumes where the database says).
-    pub async fn run_job(&self, job_id: &str) -> Result<JobState, AppError> {
-        let (jobs, id) = (self.jobs.clone(), job_id.to_owned());
-        let Some(job) = blocking(move || {
-            let job = jobs.get(&id)?;
-            let workable = |state| matches!(state, JobState::Running | JobState::Cancelled);
-            Ok(match job {
-                Some(job) if workable(job.state) && jobs.lease(&id)? => Some(job),
-                _ => None,
-            })
-        })
-        .await?
-        else {
-            return Ok(JobState::Paused);
-        };
-        self.job_progress
-            .lock()
-            .insert(job.id.clone(), Pace::default());
-        // The lease is renewed while the job is worked on, however slowly its devices go.
-        let renewing = {
-            let (jobs, id) = (self.jobs.clone(), job.id.clone());
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(
-                    crate::jobs::store::LEASE.to_std().unwrap_or_default() / 3,
-                );
-                loop {
-                    every.tick().await;
-                    let (jobs, id) = (jobs.clone(), id.clone());
-                    if !matches!(blocking(move || jobs.lease(&id)).await, Ok(true)) {
-                        return;
-                    }
-                }
-            })
-        };
-        let result = self.work_through(&job).await;
-        renewing.abort();
-        self.job_progress.lock().remove(&job.id);
-        let (jobs, id) = (self.jobs.clone(), job.id.clone());
-        let _ = blocking(move || jobs.release(&id)).await;
-        result
-    }
-
-    async fn work_through(&self, job: &JobSummary) -> Result<JobState, AppError> {
-        let (profile, client) = self.client_of(&job.profile_id).await?;
-        let client = client.in_lane(Lane::Background);
-        let mut after: Option<u32> = None;
-        let mut wait = Duration::from_secs(2);
-        // Whether a device of this pass had to wait (to be tried again in the next pass).
-        let mut waited = false;
-        let mut server_tries: HashMap<u32, u32> = HashMap::new();
-        loop {
-            // Between chunks: still ours, and still running?
-            let (jobs, id) = (self.jobs.clone(), job.id.clone());
-            let (held, state) = blocking(move || Ok((jobs.lease(&id)?, jobs.state(&id)?))).await?;
-            // A cancelled job still settles what it had sent (by reading: nothing new is sent).
-            let cancelled = match state {
-                Some(JobState::Running) if held => false,
-                Some(JobState::Cancelled) if held => true,
-                Some(state) => return Ok(state),
-                None => return Ok(JobState::Cancelled),
-            };
-            let (jobs, id) = (self.jobs.clone(), job.id.clone());
-            let chunk = blocking(move || jobs.next_devices(&id, after, CHUNK, cancelled)).await?;
-            if chunk.is_empty() {
-                if after.take().is_some() {
-                    // Once more from the start, for the devices that had to wait (after a
-                    // moment, should Kustom be failing on its side).
-                    if std::mem::take(&mut waited) {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    continue;
-                }
-                if cancelled {
-                    return Ok(JobState::Cancelled);
-                }
-                return self.finish(&profile, job).await;
-            }
-            after = chunk.last().map(|(seq, _, _)| *seq);
-            let action = &job.action;
-            let mut settling = futures::stream::iter(chunk)
-                .map(|(seq, device, prior)| {
-                    let (client, jobs, id) = (&client, self.jobs.clone(), job.id.clone());
-                    async move {
-                        if cancelled {
-                            return Some((seq, runner::settle_sent(client, action, &device).await));
-                        }
-                        // Paused or cancelled meanwhile (here or from another process): this
-                        // device is not started.
-                        let (still, idc) = (jobs.clone(), id.clone());
-                        let state = blocking(move || still.state(&idc)).await;
-                        if !matches!(state, Ok(Some(JobState::Running))) {
-                            return None;
-                        }
-                        let sending =
-                            async move || blocking(move || jobs.mark_sending(&id, seq)).await;
-                        let settled = runner::settle(client, action, &device, prior, sending).await;
-                        Some((seq, settled))
-                    }
-                })
-                .buffer_unordered(CONCURRENCY)
-                .filter_map(std::future::ready)
-                // Recorded as they come (a few at a time), so the job's page moves steadily.
-                .ready_chunks(CONCURRENCY * 2);
-            let mut later: Option<Transient> = None;
-            while let Some(batch) = settling.next().await {
-                let waiting = self
-                    .record_batch(&profile, job, batch, &mut server_tries)
-                    .await?;
-                later = waiting.or(later);
-            }
-            match later {
-                // Kustom out of reach: nothing will go through. Wait (longer each time), then
-                // from the start: the devices that had to wait are pending still.
-                Some(Transient::Offline(_)) => {
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(30));
-                    after = None;
-                }
-                // One device's trouble, or a 429 the budget already paces: on with the rest;
-                // these come again in the next pass.
-                Some(_) => waited = true,
-                None => wait = Duration::from_secs(2),
-            }
-        }
-    }
-
-    /// Records a batch of settled devices (their outcomes, changes in the activity log and the
-    /// fleet) and the job's pace; says why devices had to wait, if any did.
-    async fn record_batch(
-        &self,
-        profile: &Profile,
-        job: &JobSummary,
-        batch: Vec<(u32, Settled)>,
-        server_tries: &mut HashMap<u32, u32>,
-    ) -> Result<Option<Transient>, AppError> {
-        let mut changed = Vec::new();
-        let mut results = Vec::new();
-        let mut later: Option<Transient> = None;
-        for (seq, settled) in batch {
-            match settled {
-                Settled::Final {
-                    outcome,
-                    changed: change,
-                } => {
-                    results.push((seq, outcome));
-                    changed.extend(change.map(|change| *change));
-                }
-                Settled::Later { why } => {
-                    if let Transient::ServerTrouble(error) = &why {
-                        let tries = server_tries.entry(seq).or_default();
-                        *tries += 1;
-                        if *tries >= SERVER_TRIES {
-                            let error = error.clone();
-                            results.push((seq, JobOutcome::Failed { error }));
-                            continue;
-                        }
-                    }
-                    later = Some(why);
-                }
-            }
-        }
-        let (jobs, id, settled_now) = (self.jobs.clone(), job.id.clone(), results.len());
-        blocking(move || jobs.settle(&id, &results)).await?;
-        if !changed.is_empty() {
-            self.record_changes(profile, &changed, Some(&job.id)).await;
-            self.remember(&profile.id, changed.iter().map(Applied::from).collect())
-                .await?;
-        }
-        if let Some(pace) = self.job_progress.lock().get_mut(&job.id) {
-            pace.settled(settled_now);
-            pace.slowed_by = later.as_ref().map(|why| match why {
-                Transient::Throttled(_) => Slowdown::RateLimited,
-                Transient::Offline(error) => Slowdown::Offline {
-                    error: error.clone(),
-                },
-                Transient::ServerTrouble(error) => Slowdown::ServerTrouble {
-                    error: error.clone(),
-                },
-            });
-        }
-        self.job_moved(&job.id);
-        Ok(later)
-    }
-
-    async fn finish(&self, profile: &Profile, job: &JobSummary) -> Result<JobState, AppError> {
-        let (jobs, id) = (self.jobs.clone(), job.id.clone());
-        let summary = blocking(move || {
-            // Only a job still running finishes (one paused or cancelled meanwhile stays so).
-            Ok(if jobs.finish(&id)? {
-                jobs.get(&id)?
-            } else {
-                None
-            })
-        })
-        .await?;
-        self.job_moved(&job.id);
-        if let Some(done) = summary {
-            // A job that ends while its dialog is still open needs no notification.
-            let long =
-                chrono::Utc::now() - done.created_at >= chrono::Duration::seconds(LONG_JOB_SECS);
-            if long {
-                let _ = self.notices.send(Notice::JobFinished {
-                    label: done.label.clone(),
-                    done: done.done,
-                    failed: done.failed,
-                    skipped: done.skipped,
-                });
-            }
-            self.audit_detail(
-                Some(profile),
-                "job.finish",
-                &done.label,
-                None,
-                Some(&format!(
-                    "{} done, {} failed, {} skipped, job {}",
-                    done.done, done.failed, done.skipped, done.id
-                )),
-            )
-            .await;
-        }
-        Ok(JobState::Finished)
-    }
-}
-
-/// Runs every running job in the background: those waiting after a restart, and each new one,
-/// one worker a job, the process holding its lease.
-pub fn spawn_job_runner(desk: &Arc<Desk>) {
-    let desk = desk.clone();
-    tokio::spawn(async move {
-        let working: Arc<parking_lot::Mutex<std::collections::HashSet<String>>> = Arc::default();
-        let mut every = tokio::time::interval(Duration::from_secs(2));
-        loop {
-            every.tick().await;
-            let jobs = desk.jobs.clone();
-            let runnable = match blocking(move || jobs.runnable()).await {
-                Ok(runnable) => runnable,
-                Err(err) => {
-                    tracing::warn!(%err, "could not read the jobs");
-                    continue;
-                }
-            };
-            for job_id in runnable {
-                if !working.lock().insert(job_id.clone()) {
-                    continue;
-                }
-                let (desk, working) = (desk.clone(), working.clone());
-                tokio::spawn(async move {
-                    if let Err(err) = desk.run_job(&job_id).await {
-                        tracing::warn!(%err, job = %job_id, "a job stopped");
-                    }
-                    working.lock().remove(&job_id);
-                });
-            }
-        }
-    });
 }

@@ -17,11 +17,14 @@ mod clients;
 mod enrollments;
 mod fleet;
 mod fleet_changes;
+mod fleet_stream;
 mod history;
+mod job_runner;
 mod jobs;
 mod locations;
 mod notices;
 mod palette;
+mod plan_files;
 mod plans;
 mod playground;
 mod profiles;
@@ -52,9 +55,10 @@ use crate::storage::{DamagedDatabase, Store};
 pub use clients::ConnectionReport;
 pub use enrollments::{EnrollmentPage, EnrollmentView, PairedDevice, PairingDetails, RolloutDraft};
 pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, SavedView};
+pub use fleet_stream::StreamDetail;
+pub use job_runner::spawn_job_runner;
 pub use jobs::{
     JobDevicesPage, JobPlan, JobTargets, JobView, MAX_JOB, Progress, Slowdown, StoreCount,
-    spawn_job_runner,
 };
 pub use notices::{Notice, payment_news};
 pub use palette::PaletteResults;
@@ -300,7 +304,7 @@ pub struct Desk {
     /// Durable bulk jobs, run by this process as one runner of them.
     jobs: crate::jobs::Jobs,
     /// What each job this process runs is doing now (rate, what slows it).
-    job_progress: Arc<Mutex<HashMap<String, jobs::Pace>>>,
+    job_progress: Arc<Mutex<HashMap<String, job_runner::Pace>>>,
     clients: Mutex<HashMap<String, Client>>,
     /// One lock per profile, held while its settings, its key or its client change or a client
     /// is built from them: a client never pairs one moment's URL with another moment's key.

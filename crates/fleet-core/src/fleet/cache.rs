@@ -128,6 +128,69 @@ impl FleetCache {
         Ok(devices)
     }
 
+    /// Every cached device of a profile, one at a time, without holding the fleet: the pages
+    /// decoded one by one (100 devices or so at a time), each device given to `each`. Devices
+    /// changed since the sync come last. One read transaction: a sync finishing meanwhile is
+    /// seen whole or not at all.
+    pub fn for_each(
+        &self,
+        profile_id: &str,
+        mut each: impl FnMut(Device) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let mut failed: Option<AppError> = None;
+        self.store.with(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let generation: i64 = tx
+                .query_row(
+                    "SELECT generation FROM fleet_sync WHERE profile_id = ?1",
+                    [profile_id],
+                    |row| row.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            // What replaces a page's device: only these (the edits since the sync) are held.
+            let replaced: HashSet<String> = tx
+                .prepare(
+                    "SELECT id FROM fleet_devices WHERE profile_id = ?1
+                     UNION SELECT id FROM fleet_removed WHERE profile_id = ?1",
+                )?
+                .query_map([profile_id], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut pages = tx.prepare(
+                "SELECT body FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 ORDER BY page",
+            )?;
+            let mut rows = pages.query(rusqlite::params![profile_id, generation])?;
+            'pages: while let Some(row) = rows.next()? {
+                for device in decode_page(row.get_ref(0)?.as_bytes()?) {
+                    if replaced.contains(&device.id) {
+                        continue;
+                    }
+                    if let Err(err) = each(device) {
+                        failed = Some(err);
+                        break 'pages;
+                    }
+                }
+            }
+            drop(rows);
+            if failed.is_none() {
+                let mut changed = tx.prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?;
+                let mut rows = changed.query([profile_id])?;
+                while let Some(row) = rows.next()? {
+                    let Ok(device) = serde_json::from_slice::<Device>(row.get_ref(0)?.as_bytes()?)
+                    else {
+                        continue;
+                    };
+                    if let Err(err) = each(device) {
+                        failed = Some(err);
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        failed.map_or(Ok(()), Err)
+    }
+
     /// Records a device as the API now has it, on top of the last sync.
     pub fn upsert(&self, profile_id: &str, device: &Device) -> Result<(), AppError> {
         let body = serde_json::to_string(device).map_err(|e| storage("save the device", e))?;

@@ -17,45 +17,47 @@ pub fn neutralised(cell: String) -> String {
     }
 }
 
-/// `devices` as CSV, with each location's name from `location_names`.
-pub fn devices_csv(
-    devices: &[Device],
-    location_names: &HashMap<String, String>,
-) -> Result<Vec<u8>, AppError> {
-    let failed = |err: csv::Error| storage("write the CSV file", err);
-    let keys: Vec<String> = devices
-        .iter()
-        .flat_map(|d| d.metadata.keys().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header = [
-        "id",
-        "name",
-        "platform",
-        "hardware_id",
-        "location_id",
-        "location_name",
-        "created_at",
-        "open_cash_register_id",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    header.extend(keys.iter().map(|k| neutralised(format!("metadata.{k}"))));
-    writer.write_record(&header).map_err(failed)?;
-    for device in devices {
+/// Devices written as CSV one at a time (the command line streams a whole fleet through it): the
+/// app's columns, then one column per metadata key, which must be known before the first row.
+pub struct DevicesCsv<W: std::io::Write> {
+    keys: Vec<String>,
+    writer: csv::Writer<W>,
+}
+
+fn failed(err: csv::Error) -> AppError {
+    storage("write the CSV file", err)
+}
+
+impl<W: std::io::Write> DevicesCsv<W> {
+    /// Writes the header to `out`.
+    pub fn new(out: W, metadata_keys: impl IntoIterator<Item = String>) -> Result<Self, AppError> {
+        let keys: Vec<String> = metadata_keys.into_iter().collect();
+        let mut writer = csv::Writer::from_writer(out);
+        let mut header = [
+            "id",
+            "name",
+            "platform",
+            "hardware_id",
+            "location_id",
+            "location_name",
+            "created_at",
+            "open_cash_register_id",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        header.extend(keys.iter().map(|k| neutralised(format!("metadata.{k}"))));
+        writer.write_record(&header).map_err(failed)?;
+        Ok(Self { keys, writer })
+    }
+
+    pub fn row(&mut self, device: &Device, location_name: Option<&str>) -> Result<(), AppError> {
         let mut record = vec![
             device.id.clone(),
             device.name.clone(),
             device.platform.as_str().to_owned(),
             device.hardware_id.clone(),
             device.location_id.clone().unwrap_or_default(),
-            device
-                .location_id
-                .as_ref()
-                .and_then(|id| location_names.get(id).cloned())
-                .unwrap_or_default(),
+            location_name.unwrap_or_default().to_owned(),
             device.created_at.to_rfc3339(),
             device
                 .open_cash_register_id
@@ -63,16 +65,40 @@ pub fn devices_csv(
                 .unwrap_or_default(),
         ];
         record.extend(
-            keys.iter()
+            self.keys
+                .iter()
                 .map(|k| device.metadata.get(k).cloned().unwrap_or_default()),
         );
-        writer
+        self.writer
             .write_record(record.into_iter().map(neutralised))
-            .map_err(failed)?;
+            .map_err(failed)
     }
-    writer
-        .into_inner()
-        .map_err(|err| storage("write the CSV file", err))
+
+    pub fn finish(self) -> Result<W, AppError> {
+        self.writer
+            .into_inner()
+            .map_err(|err| storage("write the CSV file", err))
+    }
+}
+
+/// `devices` as CSV, with each location's name from `location_names`.
+pub fn devices_csv(
+    devices: &[Device],
+    location_names: &HashMap<String, String>,
+) -> Result<Vec<u8>, AppError> {
+    let keys = devices
+        .iter()
+        .flat_map(|d| d.metadata.keys().cloned())
+        .collect::<BTreeSet<_>>();
+    let mut csv = DevicesCsv::new(Vec::new(), keys)?;
+    for device in devices {
+        let name = device
+            .location_id
+            .as_ref()
+            .and_then(|id| location_names.get(id));
+        csv.row(device, name.map(String::as_str))?;
+    }
+    csv.finish()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! - [`store`]: jobs and their devices in SQLite, the runner's lease;
 //! - [`liveness`]: which process runs a job, and whether it still lives;
 //! - [`outcome`]: what happened to one device, kept as data and worded where it is shown;
+//! - [`plan_file`]: a plan written to a file and applied later, exactly (the command line);
 //! - [`report`]: a job's report as CSV;
 //! - [`runner`]: settling one device: read first, never twice, never over someone else's change.
 //!
@@ -15,6 +16,7 @@
 
 pub mod liveness;
 pub mod outcome;
+pub mod plan_file;
 pub mod report;
 pub mod runner;
 pub mod store;

@@ -124,6 +124,19 @@ impl FleetIndex {
     }
 }
 
+/// What differs between a device as it was held and as it is now (a device read on its own).
+pub fn between(
+    held: &kustom_ipp::Device,
+    now: &kustom_ipp::Device,
+) -> Result<Vec<SeenChange>, crate::fleet::rows::FleetTooLarge> {
+    if held == now {
+        return Ok(Vec::new());
+    }
+    let before = FleetIndex::build(vec![held.clone()])?;
+    let after = FleetIndex::build(vec![now.clone()])?;
+    Ok(after.changes_since(&before))
+}
+
 /// The keys whose value differs (or that exist on one side only), as `key=value` lines.
 fn metadata_difference<'a>(
     old: impl Iterator<Item = (&'a str, &'a str)>,

@@ -40,7 +40,7 @@ mod in_place;
 mod query;
 
 pub use builder::FleetIndexBuilder;
-pub use changes::{DeviceRef, SeenChange};
+pub use changes::{DeviceRef, SeenChange, between as changes_between};
 use query::search_text;
 pub use query::{ActivityBucket, FleetQuery, LocationFilter, RegisterFilter, Sort, SortColumn};
 

@@ -100,6 +100,44 @@ pub struct Sort {
     pub descending: bool,
 }
 
+impl FleetQuery {
+    /// Whether one device answers this query, read on its own (what a command line streaming a
+    /// fleet without an index asks; the index answers the same, see its tests). The activity
+    /// bucket is not the device's to say: the caller narrows by it.
+    pub fn matches(&self, device: &kustom_ipp::Device) -> bool {
+        let metadata = self
+            .metadata
+            .iter()
+            .all(|(key, value)| device.metadata.get(key) == Some(value));
+        let location = match &self.location {
+            LocationFilter::Any => true,
+            LocationFilter::Unassigned => device.location_id.is_none(),
+            LocationFilter::At(id) => device.location_id.as_deref() == Some(id.as_str()),
+        };
+        let platform = self
+            .platform
+            .as_deref()
+            .is_none_or(|wanted| device.platform.as_str() == wanted);
+        let register = match self.register {
+            RegisterFilter::Any => true,
+            RegisterFilter::Open => device.open_cash_register_id.is_some(),
+            RegisterFilter::NoneOpen => device.open_cash_register_id.is_none(),
+        };
+        let needle = search_text(&self.text);
+        let text = needle.is_empty()
+            || [&device.id, &device.name, &device.hardware_id]
+                .into_iter()
+                .chain(device.metadata.values())
+                .any(|field| {
+                    field
+                        .to_lowercase()
+                        .replace(['\u{0}', '\u{1}'], "")
+                        .contains(&needle)
+                });
+        metadata && location && platform && register && text
+    }
+}
+
 /// What the search box's text is looked for as: trimmed, lowercased, without the separators the
 /// index puts between fields and rows.
 pub(super) fn search_text(typed: &str) -> String {

@@ -320,6 +320,10 @@ mod edits_in_place {
             ];
             for query in &queries {
                 prop_assert_eq!(ids(&index, index.find(query)), ids(&fresh, fresh.find(query)), "{:?}", query);
+                let mut by_index = ids(&fresh, fresh.find(query));
+                by_index.sort();
+                let streamed: Vec<String> = fleet.values().filter(|d| query.matches(d)).map(|d| d.id.clone()).collect();
+                prop_assert_eq!(streamed, by_index, "read on its own: {:?}", query);
                 prop_assert_eq!(index.location_counts_for(query), fresh.location_counts_for(query));
             }
             prop_assert_eq!(index.location_counts(), fresh.location_counts());
@@ -465,6 +469,10 @@ mod against_a_scan {
                 .collect();
             expected.sort();
             found.sort();
+            // A device read on its own (the command line's stream) answers as the index does.
+            let mut streamed: Vec<String> = devices.iter().filter(|d| query.matches(d)).map(|d| d.id.clone()).collect();
+            streamed.sort();
+            prop_assert_eq!(&streamed, &expected);
             prop_assert_eq!(found, expected);
             // The panel's counts, for the same question at any location.
             prop_assert_eq!(index.location_counts_for(&query), expected_counts);
