@@ -210,13 +210,13 @@ fn startup(figures: &Path) -> Result<()> {
         "--package",
         "fleetdesk",
         "--bin",
-        "fleetdesk",
+        setup::APP_BINARY,
         "--example",
         "minimal-window",
         "--example",
         "startup-probe",
     ]))?;
-    let app = setup::binary_path(Profile::Release, "fleetdesk");
+    let app = setup::binary_path(Profile::Release, setup::APP_BINARY);
     let examples = workspace::target_dir().join("release/examples");
     let baseline = examples.join("minimal-window");
     let probe = examples.join("startup-probe");

@@ -51,6 +51,9 @@ fn run_window_tests(
     setup::build_ui()?;
     let driver = setup::ensure_tauri_driver()?;
     let app = setup::build_app(profile)?;
+    // The command line, for the test that runs it beside the window on one data folder.
+    process::run(setup::cargo().args(["build", "--package", "fleet-cli", "--bin", "fleetdesk"]))?;
+    let cli = setup::binary_path(setup::Profile::Debug, "fleetdesk");
     // Compile the tests before the clock of the window session starts.
     process::run(setup::cargo().args(["test", "--package", "fleetdesk-e2e", "--no-run"]))?;
     process::run(setup::cargo().args([
@@ -59,6 +62,14 @@ fn run_window_tests(
         "fleet-core",
         "--test",
         "secret_service",
+        "--no-run",
+    ]))?;
+    process::run(setup::cargo().args([
+        "test",
+        "--package",
+        "fleet-cli",
+        "--test",
+        "cli",
         "--no-run",
     ]))?;
 
@@ -82,6 +93,7 @@ fn run_window_tests(
         .env("XDG_CONFIG_HOME", private_dir(&run_dir.join("config"))?)
         .env("XDG_CACHE_HOME", private_dir(&run_dir.join("cache"))?)
         .env("FLEETDESK_E2E_APP", &app)
+        .env("FLEETDESK_E2E_CLI", &cli)
         .env("FLEETDESK_E2E_DRIVER", &driver)
         .env("FLEETDESK_E2E_SCREENS", &screens)
         .env("FLEETDESK_E2E_RUN_DIR", &run_dir)
@@ -97,7 +109,8 @@ fn run_window_tests(
     Ok(())
 }
 
-/// Runs inside `dbus-run-session`: keyring, the real-keychain test, driver, then the window tests.
+/// Runs inside `dbus-run-session`: keyring, the real-keychain tests (the core's and the command
+/// line's), driver, then the window tests.
 pub fn in_session(filters: &[String]) -> Result<()> {
     start_unlocked_keyring()?;
     // The real Secret Service test lives with the keychain code; only here is there a bus for it.
@@ -107,6 +120,16 @@ pub fn in_session(filters: &[String]) -> Result<()> {
         "fleet-core",
         "--test",
         "secret_service",
+        "--",
+        "--ignored",
+    ]))?;
+    // The command line, run as its binary, on the same real keychain.
+    process::run(setup::cargo().args([
+        "test",
+        "--package",
+        "fleet-cli",
+        "--test",
+        "cli",
         "--",
         "--ignored",
     ]))?;

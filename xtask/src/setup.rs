@@ -131,15 +131,18 @@ pub enum Profile {
     Release,
 }
 
+/// The window's binary (`fleetdesk`, in a terminal, is the command line).
+pub const APP_BINARY: &str = "fleetdesk-app";
+
 /// Builds the Fleetdesk binary and returns its path.
 pub fn build_app(profile: Profile) -> Result<PathBuf> {
     let mut cmd = cargo();
-    cmd.args(["build", "--package", "fleetdesk", "--bin", "fleetdesk"]);
+    cmd.args(["build", "--package", "fleetdesk", "--bin", APP_BINARY]);
     if profile == Profile::Release {
         cmd.args(RELEASE_ARGS);
     }
     process::run(&mut cmd)?;
-    Ok(binary_path(profile, "fleetdesk"))
+    Ok(binary_path(profile, APP_BINARY))
 }
 
 /// How a release build is made: as `tauri build` makes the shipped one (the CLI adds the

@@ -7,6 +7,7 @@ use kustom_ipp::Device;
 use super::fleet::DeviceRow;
 use super::{Desk, blocking};
 use crate::AppError;
+use crate::fleet::cache::SyncInfo;
 use crate::fleet::index::{ActivityBucket, FleetQuery};
 use crate::history::last_activity::{ActivitySource, LastActivity};
 
@@ -20,6 +21,13 @@ pub enum StreamDetail {
 }
 
 impl Desk {
+    /// When the active profile's fleet was last fetched (`None`: never), from the cache alone.
+    pub async fn last_sync(&self) -> Result<Option<SyncInfo>, AppError> {
+        let profile = self.active_profile().await?;
+        let cache = self.fleet_cache.clone();
+        blocking(move || cache.sync_info(&profile.id)).await
+    }
+
     /// The active profile's cached devices matching `query`, each given to `each` as it is read,
     /// in the cache's order (the API's pages). Gives back how many matched. A query's activity
     /// bucket needs the history, which is then read too.
