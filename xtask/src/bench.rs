@@ -23,10 +23,10 @@ const ROUNDS: usize = 5;
 const SETTLE: Duration = Duration::from_secs(2);
 
 /// The benches that need no window, in `crates/fleet-bench`.
-const HEADLESS_BENCHES: &[&str] = &["paging", "fleet", "sessions", "jobs"];
+const HEADLESS_BENCHES: &[&str] = &["paging", "fleet", "sessions", "jobs", "cli"];
 
 /// `cargo xtask bench [--check] [name…]`: every bench, or only those named (`startup`, `window`,
-/// `paging`, `fleet`, `sessions`, `jobs`). Every figure also goes to `target/bench/latest.json` with its baseline,
+/// `paging`, `fleet`, `sessions`, `jobs`, `cli`). Every figure also goes to `target/bench/latest.json` with its baseline,
 /// ratio and goal; `--check` fails when any figure misses its goal.
 pub fn run(args: &[String]) -> Result<()> {
     let check = args.iter().any(|a| a == "--check");
@@ -45,6 +45,10 @@ pub fn run(args: &[String]) -> Result<()> {
     if wanted("jobs") {
         // The jobs bench runs the simulator in a process of its own.
         crate::long_runs::build_release_simulator()?;
+    }
+    if wanted("cli") {
+        // The command line is timed as it ships: the release binary, beside fleet-bench.
+        setup::build_release_binary("fleet-cli", setup::CLI_BINARY)?;
     }
     for bench in HEADLESS_BENCHES.iter().filter(|b| wanted(b)) {
         process::run(

@@ -36,12 +36,21 @@ pub fn run() -> Result<()> {
     setup::ensure_system_packages(Purpose::Build)?;
     setup::ensure_ui_dependencies()?;
     setup::build_ui()?;
-    let cli = ensure_tauri_cli()?;
+    let tauri = ensure_tauri_cli()?;
+    let (terminal_binary, man_page) = command_line()?;
+    // ui/dist is already built: no dev server or build command. The package carries the command
+    // line beside the window, and its manual page.
+    let config = serde_json::json!({
+        "build": { "beforeBuildCommand": "" },
+        "bundle": { "linux": { "deb": { "files": {
+            "/usr/bin/fleetdesk": terminal_binary,
+            "/usr/share/man/man1/fleetdesk.1.gz": man_page,
+        } } } }
+    });
     process::run(
-        Command::new(&cli)
+        Command::new(&tauri)
             .args(["build", "--bundles", "deb", "--config"])
-            // ui/dist is already built; the CLI must not try to run a dev server or a build command.
-            .arg(r#"{"build":{"beforeBuildCommand":""}}"#)
+            .arg(config.to_string())
             .current_dir(workspace::root().join("src-tauri")),
     )?;
     let dir = workspace::target_dir().join("release/bundle/deb");
@@ -66,6 +75,27 @@ pub fn run() -> Result<()> {
         from_cli as f64 / 1_000_000.0
     );
     Ok(())
+}
+
+/// The command line's release binary and its manual page (generated from its own definitions,
+/// gzipped as Debian installs man pages).
+fn command_line() -> Result<(String, String)> {
+    let binary = setup::build_release_binary("fleet-cli", setup::CLI_BINARY)?;
+    let man_dir = workspace::target_dir().join("man");
+    fs::create_dir_all(&man_dir)?;
+    let page = Command::new(&binary)
+        .arg("man")
+        .output()
+        .context("generating the manual page")?;
+    if !page.status.success() || page.stdout.is_empty() {
+        bail!("`fleetdesk man` wrote no manual page");
+    }
+    let man = man_dir.join("fleetdesk.1");
+    fs::write(&man, &page.stdout)?;
+    let _ = fs::remove_file(man.with_extension("1.gz"));
+    process::run(Command::new("gzip").args(["-9", "-n", "-f"]).arg(&man))?;
+    let text = |path: std::path::PathBuf| path.to_string_lossy().into_owned();
+    Ok((text(binary), text(man_dir.join("fleetdesk.1.gz"))))
 }
 
 /// Rewrites the package with dpkg's own default compression, xz, instead of the gzip the Tauri

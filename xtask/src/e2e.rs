@@ -52,8 +52,14 @@ fn run_window_tests(
     let driver = setup::ensure_tauri_driver()?;
     let app = setup::build_app(profile)?;
     // The command line, for the test that runs it beside the window on one data folder.
-    process::run(setup::cargo().args(["build", "--package", "fleet-cli", "--bin", "fleetdesk"]))?;
-    let cli = setup::binary_path(setup::Profile::Debug, "fleetdesk");
+    process::run(setup::cargo().args([
+        "build",
+        "--package",
+        "fleet-cli",
+        "--bin",
+        setup::CLI_BINARY,
+    ]))?;
+    let cli = setup::binary_path(setup::Profile::Debug, setup::CLI_BINARY);
     // Compile the tests before the clock of the window session starts.
     process::run(setup::cargo().args(["test", "--package", "fleetdesk-e2e", "--no-run"]))?;
     process::run(setup::cargo().args([

@@ -38,14 +38,7 @@ pub fn fuzz(args: &[String]) -> Result<()> {
 /// Builds `ipp-sim` in release mode, for a run that starts it in a process of its own beside
 /// fleet-bench (which finds it next to itself).
 pub fn build_release_simulator() -> Result<()> {
-    process::run(setup::cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "ipp-sim",
-        "--bin",
-        "ipp-sim",
-    ]))
+    setup::build_release_binary("ipp-sim", "ipp-sim").map(drop)
 }
 
 /// `cargo xtask soak [--minutes N]`: the simulator is built too, and runs in a process of its

@@ -33,6 +33,8 @@ const TEST_PACKAGES: &[&str] = &[
     "curl",
     // schemathesis and openapi-spec-validator live in a virtual environment under target/.
     "python3-venv",
+    // The command-line bench's baseline: the sqlite3 shell dumping the cached fleet.
+    "sqlite3",
 ];
 
 /// Installs missing Debian packages with apt when root; otherwise prints the exact command and stops.
@@ -144,6 +146,16 @@ pub fn build_app(profile: Profile) -> Result<PathBuf> {
     process::run(&mut cmd)?;
     Ok(binary_path(profile, APP_BINARY))
 }
+
+/// Builds a plain (non-Tauri) binary of the workspace in release and returns its path: the
+/// simulator and the command line, timed and shipped as users get them.
+pub fn build_release_binary(package: &str, binary: &str) -> Result<PathBuf> {
+    process::run(cargo().args(["build", "--release", "--package", package, "--bin", binary]))?;
+    Ok(binary_path(Profile::Release, binary))
+}
+
+/// The command line's binary, as a terminal types it.
+pub const CLI_BINARY: &str = "fleetdesk";
 
 /// How a release build is made: as `tauri build` makes the shipped one (the CLI adds the
 /// `custom-protocol` feature), so benches measure what users get and share the build

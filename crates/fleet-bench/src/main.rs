@@ -1,6 +1,7 @@
 //! Benchmarks that need no window, run by `cargo xtask bench` in release mode. Each prints its
 //! figures, and ratios against a baseline measured in the same run on the same machine.
 
+mod cli;
 mod figures;
 mod fleet;
 mod history;
@@ -33,6 +34,7 @@ async fn main() -> Result<()> {
         "fleet" => fleet::run().await,
         "sessions" => sessions::run().await,
         "jobs" => jobs::run().await,
+        "cli" => cli::run().await,
         // Not a bench: the long run `cargo xtask soak` starts (`soak [minutes]`).
         "soak" => {
             let minutes = std::env::args()
@@ -41,7 +43,7 @@ async fn main() -> Result<()> {
                 .unwrap_or(10);
             soak::run(minutes).await
         }
-        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions, jobs, soak"),
+        other => bail!("unknown bench {other:?}; known: paging, fleet, sessions, jobs, cli, soak"),
     }
 }
 

@@ -232,6 +232,9 @@ pub struct Targets {
     /// Where to write the plan. Nothing is changed: `fleetdesk apply FILE` runs it.
     #[arg(long, value_name = "FILE")]
     pub plan: PathBuf,
+    /// Fetch the fleet from Kustom first (the plan is of the fleet as cached otherwise).
+    #[arg(long)]
+    pub sync: bool,
 }
 
 #[derive(Debug, Args)]

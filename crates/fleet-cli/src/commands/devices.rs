@@ -142,6 +142,9 @@ fn read_list(path: &Path) -> Result<String, AppError> {
 
 /// Plans `action` on the devices `targets` names and writes the plan; changes nothing.
 async fn plan(desk: &Desk, action: BulkAction, targets: Targets) -> Result<u8, AppError> {
+    if targets.sync {
+        sync(desk).await?;
+    }
     let job_targets = match &targets.list {
         Some(path) => {
             let text = read_list(path)?;
