@@ -30,6 +30,9 @@ pub struct FleetSyncProgress {
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct JobProgressed {
     pub job_id: String,
+    /// It stopped changing devices (finished, paused, cancelled): what shows the fleet reloads
+    /// now, not at its next throttled refresh.
+    pub stopped: bool,
 }
 
 /// A tracked session changed (from a callback or a poll); pushed without any click.

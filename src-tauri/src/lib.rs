@@ -26,7 +26,7 @@ use tauri::{Manager, RunEvent};
 
 /// Pushes every session change to the UI as a typed event.
 /// Tells the page which jobs moved, at most four times a second for each (a job settles devices
-/// far faster than a page needs to redraw).
+/// far faster than a page needs to redraw); a job that stopped is told at once.
 async fn forward_job_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
     use std::collections::{HashMap, HashSet};
     use std::time::{Duration, Instant};
@@ -38,22 +38,23 @@ async fn forward_job_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
     // Jobs that moved since they were last announced, announced at the next tick.
     let mut owed: HashSet<String> = HashSet::new();
     let mut tick = tokio::time::interval(EVERY);
-    let emit = |job_id: String| {
-        if let Err(err) = (events::JobProgressed { job_id }).emit(&app) {
+    let emit = |job_id: String, stopped: bool| {
+        if let Err(err) = (events::JobProgressed { job_id, stopped }).emit(&app) {
             tracing::warn!(%err, "could not push a job's progress");
         }
     };
     loop {
         tokio::select! {
             update = updates.recv() => match update {
-                Ok(job_id) => {
-                    let due = sent.get(&job_id).is_none_or(|at| at.elapsed() >= EVERY);
+                Ok(moved) => {
+                    let due = moved.stopped
+                        || sent.get(&moved.job_id).is_none_or(|at| at.elapsed() >= EVERY);
                     if due {
-                        sent.insert(job_id.clone(), Instant::now());
-                        owed.remove(&job_id);
-                        emit(job_id);
+                        sent.insert(moved.job_id.clone(), Instant::now());
+                        owed.remove(&moved.job_id);
+                        emit(moved.job_id, moved.stopped);
                     } else {
-                        owed.insert(job_id);
+                        owed.insert(moved.job_id);
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
@@ -62,7 +63,7 @@ async fn forward_job_updates(app: tauri::AppHandle, desk: Arc<Desk>) {
             _ = tick.tick() => {
                 for job_id in std::mem::take(&mut owed) {
                     sent.insert(job_id.clone(), Instant::now());
-                    emit(job_id);
+                    emit(job_id, false);
                 }
                 sent.retain(|_, at| at.elapsed() < Duration::from_secs(60));
             }

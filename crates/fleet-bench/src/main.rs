@@ -31,7 +31,10 @@ async fn main() -> Result<()> {
     let which = std::env::args().nth(1).unwrap_or_default();
     match which.as_str() {
         "paging" => paging::run().await,
-        "fleet" => fleet::run().await,
+        "fleet" => match fleet::run().await? {
+            Some(sync_100k) => history::run(sync_100k),
+            None => Ok(()),
+        },
         "sessions" => sessions::run().await,
         "jobs" => jobs::run().await,
         "cli" => cli::run().await,

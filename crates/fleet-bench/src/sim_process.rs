@@ -86,9 +86,21 @@ impl SimProcess {
 
     /// The simulator's whole state, as it has it (never through its faults).
     pub async fn state(&self) -> Result<SimState> {
+        self.inspect(String::new()).await
+    }
+
+    /// The state with only the sessions created since `since`: what a long run checks each
+    /// round, the same size however many sessions the simulator has seen.
+    pub async fn state_since(&self, since: chrono::DateTime<chrono::Utc>) -> Result<SimState> {
+        // UTC with a `Z`: nothing in it a query string must escape.
+        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        self.inspect(format!("?sessions_since={since}")).await
+    }
+
+    async fn inspect(&self, query: String) -> Result<SimState> {
         let body = self
             .http
-            .get(format!("{}/__inspect/state", self.base_url))
+            .get(format!("{}/__inspect/state{query}", self.base_url))
             .send()
             .await?
             .error_for_status()?

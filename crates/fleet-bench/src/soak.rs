@@ -189,7 +189,7 @@ pub async fn run(minutes: u64) -> Result<()> {
                     .await?;
                 let ok: HashSet<String> = done.rows.into_iter().map(|r| r.device_id).collect();
                 let applied = sim
-                    .state()
+                    .state_since(round_started)
                     .await?
                     .devices
                     .iter()
@@ -230,7 +230,7 @@ pub async fn run(minutes: u64) -> Result<()> {
         // lost), against what the desk knows once callbacks and polls have landed.
         tokio::time::sleep(Duration::from_secs(12)).await;
         let truth: HashMap<String, SessionStatus> = sim
-            .state()
+            .state_since(round_started)
             .await?
             .sessions
             .values()

@@ -108,6 +108,12 @@ use crate::faults::FaultInjector;
 use crate::http::AppState;
 use crate::state::SessionRules;
 
+/// `GET /__inspect/state?sessions_since=<RFC 3339>`: only the sessions created since then.
+#[derive(serde::Deserialize)]
+struct InspectQuery {
+    sessions_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A running simulator.
 pub struct Running {
     pub addr: SocketAddr,
@@ -222,16 +228,30 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
         let state = app.sim.clone();
         router = router.route(
             "/__inspect/state",
-            axum::routing::get(move || {
-                let state = state.clone();
-                async move {
-                    let body = serde_json::to_vec(&*state.lock()).unwrap_or_default();
-                    (
-                        [(axum::http::header::CONTENT_TYPE, "application/json")],
-                        body,
-                    )
-                }
-            }),
+            axum::routing::get(
+                move |axum::extract::Query(query): axum::extract::Query<InspectQuery>| {
+                    let state = state.clone();
+                    async move {
+                        let body = match query.sessions_since {
+                            // A soak asks for one round's sessions: the answer (and what the
+                            // asker parses) stays the same size however long the run.
+                            Some(since) => {
+                                let mut state = state.lock().clone();
+                                state
+                                    .sessions
+                                    .retain(|_, stored| stored.created_at >= since);
+                                serde_json::to_vec(&state)
+                            }
+                            None => serde_json::to_vec(&*state.lock()),
+                        }
+                        .unwrap_or_default();
+                        (
+                            [(axum::http::header::CONTENT_TYPE, "application/json")],
+                            body,
+                        )
+                    }
+                },
+            ),
         );
     }
     let (shutdown, stopped) = oneshot::channel::<()>();

@@ -720,6 +720,11 @@ export type JobPlan = {
  */
 export type JobProgressed = {
 	job_id: string,
+	/**
+	 *  It stopped changing devices (finished, paused, cancelled): what shows the fleet reloads
+	 *  now, not at its next throttled refresh.
+	 */
+	stopped: boolean,
 };
 
 /**  Which devices of a job a report page shows. */

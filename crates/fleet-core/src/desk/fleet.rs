@@ -16,7 +16,7 @@ use crate::fleet::cache::SyncInfo;
 use crate::fleet::edits::Applied;
 use crate::fleet::index::{ActivityBucket, FleetIndex, FleetQuery, Sort, SortColumn};
 use crate::fleet::locations::{LocationCount, counted};
-use crate::history::last_activity::{self, Known, LastActivity};
+use crate::history::last_activity::{Known, LastActivity};
 use crate::profiles::Profile;
 use crate::storage::storage;
 
@@ -654,7 +654,7 @@ impl Activity {
     ) -> Option<Self> {
         let sorting = sort.is_some_and(|s| s.column == SortColumn::LastActivity);
         (query.activity != ActivityBucket::Any || sorting).then(|| Self {
-            rows: last_activity::by_row(index, known),
+            rows: index.last_activity_by_row(known),
             now: chrono::Utc::now(),
         })
     }

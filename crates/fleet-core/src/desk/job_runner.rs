@@ -254,7 +254,7 @@ impl Desk {
             })
         })
         .await?;
-        self.job_moved(&job.id);
+        self.job_stopped(&job.id);
         if let Some(done) = summary {
             // A job that ends while its dialog is still open needs no notification.
             let long =

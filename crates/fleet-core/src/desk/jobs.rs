@@ -126,19 +126,39 @@ const PLAN_ROWS: usize = 300;
 pub const DEFAULT_RATE: u32 = 25;
 pub const PLAYGROUND_RATE: u32 = 200;
 
+/// One job moved; `stopped` when it stopped changing devices (finished, paused, cancelled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobMoved {
+    pub job_id: String,
+    pub stopped: bool,
+}
+
 fn rate_setting(profile_id: &str) -> String {
     format!("request_rate:{profile_id}")
 }
 
 impl Desk {
-    /// Ids of jobs as they move (devices settled, paused, resumed, finished), for a window to
-    /// refresh what it shows. Sent often while a job runs: a listener throttles.
-    pub fn job_updates(&self) -> tokio::sync::broadcast::Receiver<String> {
+    /// Jobs as they move (devices settled, paused, resumed, finished), for a window to refresh
+    /// what it shows. Sent often while a job runs: a listener throttles all but a stop.
+    pub fn job_updates(&self) -> tokio::sync::broadcast::Receiver<JobMoved> {
         self.job_updates.subscribe()
     }
 
     pub(super) fn job_moved(&self, job_id: &str) {
-        let _ = self.job_updates.send(job_id.to_owned());
+        self.announce(job_id, false);
+    }
+
+    /// A job stopped changing devices (finished, paused, cancelled): what it changed is final
+    /// for now, and a window shows it at once rather than at its next throttled refresh.
+    pub(super) fn job_stopped(&self, job_id: &str) {
+        self.announce(job_id, true);
+    }
+
+    fn announce(&self, job_id: &str, stopped: bool) {
+        let _ = self.job_updates.send(JobMoved {
+            job_id: job_id.to_owned(),
+            stopped,
+        });
     }
 
     /// The request budget of `profile`, made on first use from its setting.
@@ -520,7 +540,11 @@ impl Desk {
         };
         self.audit_detail(Some(&profile), action, &job.label, None, Some(job_id))
             .await;
-        self.job_moved(job_id);
+        if wanted == JobState::Running {
+            self.job_moved(job_id);
+        } else {
+            self.job_stopped(job_id);
+        }
         self.job(job_id).await
     }
 

@@ -58,7 +58,7 @@ pub use fleet::{DeviceRow, DeviceSelection, FleetOverview, FleetPage, SavedView}
 pub use fleet_stream::StreamDetail;
 pub use job_runner::spawn_job_runner;
 pub use jobs::{
-    JobDevicesPage, JobPlan, JobTargets, JobView, MAX_JOB, Progress, Slowdown, StoreCount,
+    JobDevicesPage, JobMoved, JobPlan, JobTargets, JobView, MAX_JOB, Progress, Slowdown, StoreCount,
 };
 pub use notices::{Notice, payment_news};
 pub use palette::PaletteResults;
@@ -313,7 +313,7 @@ pub struct Desk {
     /// What a front-end may pass on as a desktop notification (see [`Desk::notices`]).
     notices: tokio::sync::broadcast::Sender<Notice>,
     /// The id of a job that moved (devices settled, paused, finished): for a window to refresh.
-    job_updates: tokio::sync::broadcast::Sender<String>,
+    job_updates: tokio::sync::broadcast::Sender<jobs::JobMoved>,
     keychain_problem: Option<AppError>,
     damaged_database: Option<DamagedDatabase>,
     /// Pairing codes seen in this run, for the command palette.

@@ -121,16 +121,6 @@ impl LastActivity {
     }
 }
 
-/// Each row's last activity (by row number of `index`; `None` for a row taken out), to filter or
-/// sort a whole fleet by it.
-pub fn by_row(index: &crate::fleet::index::FleetIndex, known: &Known) -> Vec<Option<LastActivity>> {
-    let mut rows = vec![None; index.row_count()];
-    index.for_each_live(|row, id, _, _, _, paired_at| {
-        rows[row as usize] = Some(LastActivity::of(id, paired_at, known));
-    });
-    rows
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

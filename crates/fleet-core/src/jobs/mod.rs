@@ -22,6 +22,6 @@ pub mod runner;
 pub mod store;
 pub mod targets;
 
-pub use outcome::JobOutcome;
-pub use store::{DeviceState, JobDevice, JobRowFilter, JobState, JobSummary, Jobs, PlannedDevice};
+pub use outcome::{DeviceState, JobOutcome};
+pub use store::{JobDevice, JobRowFilter, JobState, JobSummary, Jobs, PlannedDevice};
 pub use targets::{AmbiguousLine, ListMatch};

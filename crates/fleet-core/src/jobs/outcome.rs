@@ -4,8 +4,42 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use super::store::DeviceState;
 use crate::AppError;
+
+/// Where one device of a job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    Pending,
+    /// Its request was (about to be) sent and the outcome is not recorded: settled by reading
+    /// the device before it counts, after a crash too.
+    Sending,
+    Done,
+    Failed,
+    Skipped,
+}
+
+impl DeviceState {
+    pub(super) fn as_db(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sending => "sending",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub(super) fn from_db(text: &str) -> Self {
+        match text {
+            "sending" => Self::Sending,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            "skipped" => Self::Skipped,
+            _ => Self::Pending,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]

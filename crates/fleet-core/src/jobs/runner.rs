@@ -7,8 +7,8 @@
 
 use kustom_ipp::{ApiError, Client, Device};
 
-use super::outcome::JobOutcome;
-use super::store::{DeviceState, PlannedDevice};
+use super::outcome::{DeviceState, JobOutcome};
+use super::store::PlannedDevice;
 use crate::AppError;
 use crate::fleet::edits::BulkAction;
 use crate::history::changes::Changed;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use super::liveness::Runner;
-use super::outcome::JobOutcome;
+use super::outcome::{DeviceState, JobOutcome};
 use crate::AppError;
 use crate::fleet::edits::BulkAction;
 use crate::storage::{Store, storage};
@@ -49,41 +49,6 @@ impl JobState {
             "cancelled" => Self::Cancelled,
             "finished" => Self::Finished,
             _ => Self::Running,
-        }
-    }
-}
-
-/// Where one device of a job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceState {
-    Pending,
-    /// Its request was (about to be) sent and the outcome is not recorded: settled by reading
-    /// the device before it counts, after a crash too.
-    Sending,
-    Done,
-    Failed,
-    Skipped,
-}
-
-impl DeviceState {
-    fn as_db(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Done => "done",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-        }
-    }
-
-    fn from_db(text: &str) -> Self {
-        match text {
-            "sending" => Self::Sending,
-            "done" => Self::Done,
-            "failed" => Self::Failed,
-            "skipped" => Self::Skipped,
-            _ => Self::Pending,
         }
     }
 }

@@ -88,6 +88,14 @@ pub fn production_confirmation(change: &ProductionChange, language: Language) ->
     }
 }
 
+impl ProductionChange {
+    /// The change in a sentence of English (for logs and errors; the dialog has its own words).
+    /// Here, beside the words, so the guard needs nothing from the locale.
+    pub fn describe(&self) -> String {
+        production_action(&self.action, Language::En)
+    }
+}
+
 /// What a production change does, in a sentence in `language`.
 pub fn production_action(action: &ProductionAction, language: Language) -> String {
     use Language::{En, Nb, Sv};

@@ -68,11 +68,6 @@ impl ProductionChange {
             action,
         }
     }
-
-    /// The change in a sentence of English (for logs and errors; the dialog has its own words).
-    pub fn describe(&self) -> String {
-        crate::locale::dialog_text::production_action(&self.action, crate::locale::Language::En)
-    }
 }
 
 /// Asks the person at the computer to confirm a production change, outside the page. A

@@ -19,13 +19,16 @@ export interface ColumnDef {
   required: boolean;
 }
 
-/** Sized so name, location, platform, metadata and the last activity fit a 1024-pixel window. */
+/**
+ * Sized so name, location, platform, metadata and the last activity fit a 1024-pixel window, the
+ * last activity whole in all three languages ("Betalning 2025-12-29" is its longest form).
+ */
 export const COLUMNS: readonly ColumnDef[] = [
-  { key: "name", sort: "name", width: 156, min: 110, flex: false, hiddenByDefault: false, required: true },
-  { key: "location", sort: "location", width: 132, min: 90, flex: false, hiddenByDefault: false, required: false },
-  { key: "platform", sort: "platform", width: 100, min: 70, flex: false, hiddenByDefault: false, required: false },
-  { key: "metadata", sort: null, width: 0, min: 150, flex: true, hiddenByDefault: false, required: false },
-  { key: "last_activity", sort: "last_activity", width: 128, min: 100, flex: false, hiddenByDefault: false, required: false },
+  { key: "name", sort: "name", width: 148, min: 110, flex: false, hiddenByDefault: false, required: true },
+  { key: "location", sort: "location", width: 124, min: 90, flex: false, hiddenByDefault: false, required: false },
+  { key: "platform", sort: "platform", width: 84, min: 70, flex: false, hiddenByDefault: false, required: false },
+  { key: "metadata", sort: null, width: 0, min: 140, flex: true, hiddenByDefault: false, required: false },
+  { key: "last_activity", sort: "last_activity", width: 168, min: 100, flex: false, hiddenByDefault: false, required: false },
   { key: "created_at", sort: "created_at", width: 104, min: 90, flex: false, hiddenByDefault: true, required: false },
   { key: "register", sort: null, width: 96, min: 70, flex: false, hiddenByDefault: true, required: false },
   { key: "hardware_id", sort: "hardware_id", width: 150, min: 90, flex: false, hiddenByDefault: true, required: false },

@@ -33,6 +33,7 @@ use kustom_ipp::Device;
 
 use super::name_order;
 use super::rows::{DeviceRows, FleetTooLarge, narrow, push_lowercase};
+use crate::history::last_activity::{Known, LastActivity};
 
 mod builder;
 mod changes;
@@ -296,6 +297,16 @@ impl FleetIndex {
                 self.devices.created_at(row),
             );
         }
+    }
+
+    /// Each row's last activity (by row number; `None` for a row taken out), to filter or sort a
+    /// whole fleet by it.
+    pub fn last_activity_by_row(&self, known: &Known) -> Vec<Option<LastActivity>> {
+        let mut rows = vec![None; self.row_count()];
+        self.for_each_live(|row, id, _, _, _, paired_at| {
+            rows[row as usize] = Some(LastActivity::of(id, paired_at, known));
+        });
+        rows
     }
 
     /// The row of the device with this id.
