@@ -270,15 +270,30 @@ pub fn unassigned(language: Language) -> &'static str {
     }
 }
 
-/// A job report's headers.
+/// A job report's headers. The store is the one the plan saw (a move's report shows where each
+/// device came from; the job's own line says where they went).
 pub fn job_headers(language: Language) -> [&'static str; 6] {
     match language {
-        Language::En => ["Device", "Device id", "Store", "Result", "Detail", "When"],
-        Language::Sv => ["Enhet", "Enhets-id", "Butik", "Resultat", "Detaljer", "När"],
+        Language::En => [
+            "Device",
+            "Device id",
+            "Store when planned",
+            "Result",
+            "Detail",
+            "When",
+        ],
+        Language::Sv => [
+            "Enhet",
+            "Enhets-id",
+            "Butik vid planeringen",
+            "Resultat",
+            "Detaljer",
+            "När",
+        ],
         Language::Nb => [
             "Enhet",
             "Enhets-ID",
-            "Butikk",
+            "Butikk ved planleggingen",
             "Resultat",
             "Detaljer",
             "Når",
