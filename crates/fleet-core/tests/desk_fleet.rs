@@ -1,7 +1,8 @@
 //! The fleet through `Desk`: sync into the cache, find, and read-only offline mode when the API
 //! goes away — the cached fleet stays readable, and changes are refused with a clear error.
 
-use std::sync::Arc;
+mod common;
+
 
 use fleet_core::desk::{DeviceSelection, JobTargets};
 use fleet_core::fleet::edits::{BulkAction, DeviceChange};
@@ -12,8 +13,7 @@ use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimConfig};
 
 #[tokio::test]
 async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
-    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    common::use_mock_keychain();
     let merchant = MerchantConfig::new("DM40400001", Mode::Playground).seed(SeedSpec {
         devices: 120,
         ..SeedSpec::default()
@@ -129,8 +129,7 @@ async fn the_cached_fleet_stays_readable_and_read_only_when_the_api_is_gone() {
 /// before stays as it was.
 #[tokio::test]
 async fn a_device_past_the_limits_fails_the_sync_and_keeps_the_cached_fleet() {
-    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    common::use_mock_keychain();
     let merchant = MerchantConfig::new("DM40400003", Mode::Playground).seed(SeedSpec {
         devices: 30,
         ..SeedSpec::default()

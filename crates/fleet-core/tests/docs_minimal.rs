@@ -3,7 +3,8 @@
 //! expired from cancelled by its expiry; a rollout reconciles to the right statuses; a test
 //! payment runs; an account without In-Person Payments says so.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use chrono::Utc;
@@ -45,8 +46,7 @@ async fn docs_minimal_sim(lead: chrono::Duration, ipp_enabled: bool) -> (Running
 
 /// A desk whose active profile is a Kustom playground profile for `sim`.
 async fn desk_for(sim: &Running, dir: &std::path::Path) -> Desk {
-    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    common::use_mock_keychain();
     let desk = Desk::open(dir, Ok(()))
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -3,7 +3,8 @@
 //! device gone from Kustom shows "disappeared"; a phone enrolled again is linked to its earlier
 //! history; the log's chain catches an entry edited behind Fleetdesk's back at the next start.
 
-use std::sync::Arc;
+mod common;
+
 
 use fleet_core::Desk;
 use fleet_core::audit::{ActivityFilter, Source};
@@ -33,8 +34,7 @@ async fn sim() -> Running {
 }
 
 async fn desk_on(sim: &Running, dir: &std::path::Path, services: Services) -> Desk {
-    let store = ok(keyring_core::mock::Store::new());
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    common::use_mock_keychain();
     let desk = ok(Desk::builder(dir).services(services).open().await);
     let profile = ok(desk
         .create_profile(&ProfileInput {

@@ -1,7 +1,8 @@
 //! An edit changes the fleet's index in place. Alone in its test binary: it counts the indexes
 //! the process builds, which another test running beside it would change.
 
-use std::sync::Arc;
+mod common;
+
 
 use fleet_core::Desk;
 use fleet_core::fleet::edits::DeviceChange;
@@ -13,8 +14,7 @@ use ipp_sim::{MerchantConfig, Mode, SeedSpec, SimConfig};
 /// deregistering a device after a sync build no index, and every query sees the change at once.
 #[tokio::test]
 async fn an_edit_changes_the_index_in_place_without_building_it_again() {
-    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
+    common::use_mock_keychain();
     let merchant = MerchantConfig::new("DM40400002", Mode::Playground).seed(SeedSpec {
         devices: 60,
         ..SeedSpec::default()

@@ -5,6 +5,8 @@
 //! someone else mid-job is reported and left alone; a pasted list names its unknown, duplicate and
 //! ambiguous lines before anything runs; a cancelled job sends nothing more.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,15 +59,10 @@ async fn sim(devices: usize, faults: FaultConfig) -> Running {
     .await)
 }
 
-fn use_mock_keychain() {
-    let store = ok(keyring_core::mock::Store::new());
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
-}
-
 /// A desk on `dir` with a profile for the simulator, active and synced, sending up to 1,000
 /// requests a second. Returns the profile's id too.
 async fn desk_on(sim: &Running, dir: &std::path::Path) -> (Desk, String) {
-    use_mock_keychain();
+    common::use_mock_keychain();
     let desk = ok(Desk::builder(dir).services(Services::NONE).open().await);
     let profile = ok(desk
         .create_profile(&ProfileInput {
@@ -256,7 +253,7 @@ async fn job_runner_child() {
     ) else {
         return;
     };
-    use_mock_keychain();
+    common::use_mock_keychain();
     let desk = Arc::new(ok(Desk::builder(std::path::Path::new(&dir))
         .services(Services::NONE)
         .open()

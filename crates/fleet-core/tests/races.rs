@@ -3,6 +3,8 @@
 //! not undone by it; a dry run or a rollout preview is used once however many calls race for it;
 //! a rollout is not reconciled while it runs.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,11 +61,6 @@ async fn sim(devices: usize, latency: Duration) -> Running {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn mock_keychain() {
-    let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
-    keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
-}
-
 const BY_NAME: Sort = Sort {
     column: SortColumn::Name,
     descending: false,
@@ -72,7 +69,7 @@ const BY_NAME: Sort = Sort {
 #[tokio::test]
 async fn two_syncs_of_one_profile_join_and_an_edit_made_meanwhile_stays() {
     let _keychain = KEYCHAIN.lock().await;
-    mock_keychain();
+    common::use_mock_keychain();
     let sim = sim(3_000, Duration::from_millis(40)).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let desk = Arc::new(desk_on(&sim, dir.path()).await);
@@ -167,7 +164,7 @@ async fn two_syncs_of_one_profile_join_and_an_edit_made_meanwhile_stays() {
 #[tokio::test]
 async fn a_dry_run_and_a_rollout_preview_are_used_once_and_a_running_rollout_is_not_reconciled() {
     let _keychain = KEYCHAIN.lock().await;
-    mock_keychain();
+    common::use_mock_keychain();
     let sim = sim(20, Duration::from_millis(30)).await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let desk = Arc::new(desk_on(&sim, dir.path()).await);

@@ -95,7 +95,10 @@ mod tests {
             csv(&rows, &names, Language::Sv, FormatLocale::SvSe).unwrap_or_else(|e| panic!("{e}"));
         let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{e}"));
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "Enhet,Enhets-id,Butik vid planeringen,Resultat,Detaljer,När");
+        assert_eq!(
+            lines[0],
+            "Enhet,Enhets-id,Butik vid planeringen,Resultat,Detaljer,När"
+        );
         assert!(lines[1].starts_with("\"'=HYPERLINK"), "{}", lines[1]);
         assert!(lines[1].contains("Göteborg,Ändrad,"));
         assert!(lines[2].contains("Ändrad av någon annan sedan planen"));

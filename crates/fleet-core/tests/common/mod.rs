@@ -1,4 +1,5 @@
-//! Set-up shared by the fleet-core integration tests: a playground simulator and a client for it.
+//! Set-up shared by the fleet-core integration tests: a playground simulator, a client for it, and
+//! the mock keychain.
 
 #![allow(dead_code)]
 
@@ -36,4 +37,16 @@ pub fn client(sim: &Running, attempts: usize) -> Client {
         max_retry_after: Duration::from_secs(3),
     });
     Client::new(config).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Makes an in-memory mock the OS keychain of this test binary, once. Tests run in parallel
+/// threads and the default store is global: one test setting a new store would drop the keys
+/// another had just stored ("No API key is stored"). Profiles have ids of their own, so the tests
+/// share the one store without meeting.
+pub fn use_mock_keychain() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let store = keyring_core::mock::Store::new().unwrap_or_else(|e| panic!("{e}"));
+        keyring_core::set_default_store(store as std::sync::Arc<keyring_core::CredentialStore>);
+    });
 }
