@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use fleet_core::desk::{DeviceSelection, JobTargets};
 use fleet_core::fleet::edits::{BulkAction, DeviceChange};
 use fleet_core::fleet::index::{FleetQuery, Sort, SortColumn};

@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use fleet_core::Desk;
 use fleet_core::audit::{ActivityFilter, Source};
 use fleet_core::desk::{DeviceSelection, JobTargets, Services};

@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use fleet_core::Desk;
 use fleet_core::fleet::edits::DeviceChange;
 use fleet_core::fleet::index::{FleetIndex, FleetQuery, Sort, SortColumn};
