@@ -135,6 +135,15 @@ async fn start_move_all(sim: &Running, desk: &Desk) -> (String, String) {
             &everything(),
         )
         .await);
+    // Counted per store: the devices that move, by where they are; none already at the target.
+    let moving: u32 = plan.per_store.iter().map(|store| store.count).sum();
+    assert_eq!(moving, plan.total - plan.unchanged);
+    assert!(
+        plan.per_store
+            .iter()
+            .all(|store| store.location_id.as_deref() != Some(target.as_str())),
+        "the target store is counted among those the devices leave"
+    );
     let job = ok(desk.start_job(&plan.plan_id).await);
     (job.id, target)
 }

@@ -33,7 +33,7 @@ pub enum JobTargets {
     List { text: String },
 }
 
-/// How many devices of a plan are in one store.
+/// How many of the devices a plan changes are in one store now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct StoreCount {
     pub location_id: Option<String>,
@@ -313,9 +313,13 @@ impl Desk {
             list,
         } = self.planning(action, targets).await?;
         let unchanged = preview.iter().filter(|row| row.unchanged).count() as u32;
+        // The devices that change, by the store they are in now (a move's counts are where its
+        // devices come from; those already as asked are counted apart, in `unchanged`).
         let mut per_store: HashMap<Option<String>, u32> = HashMap::new();
-        for device in &devices {
-            *per_store.entry(device.location_id.clone()).or_default() += 1;
+        for (device, row) in devices.iter().zip(&preview) {
+            if !row.unchanged {
+                *per_store.entry(device.location_id.clone()).or_default() += 1;
+            }
         }
         let mut per_store: Vec<StoreCount> = per_store
             .into_iter()
