@@ -7,6 +7,29 @@
 //! arena back. macOS's and Windows' allocators return large blocks themselves; there it does
 //! nothing.
 
+/// The malloc arenas glibc may keep. By default it opens more (up to eight per core) as threads
+/// contend, and each arena keeps, fragmented, what its threads freed. The desk's many short-lived
+/// threads (the async runtime's blocking pool, SQLite's work on it, the freeing thread) spread
+/// over a dozen arenas: in a 30-minute soak its Rust heap held 5–7 MiB throughout while its
+/// resident memory grew from ~63 to ~77 MiB in twenty minutes, in the main heap and fifteen
+/// thread arenas of 2–5 MiB each.
+const ARENAS: i32 = 2;
+
+/// Limits glibc's malloc to [`ARENAS`] arenas, so what one thread frees serves the next
+/// allocation whichever thread makes it. Called first thing at start, by the app (and by the soak
+/// that stands in for it).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn limit_arenas() {
+    // SAFETY: `mallopt` takes no pointers; M_ARENA_MAX only bounds how many arenas later
+    // allocations may open, under glibc's own locks.
+    let set = unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENAS) } == 1;
+    tracing::debug!(set, arenas = ARENAS, "limited malloc's arenas");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn limit_arenas() {}
+
 /// Returns the allocator's free pages to the system. It walks and locks every arena, so it is
 /// called once after a burst, off the async workers.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
