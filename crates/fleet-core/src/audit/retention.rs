@@ -20,7 +20,7 @@ pub fn prune(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
     prune_to(conn, now, MAX_ENTRIES)
 }
 
-pub(crate) fn prune_to(
+pub fn prune_to(
     conn: &Connection,
     now: DateTime<Utc>,
     max_entries: i64,

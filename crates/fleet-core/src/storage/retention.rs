@@ -5,7 +5,8 @@
 //! rollouts beyond a count or age with their rows, and the codes this computer issued once they
 //! are past `issued::KEPT_DAYS` (or beyond `issued::MAX_KEPT` of a profile). The fleet cache is not pruned (it is replaced
 //! whole at each sync). The session limit is a setting (`retention_sessions`). The activity log
-//! keeps its own rules (`audit::retention`: at least 400 days, bounded, never silently).
+//! keeps its own rules (`audit::retention`: at least 400 days, at most `retention_audit` entries
+//! — 2,000,000 unless set — and never silently).
 
 use chrono::Utc;
 
@@ -43,6 +44,13 @@ fn limit(store: &Store, key: &str, default: u32) -> Result<u32, AppError> {
 /// Drops what is past the limits. Blocking: call it on the blocking pool.
 pub fn prune(store: &Store) -> Result<Pruned, AppError> {
     let sessions = limit(store, "retention_sessions", DEFAULT_SESSIONS)?;
+    // Not a setting the page can reach (only Rust writes it): a page that could lower it could
+    // empty the activity log.
+    let audit_entries = i64::from(limit(
+        store,
+        "retention_audit",
+        crate::audit::retention::MAX_ENTRIES as u32,
+    )?);
     let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
     let given_up = Utc::now() - chrono::Duration::days(UNFINISHED_DAYS);
     store.transaction(|tx| {
@@ -84,7 +92,8 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
                 [],
             )
             .map_err(db)?;
-        let pruned_audit = crate::audit::retention::prune(tx, Utc::now()).map_err(db)?;
+        let pruned_audit =
+            crate::audit::retention::prune_to(tx, Utc::now(), audit_entries).map_err(db)?;
         tx.execute(
             "DELETE FROM rollout_rows WHERE batch_id IN (
                  SELECT id FROM rollout_batches WHERE created_at < ?1 OR id IN (
@@ -190,6 +199,15 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(events, 5, "timelines go with their sessions");
         assert_eq!(audit.recent(100).map(|r| r.len()).unwrap_or_default(), 25);
+
+        // A lower limit on the log (set in Rust only) drops the oldest, and says so.
+        store
+            .set_setting("retention_audit", "10")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pruned = prune(&store).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pruned.audit_entries, 15);
+        let kept = audit.recent(100).unwrap_or_default();
+        assert_eq!(kept.len(), 11, "the newest 10, and the note of what went");
     }
 
     #[test]
