@@ -70,7 +70,18 @@ pub fn device_history(
         hardware_id: Some(device.hardware_id.clone()).filter(|h| !h.is_empty()),
         ..ActivityFilter::default()
     };
-    let log = find::page(conn, &filter, None, MAX_ENTRIES)?.entries;
+    // Page by page: one page of the log holds at most `find::MAX_PAGE` entries.
+    let mut log = Vec::new();
+    let mut before = None;
+    loop {
+        let page = find::page(conn, &filter, before, find::MAX_PAGE)?;
+        log.extend(page.entries);
+        match page.next_before {
+            Some(next) if log.len() < MAX_ENTRIES as usize => before = Some(next),
+            _ => break,
+        }
+    }
+    log.truncate(MAX_ENTRIES as usize);
     let mut ids: BTreeSet<String> = BTreeSet::from([device.id.clone()]);
     for entry in log {
         let id = entry.device_id.clone().unwrap_or_else(|| device.id.clone());
@@ -136,4 +147,37 @@ pub fn device_history(
         entries,
         linked_device_ids: ids.into_iter().collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditLog, NewEntry, Source};
+    use crate::storage::Store;
+
+    /// A device's whole history, not the log's first page: 2,500 renames, and the enrolment.
+    #[test]
+    fn a_history_longer_than_a_page_of_the_log_is_read_whole() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let device: Device = serde_json::from_value(serde_json::json!({
+            "id": "dev-1", "name": "Till 2499", "hardware_id": "HW-1", "platform": "ANDROID",
+            "created_at": "2026-01-01T00:00:00Z", "metadata": {}
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let entries: Vec<NewEntry> = (0..2_500)
+            .map(|n| {
+                let mut entry = NewEntry::new(Source::App, "device.rename", &format!("Till {n}"))
+                    .device("dev-1", "HW-1", None);
+                entry.profile_id = Some("p".to_owned());
+                entry
+            })
+            .collect();
+        AuditLog::new(store.clone())
+            .write(&entries)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let history = store
+            .with(|conn| device_history(conn, "p", &device, 0, 10))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(history.total, 2_501);
+    }
 }
