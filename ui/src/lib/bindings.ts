@@ -1215,7 +1215,7 @@ export type StaleStore = {
 	devices: StaleDevice[],
 };
 
-/**  How many devices of a plan are in one store. */
+/**  How many of the devices a plan changes are in one store now. */
 export type StoreCount = {
 	location_id: string | null,
 	name: string | null,
