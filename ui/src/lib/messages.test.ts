@@ -65,3 +65,33 @@ describe("the check itself", () => {
     expect(placeholders("{b} och {a}")).toEqual(placeholders("{a} and {b}"));
   });
 });
+
+// A count in a plain message is written as the code passes it: 10000 where a Swede reads
+// "10 000" and an English reader "10,000". Messages that declare `count: number` format it
+// themselves; every other count must be passed through the locale's number format.
+const views = import.meta.glob(["/src/**/*.svelte", "/src/**/*.svelte.ts", "!/src/paraglide/**"], {
+  query: "?raw",
+  import: "default",
+  eager: true,
+}) as Record<string, string>;
+
+/** Placeholders that hold a count of things (as opposed to a line or page number, a name or a moment). */
+const COUNTS = new Set(["count", "total", "shown", "done", "failed", "skipped", "settled", "valid", "invalid", "created", "fleet", "accepted", "repeated", "rejected", "matched", "lines", "unknown", "duplicates", "ambiguous", "devices", "days"]);
+
+describe("counts in messages", () => {
+  it("are formatted in the UI's locale where the message does not format them itself", () => {
+    const plain = new Set(keys(en as Catalog).filter((key) => typeof (en as Catalog)[key] === "string"));
+    const unformatted: string[] = [];
+    for (const [path, text] of Object.entries(views)) {
+      for (const call of text.matchAll(/\bm\.([a-z_0-9]+)\(\{([^}]*)\}\)/g)) {
+        const [, key = "", args = ""] = call;
+        if (!plain.has(key)) continue;
+        for (const arg of args.split(/,(?![^(]*\))/)) {
+          const [name = "", value = ""] = arg.split(/:(.*)/s).map((part) => part.trim());
+          if (COUNTS.has(name) && !/^(fmt\.(number|money)\(|String\(SHOWN\))/.test(value)) unformatted.push(`${path}: ${key} ${name}`);
+        }
+      }
+    }
+    expect(unformatted).toEqual([]);
+  });
+});
