@@ -31,6 +31,18 @@ pub const VIEWS: [(&str, &str); 8] = [
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// The script `App::scroll_to` runs: the nearest box that scrolls (else the window) is scrolled
+/// so that the element sits in its middle.
+const SCROLL_IN_ITS_BOX: &str = r#"
+  const element = document.querySelector(arguments[0]);
+  let box = element.parentElement;
+  while (box && !(/(auto|scroll)/.test(getComputedStyle(box).overflowY) && box.scrollHeight > box.clientHeight)) box = box.parentElement;
+  if (!box) { element.scrollIntoView({ block: "center" }); return; }
+  const inner = element.getBoundingClientRect();
+  const outer = box.getBoundingClientRect();
+  box.scrollTop += inner.top - outer.top - (outer.height - inner.height) / 2;
+"#;
+
 /// A running Fleetdesk window under WebDriver control.
 pub struct App {
     client: Client,
@@ -281,14 +293,14 @@ impl App {
         bail!("`{selector}` read {last:?}, expected it to contain {needle:?}")
     }
 
-    /// Scrolls the first element matching `selector` to the middle of the window (for screenshots).
+    /// Scrolls the first element matching `selector` to the middle of the box that scrolls it, as
+    /// a wheel over that box would (for screenshots). `scrollIntoView` would scroll every box
+    /// around it too: a drawer's section brought into view also scrolled the page behind the
+    /// drawer, and the screenshot showed a view without its heading.
     pub async fn scroll_to(&self, selector: &str) -> Result<()> {
         self.wait_for(Locator::Css(selector)).await?;
         self.client
-            .execute(
-                "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
-                vec![json!(selector)],
-            )
+            .execute(SCROLL_IN_ITS_BOX, vec![json!(selector)])
             .await?;
         Ok(())
     }
