@@ -36,36 +36,50 @@ pub fn run(args: &[String]) -> Result<()> {
     fs::create_dir_all(&dir)?;
     let figures = dir.join("figures.jsonl");
     let _ = fs::remove_file(&figures);
+    // A bench that fails does not stop the others: a full run takes most of an hour, and every
+    // figure it could measure is reported before the run fails.
+    let mut failed: Vec<(String, anyhow::Error)> = Vec::new();
+    let mut step = |name: &str, outcome: Result<()>| {
+        if let Err(err) = outcome {
+            eprintln!("xtask: bench `{name}` failed: {err:#}");
+            failed.push((name.to_owned(), err));
+        }
+    };
     if wanted("startup") {
-        startup(&figures)?;
+        step("startup", startup(&figures));
     }
     if wanted("window") {
-        e2e::run_window_bench(&figures)?;
+        step("window", e2e::run_window_bench(&figures));
     }
     if wanted("jobs") {
         // The jobs bench runs the simulator in a process of its own.
-        crate::long_runs::build_release_simulator()?;
+        step("jobs", crate::long_runs::build_release_simulator());
     }
     if wanted("cli") {
         // The command line is timed as it ships: the release binary, beside fleet-bench.
-        setup::build_release_binary("fleet-cli", setup::CLI_BINARY)?;
+        step(
+            "cli",
+            setup::build_release_binary("fleet-cli", setup::CLI_BINARY).map(drop),
+        );
     }
     for bench in HEADLESS_BENCHES.iter().filter(|b| wanted(b)) {
-        process::run(
-            setup::cargo()
-                .args([
-                    "run",
-                    "--quiet",
-                    "--release",
-                    "--package",
-                    "fleet-bench",
-                    "--",
-                    bench,
-                ])
-                .env("FLEETDESK_BENCH_FIGURES", &figures),
-        )?;
+        step(
+            bench,
+            process::run(
+                crate::long_runs::fleet_bench(&[bench]).env("FLEETDESK_BENCH_FIGURES", &figures),
+            ),
+        );
     }
-    summarize(&figures, &dir.join("latest.json"), check)
+    let summary = summarize(&figures, &dir.join("latest.json"), check);
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
+        bail!(
+            "{} bench(es) failed: {} (their errors are above)",
+            failed.len(),
+            names.join(", ")
+        );
+    }
+    summary
 }
 
 /// Gathers the figures into `latest.json`, prints which goals were met, and with `check` fails

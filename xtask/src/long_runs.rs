@@ -46,14 +46,21 @@ pub fn build_release_simulator() -> Result<()> {
 pub fn soak(args: &[String]) -> Result<()> {
     let minutes = option(args, "--minutes").unwrap_or_else(|| "10".into());
     build_release_simulator()?;
-    process::run(setup::cargo().args([
-        "run",
-        "--quiet",
-        "--release",
-        "--package",
-        "fleet-bench",
-        "--",
-        "soak",
-        &minutes,
-    ]))
+    process::run(&mut fleet_bench(&["soak", &minutes]))
+}
+
+/// `fleet-bench` with `args`, run from a release build (the figures are for the shipped profile).
+pub fn fleet_bench(args: &[&str]) -> std::process::Command {
+    let mut command = setup::cargo();
+    command
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "fleet-bench",
+            "--",
+        ])
+        .args(args);
+    command
 }
