@@ -8,9 +8,12 @@ use kustom_ipp::Device;
 use crate::AppError;
 use crate::storage::storage;
 
-/// A spreadsheet cell that starts like a formula is written as text: `'=…` (CSV injection).
+/// A spreadsheet cell that starts like a formula is written as text: `'=…` (CSV injection). A
+/// cell that starts with a control character, or with blanks before a formula's first character,
+/// counts too: spreadsheets trim leading blanks on import and would then read the formula.
 pub fn neutralised(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let after_blanks = cell.trim_start_matches([' ', '\n', '\r', '\t']);
+    if cell.starts_with(['\t', '\r', '\n']) || after_blanks.starts_with(['=', '+', '-', '@']) {
         format!("'{cell}")
     } else {
         cell
@@ -107,9 +110,14 @@ mod tests {
 
     #[test]
     fn formula_cells_are_written_as_text() {
-        for cell in ["=1+1", "+46 70", "-5", "@SUM(A1)", "\tx", "\r=x"] {
-            assert!(neutralised(cell.to_owned()).starts_with('\''), "{cell}");
+        for cell in ["=1+1", "+46 70", "-5", "@SUM(A1)", "\tx", "\r=x", "\nx"] {
+            assert!(neutralised(cell.to_owned()).starts_with('\''), "{cell:?}");
+        }
+        // Spreadsheets trim leading blanks on import, and then read the formula.
+        for cell in [" =1+1", "  @SUM(A1)", " \n=HYPERLINK(\"x\")", " -2+3"] {
+            assert!(neutralised(cell.to_owned()).starts_with('\''), "{cell:?}");
         }
         assert_eq!(neutralised("Till 1".to_owned()), "Till 1");
+        assert_eq!(neutralised(" Till 1".to_owned()), " Till 1");
     }
 }
