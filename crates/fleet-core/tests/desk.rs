@@ -659,19 +659,8 @@ async fn production_is_a_fact_and_a_key_never_follows_its_profile_to_another_hos
     sim.shutdown().await;
 }
 
-/// The untrusted-page issue, item 7: a session that had not finished when Fleetdesk stopped is
-/// followed again after a restart (and one that never finishes is pruned after a week, see
-/// `storage::retention`).
-#[tokio::test]
-async fn unfinished_sessions_are_followed_again_after_a_restart() {
-    use fleet_core::sessions::cart::CartLine;
-
-    let _keychain = mock_keychain().await;
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let desk = open(dir.path()).await;
-    desk.sync_fleet(|_| {})
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+/// A test payment (followed by the watcher) on the first device of the active profile's fleet.
+async fn pay_on_the_first_device(desk: &Desk) {
     let device = desk
         .find_devices(
             &fleet_core::fleet::index::FleetQuery::all(),
@@ -687,7 +676,7 @@ async fn unfinished_sessions_are_followed_again_after_a_restart() {
         .rows
         .remove(0)
         .device;
-    let lines = [CartLine {
+    let lines = [fleet_core::sessions::cart::CartLine {
         name: "Kaffe".into(),
         quantity: 1,
         unit_price: 4_500,
@@ -697,6 +686,20 @@ async fn unfinished_sessions_are_followed_again_after_a_restart() {
     desk.create_test_payment(&device.id, "SEK", &lines)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The untrusted-page issue, item 7: a session that had not finished when Fleetdesk stopped is
+/// followed again after a restart (and one that never finishes is pruned after a week, see
+/// `storage::retention`).
+#[tokio::test]
+async fn unfinished_sessions_are_followed_again_after_a_restart() {
+    let _keychain = mock_keychain().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    desk.sync_fleet(|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    pay_on_the_first_device(&desk).await;
     assert_eq!(desk.watcher().tracked(), 1);
     desk.shutdown().await;
     drop(desk);
@@ -714,4 +717,65 @@ async fn unfinished_sessions_are_followed_again_after_a_restart() {
     assert_eq!(followed, 1);
     assert_eq!(reopened.watcher().tracked(), 1);
     reopened.shutdown().await;
+}
+
+/// The untrusted-page issue, item 9: deleting a profile stops following its sessions (no more
+/// polls with its client) and leaves none of them behind.
+#[tokio::test]
+async fn deleting_a_profile_stops_following_its_sessions_and_keeps_none() {
+    let _keychain = mock_keychain().await;
+    let merchant = MerchantConfig::new("DM55500002", Mode::Playground);
+    let sim = ipp_sim::start(SimConfig::new(Mode::Playground).merchants(vec![merchant]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let key = sim.merchants()[0].api_key.clone();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let desk = open(dir.path()).await;
+    let profile = desk
+        .create_profile(&ProfileInput {
+            environment: Environment::KustomPlayground,
+            ..input("Test chain", &sim.base_url(), "DM55500002")
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_api_key(&profile.id, &key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.switch_profile(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.sync_fleet(|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    pay_on_the_first_device(&desk).await;
+    assert_eq!(desk.watcher().tracked(), 1);
+
+    desk.switch_profile(LOCAL_PLAYGROUND_ID)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.delete_profile(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        desk.watcher().tracked(),
+        0,
+        "a deleted profile's session is still followed"
+    );
+    let polls = desk.watcher().requests();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(
+        desk.watcher().requests(),
+        polls,
+        "polled with a deleted profile's client"
+    );
+    assert_eq!(
+        desk.watcher()
+            .store()
+            .forget_profile(&profile.id)
+            .unwrap_or_else(|e| panic!("{e}")),
+        0,
+        "a deleted profile's sessions were kept"
+    );
+    desk.shutdown().await;
+    sim.shutdown().await;
 }
