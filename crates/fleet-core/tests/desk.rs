@@ -71,6 +71,25 @@ fn input(name: &str, base_url: &str, merchant_id: &str) -> ProfileInput {
     }
 }
 
+/// A new profile with its key stored, made the active one.
+async fn use_new_profile(
+    desk: &Desk,
+    profile: &ProfileInput,
+    key: &str,
+) -> fleet_core::profiles::Profile {
+    let profile = desk
+        .create_profile(profile)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.store_api_key(&profile.id, key, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    desk.switch_profile(&profile.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    profile
+}
+
 #[tokio::test]
 async fn first_start_is_the_local_playground_and_it_answers() {
     let _keychain = mock_keychain().await;
@@ -540,16 +559,12 @@ async fn production_is_a_fact_and_a_key_never_follows_its_profile_to_another_hos
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dialog = Arc::new(Dialog::default());
     let desk = open_with(dir.path(), dialog.clone()).await;
-    let profile = desk
-        .create_profile(&input("Stores SE", &sim.base_url(), "DM55500001"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    desk.store_api_key(&profile.id, &key, false)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    desk.switch_profile(&profile.id)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let profile = use_new_profile(
+        &desk,
+        &input("Stores SE", &sim.base_url(), "DM55500001"),
+        &key,
+    )
+    .await;
     let playground_at = |url: &str| ProfileInput {
         environment: Environment::KustomPlayground,
         ..input("Stores SE", url, "DM55500001")
@@ -731,19 +746,15 @@ async fn deleting_a_profile_stops_following_its_sessions_and_keeps_none() {
     let key = sim.merchants()[0].api_key.clone();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let desk = open(dir.path()).await;
-    let profile = desk
-        .create_profile(&ProfileInput {
+    let profile = use_new_profile(
+        &desk,
+        &ProfileInput {
             environment: Environment::KustomPlayground,
             ..input("Test chain", &sim.base_url(), "DM55500002")
-        })
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    desk.store_api_key(&profile.id, &key, false)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    desk.switch_profile(&profile.id)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        },
+        &key,
+    )
+    .await;
     desk.sync_fleet(|_| {})
         .await
         .unwrap_or_else(|e| panic!("{e}"));
