@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -412,9 +413,22 @@ impl App {
         Ok(self.wait_for(Locator::Css(selector)).await?.text().await?)
     }
 
-    /// Sends keys to the focused element (WebDriver key codes for modifiers).
+    /// Sends keys to the focused element (WebDriver key codes for modifiers). When nothing can
+    /// take them (focus fell to the page because the focused button became disabled), they are
+    /// pressed on the keyboard instead and reach the page, as a user's keys would: WebDriver's
+    /// Element Send Keys refuses an element that is not focusable.
     pub async fn press(&self, keys: &str) -> Result<()> {
-        self.client.active_element().await?.send_keys(keys).await?;
+        let sent = match self.client.active_element().await {
+            Ok(focused) => focused.send_keys(keys).await.map_err(anyhow::Error::from),
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = sent {
+            self.client
+                .perform_actions(keyboard_presses(keys))
+                .await
+                .with_context(|| format!("pressing keys on the page after: {error:#}"))?;
+            self.client.release_actions().await?;
+        }
         Ok(())
     }
 
@@ -506,6 +520,35 @@ pub async fn eventually<T>(
     }
 }
 
+/// `keys` in Element Send Keys' notation as keyboard actions: a modifier is held until
+/// [`KEY_NULL`] (or the end), every other key is pressed and released.
+fn keyboard_presses(keys: &str) -> KeyActions {
+    let mut held = Vec::new();
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in keys.chars() {
+        if key == KEY_NULL {
+            for modifier in held.drain(..).rev() {
+                actions = actions.then(KeyAction::Up { value: modifier });
+            }
+        } else if [KEY_SHIFT, KEY_CONTROL, KEY_ALT, KEY_META].contains(&key) {
+            held.push(key);
+            actions = actions.then(KeyAction::Down { value: key });
+        } else {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+    }
+    for modifier in held.into_iter().rev() {
+        actions = actions.then(KeyAction::Up { value: modifier });
+    }
+    actions
+}
+
+/// WebDriver's key code for Alt, held until [`KEY_NULL`].
+const KEY_ALT: char = '\u{E00A}';
+/// WebDriver's key code for Meta, held until [`KEY_NULL`].
+const KEY_META: char = '\u{E03D}';
 /// WebDriver's key code for Control, held until [`KEY_NULL`].
 pub const KEY_CONTROL: char = '\u{E009}';
 /// Releases held modifiers.
