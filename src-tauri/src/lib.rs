@@ -139,7 +139,7 @@ const SHUTDOWN_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5)
 /// Builds and runs the app until its last window closes. `main` calls it before anything else.
 pub fn run() {
     startup::mark_process_start();
-    fleet_core::fleet::freed_memory::limit_arenas();
+    fleet_core::fleet::freed_memory::configure_allocator();
     // SAFETY: the first thing the process does (see above): no other thread exists yet.
     #[allow(unsafe_code)]
     let raster = unsafe { rendering::choose_for_this_machine() };

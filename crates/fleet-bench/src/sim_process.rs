@@ -119,11 +119,22 @@ impl Drop for SimProcess {
 
 /// The resident memory of this process, in MiB.
 pub fn rss_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+/// Of the resident memory, what is anonymous (heaps, stacks: what a leak grows) and what is
+/// mapped from files (the program's code, paged in as its paths are first taken), in MiB.
+pub fn rss_split_mib() -> (f64, f64) {
+    (status_mib("RssAnon:"), status_mib("RssFile:"))
+}
+
+/// A `kB` figure of `/proc/self/status`, in MiB (0 where there is none).
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })

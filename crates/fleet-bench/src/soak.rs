@@ -7,7 +7,9 @@
 //! above (so it meets 429s and slows down by itself), callbacks delivered to its own receiver.
 //! The desk — a real `Desk`, with its database on disk and a mock keychain — loops: a full fleet
 //! sync, a bulk move of 200 devices, 200 watched sessions with taps. Every 15 s it prints its
-//! resident memory and the database's size; at the end it prints the curve minute by minute,
+//! resident memory (and of it what is anonymous and what is mapped from files), what the Rust
+//! heap and SQLite hold, and the database's size (and of it the write-ahead log's); at the end
+//! it prints the curve minute by minute,
 //! fails if the memory after warm-up grew by more than 10 % or the database by more than 25 %,
 //! and counts the changes that were lost (reported done, not in the API; or the API's sessions
 //! the desk never learnt of or sees in another state) and duplicated (a status twice in a
@@ -29,7 +31,7 @@ use fleet_core::sessions::TimelineEvent;
 use fleet_core::sessions::cart::CartLine;
 use kustom_ipp::{SessionStatus, TapOutcome, WebhookSecret};
 
-use crate::sim_process::{SimProcess, rss_mib};
+use crate::sim_process::{SimProcess, rss_mib, rss_split_mib};
 
 const MERCHANT: &str = "DM77770001";
 const DEVICES: usize = 10_000;
@@ -45,18 +47,30 @@ const WARM_UP: Duration = Duration::from_secs(5 * 60);
 const MAX_MEMORY_GROWTH: f64 = 0.10;
 const MAX_DATABASE_GROWTH: f64 = 0.25;
 
+/// The database's size on disk in MiB: its file and its write-ahead log.
 fn db_mib(dir: &std::path::Path) -> f64 {
-    ["fleetdesk.sqlite3", "fleetdesk.sqlite3-wal"]
-        .iter()
-        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
-        .map(|m| m.len() as f64)
-        .sum::<f64>()
-        / (1024.0 * 1024.0)
+    file_mib(dir, "fleetdesk.sqlite3") + wal_mib(dir)
+}
+
+/// The write-ahead log alone: a sync's pages wait there until the checkpoint after it.
+fn wal_mib(dir: &std::path::Path) -> f64 {
+    file_mib(dir, "fleetdesk.sqlite3-wal")
+}
+
+fn file_mib(dir: &std::path::Path, name: &str) -> f64 {
+    std::fs::metadata(dir.join(name)).map_or(0.0, |m| m.len() as f64) / (1024.0 * 1024.0)
+}
+
+/// The bytes SQLite holds in this process (its page caches, schemas and statements).
+#[allow(unsafe_code)]
+fn sqlite_bytes() -> i64 {
+    // SAFETY: `sqlite3_memory_used` takes nothing and reads a counter under SQLite's own mutex.
+    unsafe { rusqlite::ffi::sqlite3_memory_used() }
 }
 
 pub async fn run(minutes: u64) -> Result<()> {
     // As the app does at start: the memory measured is the app's.
-    fleet_core::fleet::freed_memory::limit_arenas();
+    fleet_core::fleet::freed_memory::configure_allocator();
     let store = keyring_core::mock::Store::new()?;
     keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
     let dir = tempfile::tempdir()?;
@@ -115,13 +129,23 @@ pub async fn run(minutes: u64) -> Result<()> {
     // every round rather than every ten minutes: the mechanism that keeps the database bounded.
     desk.set_setting("retention_sessions", "1000").await?;
     desk.set_setting("retention_audit", "5000").await?;
+    desk.set_setting("retention_jobs", "20").await?;
 
     println!(
         "\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, an account limit of 100 requests/s, the simulator in its own process =="
     );
     println!(
-        "{:>8} {:>10} {:>10} {:>10} {:>8} {:>9}",
-        "elapsed", "RSS MiB", "heap MiB", "DB MiB", "rounds", "sessions"
+        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>9}",
+        "elapsed",
+        "RSS MiB",
+        "anon MiB",
+        "file MiB",
+        "heap MiB",
+        "SQLite MiB",
+        "DB MiB",
+        "of it WAL",
+        "rounds",
+        "sessions"
     );
     let started = Instant::now();
     let deadline = started + Duration::from_secs(minutes * 60);
@@ -136,9 +160,14 @@ pub async fn run(minutes: u64) -> Result<()> {
             // The heap the desk holds (the counting allocator), beside what the OS counts: a
             // growing heap is a leak, a growing RSS over a flat heap is the allocator's.
             let heap = crate::heap_bytes() as f64 / (1024.0 * 1024.0);
+            // SQLite allocates through the C allocator, outside the counting one: its page
+            // caches are a third part of the resident memory.
+            let sqlite = sqlite_bytes() as f64 / (1024.0 * 1024.0);
+            let (anon, file) = rss_split_mib();
+            let wal = wal_mib(dir.path());
             samples.push((started.elapsed(), rss, db));
             println!(
-                "{:>7.0}s {rss:>10.1} {heap:>10.1} {db:>10.2} {rounds:>8} {sessions:>9}",
+                "{:>7.0}s {rss:>10.1} {anon:>10.1} {file:>10.1} {heap:>10.1} {sqlite:>10.1} {db:>10.2} {wal:>10.2} {rounds:>8} {sessions:>9}",
                 started.elapsed().as_secs_f64()
             );
             *next += Duration::from_secs(15);

@@ -15,20 +15,44 @@
 /// thread arenas of 2–5 MiB each.
 const ARENAS: i32 = 2;
 
-/// Limits glibc's malloc to [`ARENAS`] arenas, so what one thread frees serves the next
-/// allocation whichever thread makes it. Called first thing at start, by the app (and by the soak
-/// that stands in for it).
+/// Blocks from this size up get pages of their own from the system, given back the moment they
+/// are freed. It is glibc's default, but glibc raises it (up to 32 MiB) each time such a block is
+/// freed, so after the first few response bodies (a page of 100 devices is ~150 KB of JSON) every
+/// later one was carved from the arenas, and what the arenas kept grew in a long run while the
+/// heap did not. Setting it explicitly turns that adjustment off (mallopt(3)).
+const MMAP_THRESHOLD: i32 = 128 * 1024;
+
+/// Free memory at the top of an arena beyond this is given back at once (glibc's default, which
+/// its adjustment would otherwise raise with [`MMAP_THRESHOLD`]).
+const TRIM_THRESHOLD: i32 = 128 * 1024;
+
+/// Sets glibc's malloc up for a long-running app whose bursts (a sync, a bulk change) free far
+/// more than it keeps: [`ARENAS`] arenas, so what one thread frees serves the next allocation
+/// whichever thread makes it; large blocks always from and back to the system
+/// ([`MMAP_THRESHOLD`], [`TRIM_THRESHOLD`]). Called first thing at start, by the app (and by the
+/// soak that stands in for it).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
-pub fn limit_arenas() {
-    // SAFETY: `mallopt` takes no pointers; M_ARENA_MAX only bounds how many arenas later
-    // allocations may open, under glibc's own locks.
-    let set = unsafe { libc::mallopt(libc::M_ARENA_MAX, ARENAS) } == 1;
-    tracing::debug!(set, arenas = ARENAS, "limited malloc's arenas");
+pub fn configure_allocator() {
+    // SAFETY: `mallopt` takes no pointers; these options only bound how later allocations are
+    // served, under glibc's own locks.
+    let set = unsafe {
+        [
+            libc::mallopt(libc::M_ARENA_MAX, ARENAS),
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+            libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+        ]
+    };
+    tracing::debug!(
+        ?set,
+        arenas = ARENAS,
+        mmap_threshold = MMAP_THRESHOLD,
+        "configured malloc"
+    );
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn limit_arenas() {}
+pub fn configure_allocator() {}
 
 /// Returns the allocator's free pages to the system. It walks and locks every arena, so it is
 /// called once after a burst, off the async workers.

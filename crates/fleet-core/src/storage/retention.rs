@@ -2,9 +2,11 @@
 //! finished sessions (with their timelines) beyond a count, or older than an
 //! age, are dropped; so are sessions that never finished and have not changed for a week (Kustom
 //! times a session out long before: what is left is a session nobody will hear of again), and
-//! rollouts beyond a count or age with their rows, and the codes this computer issued once they
+//! rollouts beyond a count or age with their rows, bulk jobs that ended (finished or cancelled)
+//! beyond a count or age with their devices' rows, and the codes this computer issued once they
 //! are past `issued::KEPT_DAYS` (or beyond `issued::MAX_KEPT` of a profile). The fleet cache is not pruned (it is replaced
-//! whole at each sync). The session limit is a setting (`retention_sessions`). The activity log
+//! whole at each sync). The session and job limits are settings (`retention_sessions`,
+//! `retention_jobs`); what each job did stays in the activity log. The activity log
 //! keeps its own rules (`audit::retention`: at least 400 days, at most `retention_audit` entries
 //! — 2,000,000 unless set — and never silently).
 
@@ -23,6 +25,10 @@ pub const UNFINISHED_DAYS: i64 = 7;
 /// Rollouts kept (with their rows); older ones beyond this are dropped, as are any past
 /// [`MAX_AGE_DAYS`].
 pub const ROLLOUTS: u32 = 500;
+/// Ended jobs kept by default with every device's result (a job over a 20,000-phone fleet is
+/// ~4 MB of rows); older ones beyond this are dropped, as are any ended past [`MAX_AGE_DAYS`].
+/// Running and paused jobs are never dropped.
+pub const DEFAULT_JOBS: u32 = 200;
 
 /// What a pruning pass removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +36,7 @@ pub struct Pruned {
     pub sessions: usize,
     pub audit_entries: usize,
     pub rollouts: usize,
+    pub jobs: usize,
     pub issued_codes: usize,
 }
 
@@ -51,6 +58,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
         "retention_audit",
         crate::audit::retention::MAX_ENTRIES as u32,
     )?);
+    let jobs = limit(store, "retention_jobs", DEFAULT_JOBS)?;
     let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
     let given_up = Utc::now() - chrono::Duration::days(UNFINISHED_DAYS);
     store.transaction(|tx| {
@@ -108,6 +116,22 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
                 rusqlite::params![horizon, ROLLOUTS],
             )
             .map_err(db)?;
+        // Jobs that ended, beyond the newest `jobs` or ended before the horizon.
+        let ended_jobs = "SELECT id FROM jobs WHERE state IN ('finished', 'cancelled') AND (
+                 finished_at < ?1 OR id IN (
+                     SELECT id FROM jobs WHERE state IN ('finished', 'cancelled')
+                     ORDER BY created_at DESC LIMIT -1 OFFSET ?2))";
+        tx.execute(
+            &format!("DELETE FROM job_devices WHERE job_id IN ({ended_jobs})"),
+            rusqlite::params![horizon, jobs],
+        )
+        .map_err(db)?;
+        let pruned_jobs = tx
+            .execute(
+                &format!("DELETE FROM jobs WHERE id IN ({ended_jobs})"),
+                rusqlite::params![horizon, jobs],
+            )
+            .map_err(db)?;
         // Issued codes: past their keeping age, or beyond the newest MAX_KEPT of a profile.
         let forgotten_codes = Utc::now() - chrono::Duration::days(issued::KEPT_DAYS);
         let pruned_codes = tx
@@ -125,6 +149,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
             sessions: pruned_sessions,
             audit_entries: pruned_audit,
             rollouts: pruned_rollouts,
+            jobs: pruned_jobs,
             issued_codes: pruned_codes,
         })
     })
@@ -180,6 +205,7 @@ mod tests {
                 // Recent activity stays (the log keeps 400 days: audit::retention).
                 audit_entries: 0,
                 rollouts: 0,
+                jobs: 0,
                 issued_codes: 0,
             }
         );
@@ -244,6 +270,81 @@ mod tests {
             })
             .unwrap_or_default();
         assert_eq!((batches, rows), (i64::from(ROLLOUTS), i64::from(ROLLOUTS)));
+    }
+
+    #[test]
+    fn ended_jobs_beyond_the_count_or_age_go_with_their_devices_and_live_ones_stay() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let now = Utc::now();
+        // Running and paused jobs, however old, are never dropped; j2 ended past the horizon.
+        let jobs = [
+            ("j0", "running", MAX_AGE_DAYS + 50, None),
+            ("j1", "paused", MAX_AGE_DAYS + 40, None),
+            ("j2", "finished", MAX_AGE_DAYS + 20, Some(MAX_AGE_DAYS + 10)),
+            ("j3", "cancelled", 20, Some(20)),
+            ("j4", "finished", 10, Some(9)),
+            ("j5", "finished", 5, Some(4)),
+        ];
+        store
+            .with(|conn| {
+                for (id, state, created_days_ago, ended_days_ago) in jobs {
+                    conn.execute(
+                        "INSERT INTO jobs (id, profile_id, label, action, state, created_at, created_by, finished_at)
+                         VALUES (?1, 'p', 'Move', '{}', ?2, ?3, 'test', ?4)",
+                        rusqlite::params![
+                            id,
+                            state,
+                            now - chrono::Duration::days(created_days_ago),
+                            ended_days_ago.map(|days| now - chrono::Duration::days(days)),
+                        ],
+                    )?;
+                    for seq in 0..3 {
+                        conn.execute(
+                            "INSERT INTO job_devices (job_id, seq, device_id, name, state)
+                             VALUES (?1, ?2, 'd', 'Till', 'done')",
+                            rusqlite::params![id, seq],
+                        )?;
+                    }
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let left = || -> Vec<(String, i64)> {
+            store
+                .with(|conn| {
+                    let mut stmt = conn.prepare(
+                        "SELECT id, (SELECT COUNT(*) FROM job_devices d WHERE d.job_id = jobs.id)
+                         FROM jobs ORDER BY id",
+                    )?;
+                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let kept = |ids: &[&str]| -> Vec<(String, i64)> {
+            ids.iter().map(|id| ((*id).to_owned(), 3)).collect()
+        };
+
+        // By age: within the default count, only the job that ended past the horizon goes.
+        assert_eq!(prune(&store).map(|p| p.jobs).ok(), Some(1));
+        assert_eq!(left(), kept(&["j0", "j1", "j3", "j4", "j5"]));
+
+        // By count: only the newest ended job is kept; live ones stay.
+        store
+            .set_setting("retention_jobs", "1")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(prune(&store).map(|p| p.jobs).ok(), Some(2));
+        assert_eq!(left(), kept(&["j0", "j1", "j5"]));
+        let orphans: i64 = store
+            .with(|conn| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM job_devices WHERE job_id NOT IN (SELECT id FROM jobs)",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(-1);
+        assert_eq!(orphans, 0, "a dropped job's devices go with it");
     }
 
     #[test]
