@@ -71,7 +71,6 @@ fn sqlite_bytes() -> i64 {
 pub async fn run(minutes: u64) -> Result<()> {
     // As the app does at start: the memory measured is the app's.
     fleet_core::fleet::freed_memory::configure_allocator();
-    fleet_core::fleet::freed_memory::release_periodically();
     let store = keyring_core::mock::Store::new()?;
     keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
     let dir = tempfile::tempdir()?;
@@ -131,6 +130,7 @@ pub async fn run(minutes: u64) -> Result<()> {
     desk.set_setting("retention_sessions", "1000").await?;
     desk.set_setting("retention_audit", "5000").await?;
     desk.set_setting("retention_jobs", "20").await?;
+    desk.set_setting("retention_deliveries", "5000").await?;
 
     println!(
         "\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, an account limit of 100 requests/s, the simulator in its own process =="

@@ -5,8 +5,9 @@
 //! rollouts beyond a count or age with their rows, bulk jobs that ended (finished or cancelled)
 //! beyond a count or age with their devices' rows, and the codes this computer issued once they
 //! are past `issued::KEPT_DAYS` (or beyond `issued::MAX_KEPT` of a profile). The fleet cache is not pruned (it is replaced
-//! whole at each sync). The session and job limits are settings (`retention_sessions`,
-//! `retention_jobs`); what each job did stays in the activity log. The activity log
+//! whole at each sync), nor is the callback receiver's memory of ids within their window, beyond a
+//! count. The session, job and callback limits are settings (`retention_sessions`,
+//! `retention_jobs`, `retention_deliveries`); what each job did stays in the activity log. The activity log
 //! keeps its own rules (`audit::retention`: at least 400 days, at most `retention_audit` entries
 //! — 2,000,000 unless set — and never silently).
 
@@ -29,6 +30,10 @@ pub const ROLLOUTS: u32 = 500;
 /// ~4 MB of rows); older ones beyond this are dropped, as are any ended past [`MAX_AGE_DAYS`].
 /// Running and paused jobs are never dropped.
 pub const DEFAULT_JOBS: u32 = 200;
+/// Verified callback ids remembered at most (besides their three days, `receiver::REPLAY_WINDOW`):
+/// a busy chain's few hours of callbacks, ~13 MB. An id forgotten early costs nothing but a
+/// second look: a re-sent delivery's event is refused by its session timeline's dedupe key.
+pub const DEFAULT_DELIVERIES: u32 = 100_000;
 
 /// What a pruning pass removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +42,7 @@ pub struct Pruned {
     pub audit_entries: usize,
     pub rollouts: usize,
     pub jobs: usize,
+    pub deliveries: usize,
     pub issued_codes: usize,
 }
 
@@ -59,6 +65,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
         crate::audit::retention::MAX_ENTRIES as u32,
     )?);
     let jobs = limit(store, "retention_jobs", DEFAULT_JOBS)?;
+    let deliveries = limit(store, "retention_deliveries", DEFAULT_DELIVERIES)?;
     let horizon = Utc::now() - chrono::Duration::days(MAX_AGE_DAYS);
     let given_up = Utc::now() - chrono::Duration::days(UNFINISHED_DAYS);
     store.transaction(|tx| {
@@ -132,6 +139,14 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
                 rusqlite::params![horizon, jobs],
             )
             .map_err(db)?;
+        // Callback ids beyond the newest `deliveries` (the receiver drops those past their window).
+        let pruned_deliveries = tx
+            .execute(
+                "DELETE FROM webhook_replay WHERE webhook_id IN (
+                     SELECT webhook_id FROM webhook_replay ORDER BY received_at DESC LIMIT -1 OFFSET ?1)",
+                [deliveries],
+            )
+            .map_err(db)?;
         // Issued codes: past their keeping age, or beyond the newest MAX_KEPT of a profile.
         let forgotten_codes = Utc::now() - chrono::Duration::days(issued::KEPT_DAYS);
         let pruned_codes = tx
@@ -150,6 +165,7 @@ pub fn prune(store: &Store) -> Result<Pruned, AppError> {
             audit_entries: pruned_audit,
             rollouts: pruned_rollouts,
             jobs: pruned_jobs,
+            deliveries: pruned_deliveries,
             issued_codes: pruned_codes,
         })
     })
@@ -206,6 +222,7 @@ mod tests {
                 audit_entries: 0,
                 rollouts: 0,
                 jobs: 0,
+                deliveries: 0,
                 issued_codes: 0,
             }
         );
@@ -345,6 +362,38 @@ mod tests {
             })
             .unwrap_or(-1);
         assert_eq!(orphans, 0, "a dropped job's devices go with it");
+    }
+
+    #[test]
+    fn callback_ids_beyond_the_count_go_oldest_first() {
+        let store = Store::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        store
+            .set_setting("retention_deliveries", "2")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let now = Utc::now();
+        store
+            .with(|conn| {
+                for n in 0..5 {
+                    conn.execute(
+                        "INSERT INTO webhook_replay (webhook_id, received_at) VALUES (?1, ?2)",
+                        rusqlite::params![
+                            format!("msg_{n}"),
+                            now - chrono::Duration::minutes(10 - n)
+                        ],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(prune(&store).map(|p| p.deliveries).ok(), Some(3));
+        let left: Vec<String> = store
+            .with(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT webhook_id FROM webhook_replay ORDER BY webhook_id")?;
+                stmt.query_map([], |r| r.get(0))?.collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(left, ["msg_3", "msg_4"], "the newest two are remembered");
     }
 
     #[test]
