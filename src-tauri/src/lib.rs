@@ -143,6 +143,8 @@ pub fn run() {
     // SAFETY: the first thing the process does (see above): no other thread exists yet.
     #[allow(unsafe_code)]
     let raster = unsafe { rendering::choose_for_this_machine() };
+    // Only now: the choice above sets the environment, which no other thread may read meanwhile.
+    fleet_core::fleet::freed_memory::release_periodically();
     let ipc = ipc::builder();
 
     let app = tauri::Builder::default()

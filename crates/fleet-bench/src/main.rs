@@ -15,12 +15,11 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-/// The app's allocator (jemalloc, src-tauri's `main.rs`), counting the bytes held: memory figures
-/// are then the heap a structure holds, not resident pages (which count whatever was freed and
-/// not yet given back).
+/// The system allocator, counting the bytes held: memory figures are then the heap a structure
+/// holds, not resident pages (glibc keeps freed pages resident, so those would count whatever
+/// was freed before).
 #[global_allocator]
-static ALLOCATOR: cap::Cap<tikv_jemallocator::Jemalloc> =
-    cap::Cap::new(tikv_jemallocator::Jemalloc, usize::MAX);
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
 /// Heap bytes held by the process right now.
 pub fn heap_bytes() -> usize {

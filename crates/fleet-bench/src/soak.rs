@@ -71,6 +71,7 @@ fn sqlite_bytes() -> i64 {
 pub async fn run(minutes: u64) -> Result<()> {
     // As the app does at start: the memory measured is the app's.
     fleet_core::fleet::freed_memory::configure_allocator();
+    fleet_core::fleet::freed_memory::release_periodically();
     let store = keyring_core::mock::Store::new()?;
     keyring_core::set_default_store(store as Arc<keyring_core::CredentialStore>);
     let dir = tempfile::tempdir()?;

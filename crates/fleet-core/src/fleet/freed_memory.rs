@@ -6,11 +6,6 @@
 //! sync. `malloc_trim(0)` gives the free pages of every
 //! arena back. macOS's and Windows' allocators return large blocks themselves; there it does
 //! nothing.
-//!
-//! The app's own Rust allocations go to jemalloc (its global allocator, src-tauri's `main.rs`),
-//! which gives freed pages back by itself; what is tuned here serves what still uses glibc's
-//! malloc: SQLite and the other C libraries in the process, and programs that keep the system
-//! allocator (the command line, which runs for a moment).
 
 /// The malloc arenas glibc may keep. By default it opens more (up to eight per core) as threads
 /// contend, and each arena keeps, fragmented, what its threads freed. The desk's many short-lived
@@ -59,8 +54,38 @@ pub fn configure_allocator() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn configure_allocator() {}
 
+/// How often freed memory is given back while the app runs, besides after each sync. A bulk
+/// change or a round of watched sessions frees ~15 MB within seconds: given back every 30 s, the
+/// soak's resident memory swung between ~19 and ~35 MiB with the moment it was sampled.
+const RELEASE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Gives freed memory back every [`RELEASE_EVERY`], on a thread of its own, for as long as the
+/// process runs (what jemalloc's background thread does for it). glibc returns only the top of a
+/// heap by itself: in a 30-minute soak its main heap held 14 MB free in a dozen large chunks below
+/// live blocks, resident, against ~8 MB in use. A release walks the free lists under the arenas'
+/// locks, a pause of its own length for an allocation made meanwhile. (mimalloc and jemalloc as
+/// the global allocator, which return freed pages themselves, held more in the same soak: 67–98
+/// and 23–48 MiB.) Called at start, with [`configure_allocator`].
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn release_periodically() {
+    let started = std::thread::Builder::new()
+        .name("fleet-release".to_owned())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(RELEASE_EVERY);
+                release();
+            }
+        });
+    if let Err(err) = started {
+        tracing::warn!(%err, "freed memory is given back only after syncs");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn release_periodically() {}
+
 /// Returns the allocator's free pages to the system. It walks and locks every arena, so it is
-/// called once after a burst, off the async workers.
+/// called after a burst and every [`RELEASE_EVERY`], off the async workers.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 pub fn release() {
