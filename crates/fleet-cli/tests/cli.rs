@@ -134,6 +134,31 @@ async fn a_profile_from_stdin_lists_plans_and_applies_a_move_like_the_app() {
     let devices: Vec<Device> = ok(serde_json::from_slice(&listed.stdout));
     assert_eq!(ids(&devices), ids(&expected), "JSON");
 
+    // NDJSON, filtered and whole: one device a line, the same devices as JSON in the same order,
+    // and the whole fleet the simulator's.
+    let mut args = vec!["devices", "list", "--format", "ndjson"];
+    args.extend(filter);
+    let lines = run(fleetdesk(dir.path(), &args)).await;
+    assert!(lines.status.success(), "{}", text(&lines.stderr));
+    let from_lines: Vec<Device> = text(&lines.stdout)
+        .lines()
+        .map(|line| ok(serde_json::from_str(line)))
+        .collect();
+    assert_eq!(from_lines, devices, "NDJSON, filtered");
+    let whole = run(fleetdesk(
+        dir.path(),
+        &["devices", "list", "--format", "ndjson"],
+    ))
+    .await;
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+    let whole: Vec<Device> = text(&whole.stdout)
+        .lines()
+        .map(|line| ok(serde_json::from_str(line)))
+        .collect();
+    let everyone: BTreeSet<String> = state.devices.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(ids(&whole), everyone, "NDJSON, the whole fleet");
+    assert_eq!(whole.len(), everyone.len(), "each device once");
+
     let mut args = vec!["devices", "list", "--format", "csv"];
     args.extend(filter);
     let csv = run(fleetdesk(dir.path(), &args)).await;

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use fleet_core::desk::{DeviceRow, DeviceSelection, JobTargets, StreamDetail};
@@ -39,17 +40,20 @@ fn lock<W>(shared: &Shared<W>) -> std::sync::MutexGuard<'_, W> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-async fn list(desk: &Desk, query: &FleetQuery, format: Format) -> Result<u64, AppError> {
+/// Lists the devices `query` matches on stdout; whether it listed any.
+async fn list(desk: &Desk, query: &FleetQuery, format: Format) -> Result<bool, AppError> {
     let out = Arc::new(Mutex::new(output::stdout()));
     let matched = match format {
         Format::Ndjson => {
-            let sink = out.clone();
-            desk.stream_devices(query, StreamDetail::Device, move |row| {
-                let mut out = lock(&sink);
-                serde_json::to_writer(&mut *out, &row.device).map_err(write_err)?;
-                out.write_all(b"\n").map_err(write_err)
+            // The cache's lines as they are (an export of the whole fleet is a copy).
+            let (sink, listed) = (out.clone(), Arc::new(AtomicBool::new(false)));
+            let any = listed.clone();
+            desk.stream_device_lines(query, move |lines| {
+                any.fetch_or(!lines.is_empty(), Ordering::Relaxed);
+                lock(&sink).write_all(lines).map_err(write_err)
             })
-            .await?
+            .await?;
+            u64::from(listed.load(Ordering::Relaxed))
         }
         Format::Json => {
             let array = Arc::new(Mutex::new(JsonArray::new(output::stdout())?));
@@ -122,7 +126,7 @@ async fn list(desk: &Desk, query: &FleetQuery, format: Format) -> Result<u64, Ap
         }
     };
     lock(&out).flush().map_err(write_err)?;
-    Ok(matched)
+    Ok(matched > 0)
 }
 
 fn read_list(path: &Path) -> Result<String, AppError> {
@@ -215,8 +219,8 @@ pub async fn run(desk: &Desk, command: DevicesCommand) -> Result<u8, AppError> {
                 sync(desk).await?;
             }
             let query = filters::query(desk, &filter).await?;
-            let matched = list(desk, &query, format).await?;
-            if matched == 0 && desk.last_sync().await?.is_none() {
+            let listed_any = list(desk, &query, format).await?;
+            if !listed_any && desk.last_sync().await?.is_none() {
                 eprintln!("This profile's fleet was never fetched: add --sync.");
             }
             Ok(DONE)

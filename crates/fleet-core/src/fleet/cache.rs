@@ -1,8 +1,8 @@
 //! The fleet cache: every device of a profile as last seen, in SQLite, so the fleet opens at once,
 //! filters locally, and can be read while the API is unreachable.
 //!
-//! A sync keeps the fleet as the pages it came in, one row a page, the API's JSON as it came (see
-//! [`super::generations`] for how a sync writes them). Devices changed after a sync — renamed,
+//! A sync keeps the fleet as the pages it came in, one row a page, each page its devices as
+//! NDJSON ([`super::page_lines`]; [`super::generations`] for how a sync writes them). Devices changed after a sync — renamed,
 //! moved, deregistered — are rows of their own on top of its pages (`fleet_devices`,
 //! `fleet_removed`) until the next sync replaces it all.
 
@@ -11,9 +11,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use kustom_ipp::Device;
 use rusqlite::OptionalExtension;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use specta::Type;
 
+use super::page_lines::{self, PageFormat};
 use crate::AppError;
 use crate::storage::{Store, storage};
 
@@ -29,40 +30,28 @@ pub struct FleetCache {
     pub(super) store: Store,
 }
 
-/// A page read back: all its devices, or, if the page as a whole does not decode (a damaged
-/// file), each device that still does.
-fn decode_page(body: &[u8]) -> Vec<Device> {
-    serde_json::from_slice(body).map_or_else(
-        |_| {
-            let values: Vec<serde_json::Value> = serde_json::from_slice::<StoredPage<Vec<_>>>(body)
-                .map(|page| page.content)
-                .unwrap_or_default();
-            let devices: Vec<Device> = values
-                .into_iter()
-                .filter_map(|value| serde_json::from_value(value).ok())
-                .collect();
-            tracing::warn!(
-                readable = devices.len(),
-                "a page of the fleet cache did not read back whole"
-            );
-            devices
-        },
-        |page: StoredPage<Vec<Device>>| page.content,
-    )
-}
-
 /// Devices a page row holds when a fleet is written all at once ([`FleetCache::replace`]); a sync
 /// keeps the API's own pages.
 pub(super) const DEVICES_PER_PAGE: usize = 100;
 
-/// A page as stored: the API's page envelope, of which only the devices are read back.
-#[derive(Serialize, Deserialize)]
-pub(super) struct StoredPage<Devices> {
-    pub(super) content: Devices,
+pub(super) fn encoded_page(devices: &[Device]) -> Result<Vec<u8>, AppError> {
+    page_lines::encode(devices).map_err(saving)
 }
 
-pub(super) fn encoded_page(devices: &[Device]) -> Result<Vec<u8>, AppError> {
-    serde_json::to_vec(&StoredPage { content: devices }).map_err(saving)
+/// A profile's pages in order, with their format.
+const PAGES: &str =
+    "SELECT body, format FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 ORDER BY page";
+
+/// The generation a profile's fleet is (0, which has no pages, before its first sync).
+fn current_generation(tx: &rusqlite::Transaction<'_>, profile_id: &str) -> rusqlite::Result<i64> {
+    Ok(tx
+        .query_row(
+            "SELECT generation FROM fleet_sync WHERE profile_id = ?1",
+            [profile_id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
 }
 
 pub(super) fn saving(err: impl std::fmt::Display) -> AppError {
@@ -74,26 +63,19 @@ impl FleetCache {
         Self { store }
     }
 
-    /// Starts a sync's writer for `profile_id`: pass it each page as it arrives
-    /// ([`SyncWriter::write`]), then the fetched pages to [`FleetCache::finish_and_index`].
+    /// Every cached device of a profile: the last sync's pages with the changes since on top. A
     /// device the server's pages repeated is here as often as they did (the index keeps one).
     pub fn load(&self, profile_id: &str) -> Result<Vec<Device>, AppError> {
         let (pages, changed, removed) = self.store.with(|conn| {
             // One read transaction: a sync finishing meanwhile is seen whole or not at all.
             let tx = conn.unchecked_transaction()?;
-            let generation: i64 = tx
-                .query_row(
-                    "SELECT generation FROM fleet_sync WHERE profile_id = ?1",
-                    [profile_id],
-                    |row| row.get(0),
-                )
-                .optional()?
-                .unwrap_or(0);
+            let generation = current_generation(&tx, profile_id)?;
             // Decoded where SQLite holds them, not copied out first.
             let pages: Vec<Vec<Device>> = tx
-                .prepare("SELECT body FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 ORDER BY page")?
+                .prepare(PAGES)?
                 .query_map(rusqlite::params![profile_id, generation], |row| {
-                    Ok(decode_page(row.get_ref(0)?.as_bytes()?))
+                    let format = PageFormat::from_column(row.get_ref(1)?.as_str()?);
+                    Ok(page_lines::decode(row.get_ref(0)?.as_bytes()?, format))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
             let changed: Vec<String> = tx
@@ -128,26 +110,20 @@ impl FleetCache {
         Ok(devices)
     }
 
-    /// Every cached device of a profile, one at a time, without holding the fleet: the pages
-    /// decoded one by one (100 devices or so at a time), each device given to `each`. Devices
-    /// changed since the sync come last. One read transaction: a sync finishing meanwhile is
-    /// seen whole or not at all.
-    pub fn for_each(
+    /// The current fleet of a profile as stored, without holding it: each page of the last sync
+    /// (`page`, with the ids the changes since replace), then each device changed since (`changed`,
+    /// its JSON). One read transaction: a sync finishing meanwhile is seen whole or not at all. The
+    /// first error either returns stops the reading and is returned.
+    fn read_current(
         &self,
         profile_id: &str,
-        mut each: impl FnMut(Device) -> Result<(), AppError>,
+        mut page: impl FnMut(&[u8], PageFormat, &HashSet<String>) -> Result<(), AppError>,
+        mut changed: impl FnMut(&[u8]) -> Result<(), AppError>,
     ) -> Result<(), AppError> {
         let mut failed: Option<AppError> = None;
         self.store.with(|conn| {
             let tx = conn.unchecked_transaction()?;
-            let generation: i64 = tx
-                .query_row(
-                    "SELECT generation FROM fleet_sync WHERE profile_id = ?1",
-                    [profile_id],
-                    |row| row.get(0),
-                )
-                .optional()?
-                .unwrap_or(0);
+            let generation = current_generation(&tx, profile_id)?;
             // What replaces a page's device: only these (the edits since the sync) are held.
             let replaced: HashSet<String> = tx
                 .prepare(
@@ -156,39 +132,110 @@ impl FleetCache {
                 )?
                 .query_map([profile_id], |row| row.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut pages = tx.prepare(
-                "SELECT body FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 ORDER BY page",
-            )?;
+            let mut pages = tx.prepare(PAGES)?;
             let mut rows = pages.query(rusqlite::params![profile_id, generation])?;
-            'pages: while let Some(row) = rows.next()? {
-                for device in decode_page(row.get_ref(0)?.as_bytes()?) {
-                    if replaced.contains(&device.id) {
-                        continue;
-                    }
-                    if let Err(err) = each(device) {
-                        failed = Some(err);
-                        break 'pages;
-                    }
+            while let Some(row) = rows.next()? {
+                let format = PageFormat::from_column(row.get_ref(1)?.as_str()?);
+                if let Err(err) = page(row.get_ref(0)?.as_bytes()?, format, &replaced) {
+                    failed = Some(err);
+                    return Ok(());
                 }
             }
             drop(rows);
-            if failed.is_none() {
-                let mut changed = tx.prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?;
-                let mut rows = changed.query([profile_id])?;
-                while let Some(row) = rows.next()? {
-                    let Ok(device) = serde_json::from_slice::<Device>(row.get_ref(0)?.as_bytes()?)
-                    else {
-                        continue;
-                    };
-                    if let Err(err) = each(device) {
-                        failed = Some(err);
-                        break;
-                    }
+            let mut changes = tx.prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?;
+            let mut rows = changes.query([profile_id])?;
+            while let Some(row) = rows.next()? {
+                if let Err(err) = changed(row.get_ref(0)?.as_bytes()?) {
+                    failed = Some(err);
+                    return Ok(());
                 }
             }
             Ok(())
         })?;
         failed.map_or(Ok(()), Err)
+    }
+
+    /// Every cached device of a profile, one at a time, without holding the fleet: the pages
+    /// decoded one by one (100 devices or so at a time), each device given to `each`. Devices
+    /// changed since the sync come last.
+    pub fn for_each(
+        &self,
+        profile_id: &str,
+        mut each: impl FnMut(Device) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let each = std::cell::RefCell::new(&mut each);
+        self.read_current(
+            profile_id,
+            |body, format, replaced| {
+                page_lines::decode(body, format)
+                    .into_iter()
+                    .filter(|device| !replaced.contains(&device.id))
+                    .try_for_each(|device| (*each.borrow_mut())(device))
+            },
+            |body| match serde_json::from_slice::<Device>(body) {
+                Ok(device) => (*each.borrow_mut())(device),
+                Err(_) => Ok(()),
+            },
+        )
+    }
+
+    /// Every cached device of a profile that `keep` keeps (all when `None`), as the JSON line
+    /// [`page_lines`] stores (`serde_json` of the [`Device`], a newline after it), handed to
+    /// `each` in runs of whole lines, without holding the fleet. A page of lines that needs no
+    /// reading (nothing to filter, none of its devices changed since the sync) goes out as it is
+    /// stored: listing the whole fleet costs what reading its rows costs. Devices changed since the
+    /// sync come last.
+    pub fn for_each_line(
+        &self,
+        profile_id: &str,
+        keep: Option<&dyn Fn(&Device) -> bool>,
+        mut each: impl FnMut(&[u8]) -> Result<(), AppError>,
+    ) -> Result<(), AppError> {
+        let kept = |device: &Device| keep.is_none_or(|keep| keep(device));
+        let mut encoded = Vec::new();
+        let each = std::cell::RefCell::new(&mut each);
+        // A device decoded from something other than a line (a page of an earlier format, a
+        // change since the sync) is encoded as a page line would be.
+        let one = std::cell::RefCell::new(|device: &Device| -> Result<(), AppError> {
+            encoded.clear();
+            page_lines::encode_into(&mut encoded, device).map_err(saving)?;
+            (*each.borrow_mut())(&encoded)
+        });
+        self.read_current(
+            profile_id,
+            |body, format, replaced| match format {
+                PageFormat::DeviceLines if keep.is_none() && replaced.is_empty() => {
+                    (*each.borrow_mut())(body)?;
+                    if body.last().is_some_and(|&last| last != b'\n') {
+                        (*each.borrow_mut())(b"\n")?;
+                    }
+                    Ok(())
+                }
+                PageFormat::DeviceLines => page_lines::lines(body).try_for_each(|line| {
+                    let wanted = match (keep, page_lines::line_id(line)) {
+                        (None, Some(id)) => !replaced.contains(id),
+                        _ => serde_json::from_slice::<Device>(line)
+                            .is_ok_and(|device| !replaced.contains(&device.id) && kept(&device)),
+                    };
+                    if !wanted {
+                        return Ok(());
+                    }
+                    (*each.borrow_mut())(line)?;
+                    if !line.ends_with(b"\n") {
+                        (*each.borrow_mut())(b"\n")?;
+                    }
+                    Ok(())
+                }),
+                PageFormat::ApiPage => page_lines::decode(body, format)
+                    .iter()
+                    .filter(|device| !replaced.contains(&device.id) && kept(device))
+                    .try_for_each(|device| (*one.borrow_mut())(device)),
+            },
+            |body| match serde_json::from_slice::<Device>(body) {
+                Ok(device) if kept(&device) => (*one.borrow_mut())(&device),
+                _ => Ok(()),
+            },
+        )
     }
 
     /// Records a device as the API now has it, on top of the last sync.
@@ -332,7 +379,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in arrival {
             writer
-                .write(*number, page, sent(page))
+                .write(*number, page, sent(page).len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -418,12 +465,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_page_is_kept_as_the_api_sent_it_unless_padded_with_what_fleetdesk_does_not_read() {
+    async fn a_page_is_stored_as_the_devices_fleetdesk_read_whatever_the_server_padded_it_with() {
         let store = ok(Store::in_memory());
         let cache = FleetCache::new(store.clone());
         let fetched = devices(150);
         let pages = pages_of(&fetched);
-        // Page 0 as sent, spaced out as a server may; page 1 with a megabyte Fleetdesk ignores.
+        // Page 0 spaced out as a server may; page 1 with a megabyte Fleetdesk does not read.
         let spaced =
             serde_json::to_vec_pretty(&kustom_ipp::Page::new(pages[0].clone(), 150, 0, 100))
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -432,25 +479,97 @@ mod tests {
         padded["content"][0]["notes"] = serde_json::Value::String("x".repeat(1 << 20));
         let padded = serde_json::to_vec(&padded).unwrap_or_else(|e| panic!("{e}"));
         let writer = ok(cache.begin_sync("p"));
-        writer
-            .write(0, &pages[0], spaced.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        writer
-            .write(1, &pages[1], padded)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        for (number, body) in [&spaced, &padded].into_iter().enumerate() {
+            writer
+                .write(number as i32, &pages[number], body.len())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
         let (info, _) = ok(cache.finish_and_index(writer, pages.len()));
         assert_eq!(info.device_count, 150);
         let stored = stored_pages(&store);
-        assert_eq!(stored[0], spaced);
+        for (body, page) in stored.iter().zip(&pages) {
+            // One line a device, each what serde writes for it: nothing of the padding.
+            let expected: Vec<u8> = page
+                .iter()
+                .flat_map(|device| {
+                    let mut line = serde_json::to_vec(device).unwrap_or_default();
+                    line.push(b'\n');
+                    line
+                })
+                .collect();
+            assert_eq!(body, &expected);
+        }
         assert!(
             stored[1].len() < 50_000,
             "page 1 kept {} bytes",
             stored[1].len()
         );
-        assert_eq!(stored[1], encoded_page(&pages[1]).unwrap_or_default());
         assert_eq!(by_id(ok(cache.load("p"))), by_id(fetched));
+    }
+
+    /// Every line `for_each_line` gives, `keep` applied.
+    fn lines_of(cache: &FleetCache, keep: Option<&dyn Fn(&Device) -> bool>) -> Vec<Device> {
+        let mut out = Vec::new();
+        ok(cache.for_each_line("p", keep, |chunk| {
+            out.extend_from_slice(chunk);
+            Ok(())
+        }));
+        assert!(out.is_empty() || out.ends_with(b"\n"));
+        out.split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).unwrap_or_else(|e| panic!("{e}")))
+            .collect()
+    }
+
+    #[test]
+    fn the_fleet_as_lines_is_the_fleet_with_its_changes_whatever_format_its_pages_are_in() {
+        let store = ok(Store::in_memory());
+        let cache = FleetCache::new(store.clone());
+        let synced = devices(2 * DEVICES_PER_PAGE + 30);
+        ok(cache.replace("p", &synced));
+        assert_eq!(lines_of(&cache, None), synced, "the pages as stored");
+        // A device renamed and one deregistered since the sync.
+        let mut renamed = synced[7].clone();
+        renamed.name = "Kassa \"7\"".into();
+        ok(cache.upsert("p", &renamed));
+        ok(cache.remove("p", &synced[150].id));
+        let mut expected: Vec<Device> = synced
+            .iter()
+            .filter(|d| d.id != renamed.id && d.id != synced[150].id)
+            .cloned()
+            .collect();
+        expected.push(renamed.clone());
+        assert_eq!(lines_of(&cache, None), expected);
+        assert_eq!(by_id(ok(cache.load("p"))), by_id(expected.clone()));
+        let at_loc_a = |d: &Device| d.location_id.as_deref() == Some("loc-a");
+        let filtered: Vec<Device> = expected.iter().filter(|d| at_loc_a(d)).cloned().collect();
+        assert_eq!(lines_of(&cache, Some(&at_loc_a)), filtered);
+        // Pages stored by an earlier version, as the API sent them, read the same.
+        ok(store.transaction(|tx| {
+            let mut pages = Vec::new();
+            {
+                let mut read = tx.prepare("SELECT page FROM fleet_pages").map_err(saving)?;
+                let numbers = read
+                    .query_map([], |row| row.get::<_, i64>(0))
+                    .map_err(saving)?;
+                for number in numbers {
+                    pages.push(number.map_err(saving)?);
+                }
+            }
+            for number in pages {
+                let start = number as usize * DEVICES_PER_PAGE;
+                let end = (start + DEVICES_PER_PAGE).min(synced.len());
+                tx.execute(
+                    "UPDATE fleet_pages SET body = ?1, format = 'api_page' WHERE page = ?2",
+                    rusqlite::params![sent(&synced[start..end]), number],
+                )
+                .map_err(saving)?;
+            }
+            Ok(())
+        }));
+        assert_eq!(lines_of(&cache, None), expected);
+        assert_eq!(lines_of(&cache, Some(&at_loc_a)), filtered);
     }
 
     #[tokio::test]
@@ -463,7 +582,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in pages_of(&devices(500)).into_iter().enumerate() {
             writer
-                .write(number as i32, &page, sent(&page))
+                .write(number as i32, &page, sent(&page).len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -488,7 +607,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in &arrival {
             writer
-                .write(*number, page, sent(page))
+                .write(*number, page, sent(page).len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }

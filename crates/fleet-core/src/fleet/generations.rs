@@ -1,9 +1,9 @@
 //! A sync's way into the cache: each page written by a thread of its own while later pages are
 //! still in flight, under a new *generation* number, and one small transaction at the end — the
 //! flip — that makes that generation the profile's fleet. Until the flip readers see the previous
-//! fleet whole, and a sync that fails leaves it as it was. A page larger than its devices account
-//! for is encoded again from them, so what a server adds that Fleetdesk does not read never fills
-//! the disk.
+//! fleet whole, and a sync that fails leaves it as it was. A page is stored as the devices
+//! Fleetdesk read from it ([`super::page_lines`]), so what a server adds that Fleetdesk does not
+//! read never fills the disk.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use super::bounds::{MAX_SYNC_BYTES, check_device};
 use super::cache::{DEVICES_PER_PAGE, FleetCache, SyncInfo, encoded_page, saving};
 use super::index::{FleetIndex, FleetIndexBuilder};
+use super::page_lines::PageFormat;
 use super::rows::FleetTooLarge;
 use crate::AppError;
 use crate::storage::{Checkpoint, Store, in_transaction};
@@ -34,32 +35,6 @@ fn new_generation() -> i64 {
     (rand::random::<u64>() >> 1) as i64
 }
 
-/// The bytes a device accounts for in a page's JSON: its texts, plus room for field names,
-/// punctuation and its fixed-size fields.
-fn json_allowance(device: &Device) -> usize {
-    const FIXED: usize = 256;
-    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-    FIXED
-        + device.id.len()
-        + device.hardware_id.len()
-        + device.merchant_id.len()
-        + device.name.len()
-        + optional(&device.location_id)
-        + optional(&device.unique_id)
-        + device
-            .metadata
-            .iter()
-            .map(|(key, value)| key.len() + value.len() + 8)
-            .sum::<usize>()
-}
-
-/// Whether a page's JSON is kept as the API sent it: when it is at most twice what its devices
-/// account for (spacing, escapes, the envelope). Larger, it holds things Fleetdesk does not read,
-/// and the page is encoded again from its devices instead.
-fn kept_as_sent(body: &[u8], devices: &[Device]) -> bool {
-    body.len() <= 2 * devices.iter().map(json_allowance).sum::<usize>() + 4096
-}
-
 fn insert_page(
     tx: &Transaction<'_>,
     profile_id: &str,
@@ -68,9 +43,17 @@ fn insert_page(
     body: &[u8],
 ) -> Result<(), AppError> {
     tx.prepare_cached(
-        "INSERT INTO fleet_pages (profile_id, generation, page, body) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO fleet_pages (profile_id, generation, page, body, format) VALUES (?1, ?2, ?3, ?4, ?5)",
     )
-    .and_then(|mut insert| insert.execute(rusqlite::params![profile_id, generation, page, body]))
+    .and_then(|mut insert| {
+        insert.execute(rusqlite::params![
+            profile_id,
+            generation,
+            page,
+            body,
+            PageFormat::DEVICE_LINES
+        ])
+    })
     .map(|_| ())
     .map_err(saving)
 }
@@ -186,10 +169,9 @@ pub struct SyncWriter {
 }
 
 impl SyncWriter {
-    /// Adds page `number`'s devices to the next index and hands the page to the writer
-    /// (waiting while it is `PAGES_QUEUED` behind): `body`, the JSON the API sent, from which
-    /// `devices` were decoded — or, when the body is larger than the devices account for, the
-    /// devices encoded again. A failure here shows when the sync finishes.
+    /// Adds page `number`'s devices to the next index and hands them, encoded as a stored page,
+    /// to the writer (waiting while it is `PAGES_QUEUED` behind). `sent_bytes` is the size of
+    /// the JSON the API sent for them. A failure here shows when the sync finishes.
     ///
     /// A page past Fleetdesk's limits (a device's texts, the sync's total size) is refused with an
     /// error naming the limit; nothing of it is kept.
@@ -197,10 +179,11 @@ impl SyncWriter {
         &self,
         number: i32,
         devices: &[Device],
-        body: Vec<u8>,
+        sent_bytes: usize,
     ) -> Result<(), PastTheLimits> {
         let refused = PastTheLimits;
-        let total = self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed) + body.len() as u64;
+        let sent_bytes = sent_bytes as u64;
+        let total = self.bytes.fetch_add(sent_bytes, Ordering::Relaxed) + sent_bytes;
         if total > MAX_SYNC_BYTES {
             return Err(refused(format!(
                 "its pages add up to more than {} MiB; Fleetdesk reads at most that",
@@ -216,12 +199,7 @@ impl SyncWriter {
                 *index = Err(too_large);
             }
         }
-        let body = if kept_as_sent(&body, devices) {
-            Ok(body)
-        } else {
-            encoded_page(devices)
-        };
-        let message = match body {
+        let message = match encoded_page(devices) {
             Ok(body) => ToWriter::Page { number, body },
             Err(err) => ToWriter::Unencodable(err),
         };

@@ -4,7 +4,7 @@
 //! - [`sync`]: the one sync loop — the API's pages into the cache and the next index as they come;
 //! - [`bounds`]: what a server may send in a fleet, and no more;
 //! - [`cache`]: the fleet in SQLite, with changes on top between syncs; `generations`: how a
-//!   sync's pages are written and made current in one flip;
+//!   sync's pages are written and made current in one flip; `page_lines`: what a stored page is;
 //! - [`index`] over [`rows`]: the fleet in memory, with posting lists for the filter bar;
 //! - [`name_order`]: the order names are listed in;
 //! - [`edits`]: read-modify-write changes to one device, and bulk actions;
@@ -24,6 +24,7 @@ pub mod locations;
 pub mod metadata_rules;
 pub mod name_order;
 pub mod pacing;
+mod page_lines;
 pub mod rename_pattern;
 pub mod rows;
 pub mod sync;

@@ -34,7 +34,7 @@ pub async fn sync_fleet(
                     .list_devices_with_body(&DeviceQuery::default(), request)
                     .await?;
                 writer
-                    .write(number, &page.content, body)
+                    .write(number, &page.content, body.len())
                     .await
                     .map_err(|refused| kustom_ipp::ApiError::Decode {
                         context: "list devices".to_owned(),

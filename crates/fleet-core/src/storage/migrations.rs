@@ -207,4 +207,7 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ) WITHOUT ROWID;
     CREATE INDEX job_devices_by_state ON job_devices (job_id, state, seq);",
     ),
+    // A page's body is from here on its devices as Fleetdesk encodes them, one a line
+    // (fleet::page_lines); the pages already stored keep the API's JSON until the next sync.
+    M::up("ALTER TABLE fleet_pages ADD COLUMN format TEXT NOT NULL DEFAULT 'api_page';"),
 ];
