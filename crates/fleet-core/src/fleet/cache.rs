@@ -379,7 +379,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in arrival {
             writer
-                .write(*number, page, sent(page).len())
+                .write(*number, page.clone(), sent(page).len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -481,7 +481,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, body) in [&spaced, &padded].into_iter().enumerate() {
             writer
-                .write(number as i32, &pages[number], body.len())
+                .write(number as i32, pages[number].clone(), body.len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -582,7 +582,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in pages_of(&devices(500)).into_iter().enumerate() {
             writer
-                .write(number as i32, &page, sent(&page).len())
+                .write(number as i32, page.clone(), sent(&page).len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -607,7 +607,7 @@ mod tests {
         let writer = ok(cache.begin_sync("p"));
         for (number, page) in &arrival {
             writer
-                .write(*number, page, sent(page).len())
+                .write(*number, page.clone(), sent(page).len())
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }

@@ -21,7 +21,7 @@ use super::rows::FleetTooLarge;
 use crate::AppError;
 use crate::storage::{Checkpoint, Store, in_transaction};
 
-/// Encoded pages waiting for the sync's writer: when the disk is slower than the network, the
+/// Pages waiting for the sync's writer: when the disk is slower than the network, the
 /// fetch waits rather than holding the whole fleet twice.
 const PAGES_QUEUED: usize = 32;
 
@@ -139,10 +139,10 @@ fn purge_generation(store: &Store, profile_id: &str, generation: i64) {
     }
 }
 
-/// What the writer thread is sent.
-enum ToWriter {
-    Page { number: i32, body: Vec<u8> },
-    Unencodable(AppError),
+/// A page for the writer thread: its number and its devices.
+struct PageToWrite {
+    number: i32,
+    devices: Vec<Device>,
 }
 
 /// A page refused: what it sent is past one of Fleetdesk's limits ([`super::bounds`]), named here.
@@ -160,7 +160,7 @@ pub struct SyncWriter {
     generation: i64,
     /// The next index, page by page as they arrive (a sync's pages are read on several tasks).
     index: parking_lot::Mutex<Result<FleetIndexBuilder, FleetTooLarge>>,
-    pages: Option<mpsc::Sender<ToWriter>>,
+    pages: Option<mpsc::Sender<PageToWrite>>,
     writer: Option<std::thread::JoinHandle<Result<Checkpoint, AppError>>>,
     /// Set when the sync finishes: the writer then keeps its pages.
     keep: Arc<AtomicBool>,
@@ -169,16 +169,17 @@ pub struct SyncWriter {
 }
 
 impl SyncWriter {
-    /// Adds page `number`'s devices to the next index and hands them, encoded as a stored page,
-    /// to the writer (waiting while it is `PAGES_QUEUED` behind). `sent_bytes` is the size of
-    /// the JSON the API sent for them. A failure here shows when the sync finishes.
+    /// Adds page `number`'s devices to the next index and hands them to the writer, which
+    /// encodes and stores them on its own thread (waiting while it is `PAGES_QUEUED` behind).
+    /// `sent_bytes` is the size of the JSON the API sent for them. A failure here shows when the
+    /// sync finishes.
     ///
     /// A page past Fleetdesk's limits (a device's texts, the sync's total size) is refused with an
     /// error naming the limit; nothing of it is kept.
     pub async fn write(
         &self,
         number: i32,
-        devices: &[Device],
+        devices: Vec<Device>,
         sent_bytes: usize,
     ) -> Result<(), PastTheLimits> {
         let refused = PastTheLimits;
@@ -194,18 +195,14 @@ impl SyncWriter {
         {
             let mut index = self.index.lock();
             if let Ok(builder) = index.as_mut()
-                && let Err(too_large) = builder.add_page(number, devices)
+                && let Err(too_large) = builder.add_page(number, &devices)
             {
                 *index = Err(too_large);
             }
         }
-        let message = match encoded_page(devices) {
-            Ok(body) => ToWriter::Page { number, body },
-            Err(err) => ToWriter::Unencodable(err),
-        };
         if let Some(pages) = &self.pages {
             // A closed channel means the writer stopped on an error, which finishing reports.
-            let _ = pages.send(message).await;
+            let _ = pages.send(PageToWrite { number, devices }).await;
         }
         Ok(())
     }
@@ -260,7 +257,7 @@ fn write_pages(
     store: &Store,
     profile_id: &str,
     generation: i64,
-    mut pages: mpsc::Receiver<ToWriter>,
+    mut pages: mpsc::Receiver<PageToWrite>,
     keep: &AtomicBool,
 ) -> Result<Checkpoint, AppError> {
     let written = store.with_log_kept(|conn| {
@@ -273,14 +270,14 @@ fn write_pages(
                     Err(_) => break,
                 }
             }
+            // Encoded before the transaction: the write lock is held for the inserts alone.
+            let encoded = batch
+                .drain(..)
+                .map(|page| Ok((page.number, encoded_page(&page.devices)?)))
+                .collect::<Result<Vec<_>, AppError>>()?;
             in_transaction(conn, |tx| {
-                for message in batch.drain(..) {
-                    match message {
-                        ToWriter::Page { number, body } => {
-                            insert_page(tx, profile_id, generation, i64::from(number), &body)?;
-                        }
-                        ToWriter::Unencodable(err) => return Err(err),
-                    }
+                for (number, body) in &encoded {
+                    insert_page(tx, profile_id, generation, i64::from(*number), body)?;
                 }
                 Ok(())
             })?;

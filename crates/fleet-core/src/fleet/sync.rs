@@ -30,18 +30,25 @@ pub async fn sync_fleet(
             let (client, writer) = (client.clone(), &writer);
             async move {
                 let number = request.page_number;
-                let (page, body) = client
+                let (mut page, body) = client
                     .list_devices_with_body(&DeviceQuery::default(), request)
                     .await?;
+                let sent_bytes = body.len();
+                drop(body);
+                let devices = std::mem::take(&mut page.content);
+                let count = devices.len();
                 writer
-                    .write(number, &page.content, body.len())
+                    .write(number, devices, sent_bytes)
                     .await
                     .map_err(|refused| kustom_ipp::ApiError::Decode {
                         context: "list devices".to_owned(),
                         message: refused.to_string(),
                     })?;
-                // The devices are in the index's rows and the page in the cache now.
-                Ok(page.map(drop))
+                // The devices are the writer's now (in the index's rows and on their way to the
+                // cache); the paging goes on with the page's shape, a `()` for each.
+                let mut shape = page.map(drop);
+                shape.content = vec![(); count];
+                Ok(shape)
             }
         },
         SYNC_PAGING,
