@@ -58,8 +58,12 @@ async fn data_folder(dir: &Path, devices: usize) -> Result<(String, i64)> {
     Ok((profile.id, generation))
 }
 
-/// Runs `command` with stdout to /dev/null: how long, and its highest resident memory (MiB, read
-/// from /proc every few milliseconds).
+/// Runs `command` with stdout to /dev/null: how long, and its peak resident memory in MiB: the
+/// kernel's high-water mark (`VmHWM`), read from /proc every millisecond. The mark only
+/// rises, so the last read before the process ends holds every earlier peak (reading the current
+/// `VmRSS` instead missed the peaks of a listing that lives 9 ms). `wait4`'s `ru_maxrss` would
+/// count this process's own peak too: a spawned child's is taken over from the memory it was
+/// started from.
 fn timed(command: &mut Command) -> Result<(Duration, f64)> {
     let started = Instant::now();
     let mut child = command
@@ -75,13 +79,13 @@ fn timed(command: &mut Command) -> Result<(Duration, f64)> {
         }
         if let Some(kib) = std::fs::read_to_string(&status_path).ok().and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with("VmHWM:"))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         }) {
             peak_kib = peak_kib.max(kib);
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_millis(1));
     };
     let took = started.elapsed();
     ensure!(status.success(), "{command:?} failed: {status}");

@@ -86,21 +86,38 @@ impl SimProcess {
 
     /// The simulator's whole state, as it has it (never through its faults).
     pub async fn state(&self) -> Result<SimState> {
-        self.inspect(String::new()).await
+        self.inspect(&[]).await
     }
 
-    /// The state with only the sessions created since `since`: what a long run checks each
-    /// round, the same size however many sessions the simulator has seen.
-    pub async fn state_since(&self, since: chrono::DateTime<chrono::Utc>) -> Result<SimState> {
-        // UTC with a `Z`: nothing in it a query string must escape.
-        let since = since.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        self.inspect(format!("?sessions_since={since}")).await
+    /// The sessions created since `since`, and no devices: what a long run checks of its
+    /// sessions each round, the same size however many sessions the simulator has seen.
+    pub async fn sessions_since(&self, since: chrono::DateTime<chrono::Utc>) -> Result<SimState> {
+        self.inspect(&[("sessions_since", &rfc3339(since)), ("devices_at", "")])
+            .await
     }
 
-    async fn inspect(&self, query: String) -> Result<SimState> {
+    /// The devices at `location` (and the sessions since `since`): what a long run checks of a
+    /// move, without parsing the whole fleet in the process it measures.
+    pub async fn devices_at(
+        &self,
+        location: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<SimState> {
+        self.inspect(&[
+            ("sessions_since", &rfc3339(since)),
+            ("devices_at", location),
+        ])
+        .await
+    }
+
+    async fn inspect(&self, query: &[(&str, &str)]) -> Result<SimState> {
+        let mut url = reqwest::Url::parse(&format!("{}/__inspect/state", self.base_url))?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
         let body = self
             .http
-            .get(format!("{}/__inspect/state{query}", self.base_url))
+            .get(url)
             .send()
             .await?
             .error_for_status()?
@@ -108,6 +125,11 @@ impl SimProcess {
             .await?;
         Ok(serde_json::from_slice(&body)?)
     }
+}
+
+/// UTC with a `Z`, as the simulator reads it.
+fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 impl Drop for SimProcess {

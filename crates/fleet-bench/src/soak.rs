@@ -228,7 +228,7 @@ pub async fn run(minutes: u64) -> Result<()> {
                     .await?;
                 let ok: HashSet<String> = done.rows.into_iter().map(|r| r.device_id).collect();
                 let applied = sim
-                    .state_since(round_started)
+                    .devices_at(&target, round_started)
                     .await?
                     .devices
                     .iter()
@@ -406,7 +406,7 @@ async fn check_sessions(
     check: &mut SessionCheck,
 ) -> Result<()> {
     let truth: HashMap<String, SessionStatus> = sim
-        .state_since(from)
+        .sessions_since(from)
         .await?
         .sessions
         .values()

@@ -135,8 +135,8 @@ pub struct SimConfig {
     pub restore: Option<SimState>,
     /// Serve the whole state at `GET /__inspect/state` (outside `/ipp/v1`, unauthenticated): for
     /// a test or a soak that runs the simulator in another process and checks it against what
-    /// the app believes (`?sessions_since=` keeps only the sessions created since). Off by
-    /// default.
+    /// the app believes (`?sessions_since=` keeps only the sessions created since,
+    /// `?devices_at=` only the devices at a location). Off by default.
     pub inspect: bool,
     /// Answer with only what Kustom's docs promise, and take the least convenient reading of
     /// every inferred rule (the crate docs list each choice). Off: the convenient simulator.

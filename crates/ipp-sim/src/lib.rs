@@ -108,10 +108,43 @@ use crate::faults::FaultInjector;
 use crate::http::AppState;
 use crate::state::SessionRules;
 
-/// `GET /__inspect/state?sessions_since=<RFC 3339>`: only the sessions created since then.
+/// `GET /__inspect/state`, and what to leave out of it: a long run checks a part of the state
+/// every round, and what the checker parses should be that part, the same size however long the
+/// run and whatever the fleet's size.
 #[derive(serde::Deserialize)]
 struct InspectQuery {
+    /// Only the sessions created since then.
     sessions_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only the devices at this location (`""`: none at all).
+    devices_at: Option<String>,
+}
+
+impl InspectQuery {
+    fn trims(&self) -> bool {
+        self.sessions_since.is_some() || self.devices_at.is_some()
+    }
+
+    /// `state` with only what was asked for.
+    fn trimmed(&self, mut state: SimState) -> SimState {
+        if let Some(since) = self.sessions_since {
+            state
+                .sessions
+                .retain(|_, stored| stored.created_at >= since);
+        }
+        if let Some(location) = &self.devices_at {
+            state
+                .devices
+                .retain(|device| device.location_id.as_deref() == Some(location.as_str()));
+            let kept: std::collections::HashSet<&str> =
+                state.devices.iter().map(|d| d.id.as_str()).collect();
+            state
+                .device_changes
+                .retain(|id, _| kept.contains(id.as_str()));
+            state.tokens.retain(|_, id| kept.contains(id.as_str()));
+            state.simulated.retain(|id| kept.contains(id.as_str()));
+        }
+        state
+    }
 }
 
 /// A running simulator.
@@ -232,17 +265,11 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
                 move |axum::extract::Query(query): axum::extract::Query<InspectQuery>| {
                     let state = state.clone();
                     async move {
-                        let body = match query.sessions_since {
-                            // A soak asks for one round's sessions: the answer (and what the
-                            // asker parses) stays the same size however long the run.
-                            Some(since) => {
-                                let mut state = state.lock().clone();
-                                state
-                                    .sessions
-                                    .retain(|_, stored| stored.created_at >= since);
-                                serde_json::to_vec(&state)
-                            }
-                            None => serde_json::to_vec(&*state.lock()),
+                        let body = if query.trims() {
+                            let whole = state.lock().clone();
+                            serde_json::to_vec(&query.trimmed(whole))
+                        } else {
+                            serde_json::to_vec(&*state.lock())
                         }
                         .unwrap_or_default();
                         (
@@ -270,4 +297,52 @@ pub async fn start(config: SimConfig) -> std::io::Result<Running> {
         faults,
         shutdown: Some(shutdown),
     })
+}
+
+#[cfg(test)]
+mod inspect_tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::config::SeedSpec;
+
+    #[test]
+    fn a_trimmed_state_holds_the_devices_at_the_location_asked_for_and_nothing_else_of_the_fleet() {
+        let mut state = SimState::default();
+        let spec = SeedSpec {
+            locations: 4,
+            devices: 200,
+            pending_enrollments: 0,
+            consumed_enrollments: 0,
+            rng_seed: 3,
+        };
+        crate::seed::seed(&mut state, "DM1", &spec, Utc::now());
+        let location = state
+            .devices
+            .iter()
+            .find_map(|d| d.location_id.clone())
+            .expect("a device at a location");
+        let at = |state: &SimState| {
+            state
+                .devices
+                .iter()
+                .filter(|d| d.location_id.as_deref() == Some(location.as_str()))
+                .count()
+        };
+        let expected = at(&state);
+        assert!(expected > 0 && expected < state.devices.len());
+        let query = InspectQuery {
+            sessions_since: None,
+            devices_at: Some(location.clone()),
+        };
+        let trimmed = query.trimmed(state.clone());
+        assert_eq!(trimmed.devices.len(), expected);
+        assert_eq!(at(&trimmed), expected);
+        let none = InspectQuery {
+            sessions_since: Some(Utc::now()),
+            devices_at: Some(String::new()),
+        }
+        .trimmed(state);
+        assert!(none.devices.is_empty() && none.sessions.is_empty() && none.tokens.is_empty());
+    }
 }
