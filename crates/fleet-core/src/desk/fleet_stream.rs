@@ -83,9 +83,7 @@ impl Desk {
         })
         .await
     }
-}
 
-impl Desk {
     /// The active profile's cached devices matching `query`, each as one line of NDJSON
     /// (`serde_json` of the [`Device`]), handed to `each` in runs of whole lines, in the cache's
     /// order. The lines are the cache's own bytes where nothing needs reading: listing a whole
