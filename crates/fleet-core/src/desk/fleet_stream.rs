@@ -99,9 +99,8 @@ impl Desk {
             let mut line = Vec::new();
             self.stream_devices(query, StreamDetail::Device, move |row| {
                 line.clear();
-                serde_json::to_writer(&mut line, &row.device)
+                crate::fleet::page_lines::encode_into(&mut line, &row.device)
                     .map_err(|err| AppError::internal(format!("a device did not encode: {err}")))?;
-                line.push(b'\n');
                 each(&line)
             })
             .await?;

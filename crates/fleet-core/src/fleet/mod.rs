@@ -24,7 +24,7 @@ pub mod locations;
 pub mod metadata_rules;
 pub mod name_order;
 pub mod pacing;
-mod page_lines;
+pub(crate) mod page_lines;
 pub mod rename_pattern;
 pub mod rows;
 pub mod sync;

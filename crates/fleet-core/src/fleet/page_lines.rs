@@ -43,7 +43,7 @@ pub(super) fn encode(devices: &[Device]) -> Result<Vec<u8>, serde_json::Error> {
 }
 
 /// Appends one device's line to `body`.
-pub(super) fn encode_into(body: &mut Vec<u8>, device: &Device) -> Result<(), serde_json::Error> {
+pub(crate) fn encode_into(body: &mut Vec<u8>, device: &Device) -> Result<(), serde_json::Error> {
     serde_json::to_writer(&mut *body, device)?;
     body.push(b'\n');
     Ok(())

@@ -38,6 +38,18 @@ pub(super) fn encoded_page(devices: &[Device]) -> Result<Vec<u8>, AppError> {
     page_lines::encode(devices).map_err(saving)
 }
 
+/// What [`FleetCache::read_current`] reads, in order.
+enum Stored<'a> {
+    /// A page of the last sync, with the ids of the devices changed since (which replace its own).
+    Page {
+        body: &'a [u8],
+        format: PageFormat,
+        replaced: &'a HashSet<String>,
+    },
+    /// A device changed since the sync: its JSON.
+    Changed(&'a [u8]),
+}
+
 /// A profile's pages in order, with their format.
 const PAGES: &str =
     "SELECT body, format FROM fleet_pages WHERE profile_id = ?1 AND generation = ?2 ORDER BY page";
@@ -111,14 +123,13 @@ impl FleetCache {
     }
 
     /// The current fleet of a profile as stored, without holding it: each page of the last sync
-    /// (`page`, with the ids the changes since replace), then each device changed since (`changed`,
-    /// its JSON). One read transaction: a sync finishing meanwhile is seen whole or not at all. The
-    /// first error either returns stops the reading and is returned.
+    /// ([`Stored::Page`]), then each device changed since ([`Stored::Changed`]), given to `each`.
+    /// One read transaction: a sync finishing meanwhile is seen whole or not at all. The first
+    /// error `each` returns stops the reading and is returned.
     fn read_current(
         &self,
         profile_id: &str,
-        mut page: impl FnMut(&[u8], PageFormat, &HashSet<String>) -> Result<(), AppError>,
-        mut changed: impl FnMut(&[u8]) -> Result<(), AppError>,
+        mut each: impl FnMut(Stored<'_>) -> Result<(), AppError>,
     ) -> Result<(), AppError> {
         let mut failed: Option<AppError> = None;
         self.store.with(|conn| {
@@ -135,8 +146,12 @@ impl FleetCache {
             let mut pages = tx.prepare(PAGES)?;
             let mut rows = pages.query(rusqlite::params![profile_id, generation])?;
             while let Some(row) = rows.next()? {
-                let format = PageFormat::from_column(row.get_ref(1)?.as_str()?);
-                if let Err(err) = page(row.get_ref(0)?.as_bytes()?, format, &replaced) {
+                let page = Stored::Page {
+                    body: row.get_ref(0)?.as_bytes()?,
+                    format: PageFormat::from_column(row.get_ref(1)?.as_str()?),
+                    replaced: &replaced,
+                };
+                if let Err(err) = each(page) {
                     failed = Some(err);
                     return Ok(());
                 }
@@ -145,7 +160,7 @@ impl FleetCache {
             let mut changes = tx.prepare("SELECT body FROM fleet_devices WHERE profile_id = ?1")?;
             let mut rows = changes.query([profile_id])?;
             while let Some(row) = rows.next()? {
-                if let Err(err) = changed(row.get_ref(0)?.as_bytes()?) {
+                if let Err(err) = each(Stored::Changed(row.get_ref(0)?.as_bytes()?)) {
                     failed = Some(err);
                     return Ok(());
                 }
@@ -163,20 +178,20 @@ impl FleetCache {
         profile_id: &str,
         mut each: impl FnMut(Device) -> Result<(), AppError>,
     ) -> Result<(), AppError> {
-        let each = std::cell::RefCell::new(&mut each);
-        self.read_current(
-            profile_id,
-            |body, format, replaced| {
-                page_lines::decode(body, format)
-                    .into_iter()
-                    .filter(|device| !replaced.contains(&device.id))
-                    .try_for_each(|device| (*each.borrow_mut())(device))
-            },
-            |body| match serde_json::from_slice::<Device>(body) {
-                Ok(device) => (*each.borrow_mut())(device),
+        self.read_current(profile_id, |stored| match stored {
+            Stored::Page {
+                body,
+                format,
+                replaced,
+            } => page_lines::decode(body, format)
+                .into_iter()
+                .filter(|device| !replaced.contains(&device.id))
+                .try_for_each(&mut each),
+            Stored::Changed(body) => match serde_json::from_slice::<Device>(body) {
+                Ok(device) => each(device),
                 Err(_) => Ok(()),
             },
-        )
+        })
     }
 
     /// Every cached device of a profile that `keep` keeps (all when `None`), as the JSON line
@@ -192,50 +207,53 @@ impl FleetCache {
         mut each: impl FnMut(&[u8]) -> Result<(), AppError>,
     ) -> Result<(), AppError> {
         let kept = |device: &Device| keep.is_none_or(|keep| keep(device));
-        let mut encoded = Vec::new();
-        let each = std::cell::RefCell::new(&mut each);
+        // Whole lines out, a damaged file's last line given its newline.
+        let mut lines_out = |bytes: &[u8]| -> Result<(), AppError> {
+            each(bytes)?;
+            if bytes.last().is_some_and(|&last| last != b'\n') {
+                each(b"\n")?;
+            }
+            Ok(())
+        };
         // A device decoded from something other than a line (a page of an earlier format, a
         // change since the sync) is encoded as a page line would be.
-        let one = std::cell::RefCell::new(|device: &Device| -> Result<(), AppError> {
-            encoded.clear();
-            page_lines::encode_into(&mut encoded, device).map_err(saving)?;
-            (*each.borrow_mut())(&encoded)
-        });
-        self.read_current(
-            profile_id,
-            |body, format, replaced| match format {
-                PageFormat::DeviceLines if keep.is_none() && replaced.is_empty() => {
-                    (*each.borrow_mut())(body)?;
-                    if body.last().is_some_and(|&last| last != b'\n') {
-                        (*each.borrow_mut())(b"\n")?;
-                    }
-                    Ok(())
-                }
-                PageFormat::DeviceLines => page_lines::lines(body).try_for_each(|line| {
-                    let wanted = match (keep, page_lines::line_id(line)) {
-                        (None, Some(id)) => !replaced.contains(id),
-                        _ => serde_json::from_slice::<Device>(line)
-                            .is_ok_and(|device| !replaced.contains(&device.id) && kept(&device)),
-                    };
-                    if !wanted {
-                        return Ok(());
-                    }
-                    (*each.borrow_mut())(line)?;
-                    if !line.ends_with(b"\n") {
-                        (*each.borrow_mut())(b"\n")?;
-                    }
-                    Ok(())
-                }),
-                PageFormat::ApiPage => page_lines::decode(body, format)
-                    .iter()
-                    .filter(|device| !replaced.contains(&device.id) && kept(device))
-                    .try_for_each(|device| (*one.borrow_mut())(device)),
-            },
-            |body| match serde_json::from_slice::<Device>(body) {
-                Ok(device) if kept(&device) => (*one.borrow_mut())(&device),
+        // (Few devices take this way: pages from before the format, and the changes since a sync.)
+        let encode = |device: &Device| -> Result<Vec<u8>, AppError> {
+            let mut line = Vec::new();
+            page_lines::encode_into(&mut line, device).map_err(saving)?;
+            Ok(line)
+        };
+        self.read_current(profile_id, |stored| match stored {
+            Stored::Page {
+                body,
+                format: PageFormat::DeviceLines,
+                replaced,
+            } if keep.is_none() && replaced.is_empty() => lines_out(body),
+            Stored::Page {
+                body,
+                format: PageFormat::DeviceLines,
+                replaced,
+            } => page_lines::lines(body).try_for_each(|line| {
+                let wanted = match (keep, page_lines::line_id(line)) {
+                    (None, Some(id)) => !replaced.contains(id),
+                    _ => serde_json::from_slice::<Device>(line)
+                        .is_ok_and(|device| !replaced.contains(&device.id) && kept(&device)),
+                };
+                if wanted { lines_out(line) } else { Ok(()) }
+            }),
+            Stored::Page {
+                body,
+                format: PageFormat::ApiPage,
+                replaced,
+            } => page_lines::decode(body, PageFormat::ApiPage)
+                .iter()
+                .filter(|device| !replaced.contains(&device.id) && kept(device))
+                .try_for_each(|device| lines_out(&encode(device)?)),
+            Stored::Changed(body) => match serde_json::from_slice::<Device>(body) {
+                Ok(device) if kept(&device) => lines_out(&encode(&device)?),
                 _ => Ok(()),
             },
-        )
+        })
     }
 
     /// Records a device as the API now has it, on top of the last sync.
