@@ -50,6 +50,10 @@ struct Args {
     /// An account rate limit: at most this many requests a second, the rest answered 429.
     #[arg(long)]
     requests_per_second: Option<f64>,
+    /// How long a session may stay unfinished before it turns EXPIRED, in seconds (Kustom's own
+    /// figure is not documented).
+    #[arg(long, default_value_t = 30 * 60)]
+    session_timeout_secs: u64,
     /// Added latency per request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -101,7 +105,9 @@ async fn main() -> Result<()> {
     if args.ipp_disabled {
         merchant = merchant.ipp_disabled();
     }
-    let mut config = SimConfig::new(mode).merchants(vec![merchant]);
+    let mut config = SimConfig::new(mode)
+        .merchants(vec![merchant])
+        .session_timeout(Duration::from_secs(args.session_timeout_secs));
     config.addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     config.callback_urls = args.callback_url;
     if let Some(secret) = args.webhook_secret {

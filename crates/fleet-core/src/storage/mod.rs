@@ -7,5 +7,5 @@ mod migrations;
 pub mod private_files;
 pub mod retention;
 
-pub use database::{Checkpoint, DamagedDatabase, Store};
+pub use database::{Checkpoint, DamagedDatabase, JOURNAL_SIZE_LIMIT, Store};
 pub(crate) use database::{in_transaction, release_cache, storage};
