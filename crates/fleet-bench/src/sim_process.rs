@@ -150,16 +150,25 @@ pub fn rss_split_mib() -> (f64, f64) {
     (status_mib("RssAnon:"), status_mib("RssFile:"))
 }
 
+/// How many threads this process has (each keeps the stack pages it touched resident).
+pub fn thread_count() -> u32 {
+    status_field("Threads:") as u32
+}
+
 /// A `kB` figure of `/proc/self/status`, in MiB (0 where there is none).
 fn status_mib(field: &str) -> f64 {
+    status_field(field) / 1024.0
+}
+
+/// A number of `/proc/self/status` (0 where there is none).
+fn status_field(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
+                .and_then(|n| n.parse::<f64>().ok())
         })
         .unwrap_or(0.0)
-        / 1024.0
 }

@@ -8,7 +8,7 @@
 //! The desk — a real `Desk`, with its database on disk and a mock keychain — loops: a full fleet
 //! sync, a bulk move of 200 devices, 200 watched sessions with taps. Every 15 s it prints its
 //! resident memory (and of it what is anonymous and what is mapped from files), what the Rust
-//! heap and SQLite hold, and the database's size (and of it the write-ahead log's); at the end
+//! heap and SQLite hold, its threads, the database file's size and its write-ahead log's; at the end
 //! it prints the curve minute by minute,
 //! fails if the memory after warm-up grew by more than 10 % or the database file by more than
 //! 25 %, or if its write-ahead log is no longer cut back to its limit at the end,
@@ -32,7 +32,7 @@ use fleet_core::sessions::TimelineEvent;
 use fleet_core::sessions::cart::CartLine;
 use kustom_ipp::{SessionStatus, TapOutcome, WebhookSecret};
 
-use crate::sim_process::{SimProcess, rss_mib, rss_split_mib};
+use crate::sim_process::{SimProcess, rss_mib, rss_split_mib, thread_count};
 
 const MERCHANT: &str = "DM77770001";
 const DEVICES: usize = 10_000;
@@ -173,13 +173,14 @@ pub async fn run(minutes: u64) -> Result<()> {
         "\n== soak: {minutes} min, {DEVICES} devices, 10 % 5xx, 5 % drops, an account limit of 100 requests/s, the simulator in its own process =="
     );
     println!(
-        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>9}",
+        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8} {:>9}",
         "elapsed",
         "RSS MiB",
         "anon MiB",
         "file MiB",
         "heap MiB",
         "SQLite MiB",
+        "threads",
         "DB MiB",
         "+ WAL MiB",
         "rounds",
@@ -208,10 +209,12 @@ pub async fn run(minutes: u64) -> Result<()> {
             // caches are a third part of the resident memory.
             let sqlite = sqlite_bytes() as f64 / (1024.0 * 1024.0);
             let (anon, file) = rss_split_mib();
+            // Each thread keeps the stack pages it touched: part of the anonymous memory.
+            let threads = thread_count();
             let wal = wal_mib(dir.path());
             samples.push((started.elapsed(), rss, db, wal));
             println!(
-                "{:>7.0}s {rss:>10.1} {anon:>10.1} {file:>10.1} {heap:>10.1} {sqlite:>10.1} {db:>10.2} {wal:>10.2} {rounds:>8} {sessions:>9}",
+                "{:>7.0}s {rss:>10.1} {anon:>10.1} {file:>10.1} {heap:>10.1} {sqlite:>10.1} {threads:>8} {db:>10.2} {wal:>10.2} {rounds:>8} {sessions:>9}",
                 started.elapsed().as_secs_f64()
             );
             *next += Duration::from_secs(15);
