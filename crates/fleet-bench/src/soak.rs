@@ -192,8 +192,7 @@ pub async fn run(minutes: u64) -> Result<()> {
     let mut rounds = 0u32;
     let mut lost = 0usize;
     let mut created_sessions = 0usize;
-    // (when, resident memory, database file, write-ahead log)
-    let mut samples: Vec<(Duration, f64, f64, f64)> = Vec::new();
+    let mut samples: Vec<Sample> = Vec::new();
     let mut next_census = started + Duration::from_secs(5 * 60);
     let mut sample = |rounds: u32, sessions: usize, next: &mut Instant| {
         if Instant::now() >= next_census {
@@ -212,7 +211,12 @@ pub async fn run(minutes: u64) -> Result<()> {
             // Each thread keeps the stack pages it touched: part of the anonymous memory.
             let threads = thread_count();
             let wal = wal_mib(dir.path());
-            samples.push((started.elapsed(), rss, db, wal));
+            samples.push(Sample {
+                at: started.elapsed(),
+                rss,
+                db,
+                wal,
+            });
             println!(
                 "{:>7.0}s {rss:>10.1} {anon:>10.1} {file:>10.1} {heap:>10.1} {sqlite:>10.1} {threads:>8} {db:>10.2} {wal:>10.2} {rounds:>8} {sessions:>9}",
                 started.elapsed().as_secs_f64()
@@ -378,7 +382,7 @@ pub async fn run(minutes: u64) -> Result<()> {
         "minute", "RSS MiB", "DB MiB", "+ WAL MiB"
     );
     let mut minute = 0;
-    for (at, rss, db, wal) in &samples {
+    for Sample { at, rss, db, wal } in &samples {
         if at.as_secs() / 60 >= minute {
             println!(
                 "{:>8} {rss:>10.1} {db:>10.2} {wal:>10.2}",
@@ -393,9 +397,9 @@ pub async fn run(minutes: u64) -> Result<()> {
         values.sort_by(f64::total_cmp);
         values.get(values.len() / 2).copied().unwrap_or_default()
     };
-    let end = samples.last().map_or(Duration::ZERO, |s| s.0);
+    let end = samples.last().map_or(Duration::ZERO, |s| s.at);
     let in_window =
-        |from: Duration, to: Duration| samples.iter().filter(move |s| s.0 >= from && s.0 <= to);
+        |from: Duration, to: Duration| samples.iter().filter(move |s| s.at >= from && s.at <= to);
     if full_since.is_none() {
         println!(
             "the database did not reach every retention limit: measured from the warm-up's least"
@@ -404,12 +408,17 @@ pub async fn run(minutes: u64) -> Result<()> {
     let warm = WARM_UP.max(full_since.unwrap_or_default()).min(end / 3);
     let two = Duration::from_secs(120).min(end / 6);
     let (first, last) = ((warm, warm + two), (end.saturating_sub(two), end));
-    let window_median = |(from, to): (Duration, Duration),
-                         pick: fn(&(Duration, f64, f64, f64)) -> f64| {
+    let window_median = |(from, to): (Duration, Duration), pick: fn(&Sample) -> f64| {
         median(in_window(from, to).map(pick).collect())
     };
-    let (rss_after, rss_end) = (window_median(first, |s| s.1), window_median(last, |s| s.1));
-    let (db_after, db_end) = (window_median(first, |s| s.2), window_median(last, |s| s.2));
+    let (rss_after, rss_end) = (
+        window_median(first, |s| s.rss),
+        window_median(last, |s| s.rss),
+    );
+    let (db_after, db_end) = (
+        window_median(first, |s| s.db),
+        window_median(last, |s| s.db),
+    );
     let rss_growth = rss_end / rss_after.max(1.0) - 1.0;
     let db_growth = db_end / db_after.max(0.01) - 1.0;
     // The log grows with each write until a checkpoint copies it into the file and cuts it back
@@ -417,9 +426,9 @@ pub async fn run(minutes: u64) -> Result<()> {
     // back at the end.
     let wal_limit = fleet_core::storage::JOURNAL_SIZE_LIMIT as f64 / (1024.0 * 1024.0);
     let wal_low_at_end = in_window(last.0, last.1)
-        .map(|s| s.3)
+        .map(|s| s.wal)
         .fold(f64::INFINITY, f64::min);
-    let wal_peak = in_window(warm, end).map(|s| s.3).fold(0.0, f64::max);
+    let wal_peak = in_window(warm, end).map(|s| s.wal).fold(0.0, f64::max);
     println!(
         "warm-up: the first {:.0}s (the database reached every retention limit at {})",
         warm.as_secs_f64(),
@@ -474,6 +483,17 @@ pub async fn run(minutes: u64) -> Result<()> {
         "the write-ahead log was not cut back to its {wal_limit:.0} MiB limit in the last minutes (at least {wal_low_at_end:.2} MiB)"
     );
     Ok(())
+}
+
+/// One 15-second sample of the desk, in MiB.
+struct Sample {
+    at: Duration,
+    /// Resident memory.
+    rss: f64,
+    /// The database file.
+    db: f64,
+    /// Its write-ahead log.
+    wal: f64,
 }
 
 /// Sessions checked against the API, and what was found wrong.
